@@ -1,0 +1,9 @@
+/**
+ * Pure TypeScript image handling for face verification: decoding, landmark
+ * alignment, normalisation and cosine similarity. It uses no Deno API, so it
+ * runs in any JavaScript runtime.
+ *
+ * @module
+ */
+export * from "./errors.ts";
+export * from "./types.ts";
