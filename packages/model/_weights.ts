@@ -1,0 +1,14 @@
+// The bundled models, resolved relative to this file so that `deno compile
+// --include weights` and Deno Deploy find them without any download.
+export const EMBEDDER_URL = new URL(
+  "../../weights/mobilefacenet.onnx",
+  import.meta.url,
+);
+export const DETECTOR_URL = new URL(
+  "../../weights/face_detector.onnx",
+  import.meta.url,
+);
+export const LANDMARKER_URL = new URL(
+  "../../weights/face_landmark68.onnx",
+  import.meta.url,
+);
