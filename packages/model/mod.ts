@@ -4,3 +4,5 @@
  * @module
  */
 export * from "./runner.ts";
+export * from "./embedder.ts";
+export * from "./engine.ts";

@@ -27,6 +27,7 @@ export interface Float32Tensor {
 }
 
 let configuredThreads: number | undefined;
+const loaded = new Map<string, Promise<OnnxModel>>();
 
 function configureWasm(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1) {
@@ -97,12 +98,29 @@ export class OnnxModel {
     this.#session = session;
   }
 
-  /** Loads and initialises a model; throws `FaceError("model_load_failed")` when it cannot. */
-  static async load(
+  /**
+   * Loads and initialises a model; throws `FaceError("model_load_failed")`
+   * when it cannot. A path or URL is loaded once per process: later calls
+   * share the session, so every engine in a process pays the start-up once.
+   */
+  static load(
     source: ModelSource,
     options: RunnerOptions = {},
   ): Promise<OnnxModel> {
     configureWasm(options.threads ?? 1);
+    if (source instanceof Uint8Array) return OnnxModel.#create(source);
+    const key = String(source);
+    let loading = loaded.get(key);
+    if (!loading) {
+      loading = OnnxModel.#create(source);
+      // A failed load is not cached, so a fixed file can be retried.
+      loading.catch(() => loaded.delete(key));
+      loaded.set(key, loading);
+    }
+    return loading;
+  }
+
+  static async #create(source: ModelSource): Promise<OnnxModel> {
     const bytes = await loadModelBytes(source);
     try {
       const session = await ort.InferenceSession.create(bytes, {
@@ -146,10 +164,5 @@ export class OnnxModel {
       tensor.dispose();
     }
     return outputs;
-  }
-
-  /** Frees the session's wasm memory. */
-  async release(): Promise<void> {
-    await this.#session.release();
   }
 }

@@ -1,0 +1,193 @@
+/**
+ * The whole pipeline behind one facade: decode, detect, align, embed,
+ * compare.
+ *
+ * @module
+ */
+
+import {
+  alignFace,
+  cosineSimilarity,
+  decodeImage,
+  FaceError,
+  type RgbImage,
+} from "@facever/core";
+import {
+  type DetectedFace,
+  type DetectOptions,
+  FaceDetector,
+  type FaceDetectorOptions,
+} from "./detector.ts";
+import { FaceEmbedder, type FaceEmbedderOptions } from "./embedder.ts";
+
+/**
+ * Cosine similarity at or above which two faces are called the same person.
+ * Calibrated on LFW View 1 `pairsDevTrain.txt` (the accuracy-maximising
+ * threshold) with the bundled models; its accuracy, FAR and TAR on
+ * `pairsDevTest.txt` are in the README.
+ */
+export const DEFAULT_THRESHOLD = 0.27;
+
+/** An image to analyse: decoded pixels, or the bytes of a JPEG or PNG file. */
+export type ImageInput = RgbImage | Uint8Array;
+
+/**
+ * Which face {@linkcode FaceEngine.embedImage} uses when an image holds
+ * several: the largest (what a user in front of a camera is), or the one
+ * nearest the image centre (what a cropped portrait is about).
+ */
+export type FacePick = "largest" | "central";
+
+/** A detected face with its unit-length embedding. */
+export interface Face extends DetectedFace {
+  readonly embedding: Float32Array;
+}
+
+/** The answer of {@linkcode FaceEngine.verify}. */
+export interface VerifyResult {
+  /** Cosine similarity of the two embeddings, in [-1, 1]. */
+  readonly similarity: number;
+  /** Whether `similarity` reaches `threshold`. */
+  readonly match: boolean;
+  /** The threshold the decision used. */
+  readonly threshold: number;
+  /** The face used from each image, in argument order. */
+  readonly faces: readonly [Face, Face];
+}
+
+/** Options for {@linkcode FaceEngine.create}. */
+export interface FaceEngineOptions {
+  /** Decision threshold for {@linkcode FaceEngine.verify}; default {@linkcode DEFAULT_THRESHOLD}. */
+  readonly threshold?: number;
+  /** Largest image, in pixels, that is decoded; see `decodeImage`. */
+  readonly maxPixels?: number;
+  /** Options of every detection. */
+  readonly detection?: DetectOptions;
+  /** Models and threads of the detector. */
+  readonly detector?: FaceDetectorOptions;
+  /** Model, channel order and batch size of the embedder. */
+  readonly embedder?: FaceEmbedderOptions;
+}
+
+/**
+ * Face verification in one object. Models are loaded once per process, so
+ * creating several engines is cheap.
+ *
+ * @example
+ * ```ts
+ * import { FaceEngine } from "@facever/model";
+ * const engine = await FaceEngine.create();
+ * const a = await Deno.readFile("a.jpg");
+ * const b = await Deno.readFile("b.jpg");
+ * const { similarity, match } = await engine.verify(a, b);
+ * console.log(similarity, match);
+ * ```
+ */
+export class FaceEngine {
+  readonly #detector: FaceDetector;
+  readonly #embedder: FaceEmbedder;
+  readonly #options: FaceEngineOptions;
+
+  /** The decision threshold of {@linkcode FaceEngine.verify}. */
+  readonly threshold: number;
+
+  private constructor(
+    detector: FaceDetector,
+    embedder: FaceEmbedder,
+    options: FaceEngineOptions,
+  ) {
+    this.#detector = detector;
+    this.#embedder = embedder;
+    this.#options = options;
+    this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  }
+
+  /** Loads the detector and the embedder. */
+  static async create(options: FaceEngineOptions = {}): Promise<FaceEngine> {
+    const { threshold } = options;
+    if (
+      threshold !== undefined &&
+      !(Number.isFinite(threshold) && threshold >= -1 && threshold <= 1)
+    ) {
+      throw new RangeError(
+        `threshold must be a cosine similarity in [-1, 1], got ${threshold}`,
+      );
+    }
+    const [detector, embedder] = await Promise.all([
+      FaceDetector.load(options.detector),
+      FaceEmbedder.load(options.embedder),
+    ]);
+    return new FaceEngine(detector, embedder, options);
+  }
+
+  /** Every face in the image with its embedding, largest first. */
+  async faces(image: ImageInput): Promise<Face[]> {
+    const pixels = await this.#decode(image);
+    const detected = await this.#detector.detectFaces(
+      pixels,
+      this.#options.detection,
+    );
+    const embeddings = await this.#embedder.embed(
+      detected.map((face) => alignFace(pixels, face.landmarks)),
+    );
+    return detected.map((face, i) => ({ ...face, embedding: embeddings[i] }));
+  }
+
+  /**
+   * The embedding of one face of the image: the largest by default.
+   * Throws `FaceError("no_face")` when the image holds none.
+   */
+  async embedImage(
+    image: ImageInput,
+    options: { readonly pick?: FacePick } = {},
+  ): Promise<Face> {
+    const pixels = await this.#decode(image);
+    const detected = await this.#detector.detectFaces(
+      pixels,
+      this.#options.detection,
+    );
+    if (detected.length === 0) {
+      throw new FaceError("no_face", "no face found in the image");
+    }
+    const face = options.pick === "central"
+      ? nearestToCentre(detected, pixels)
+      : detected[0];
+    const [embedding] = await this.#embedder.embed([
+      alignFace(pixels, face.landmarks),
+    ]);
+    return { ...face, embedding };
+  }
+
+  /** Compares the largest face of each image. */
+  async verify(a: ImageInput, b: ImageInput): Promise<VerifyResult> {
+    const faceA = await this.embedImage(a);
+    const faceB = await this.embedImage(b);
+    const similarity = cosineSimilarity(faceA.embedding, faceB.embedding);
+    return {
+      similarity,
+      match: similarity >= this.threshold,
+      threshold: this.threshold,
+      faces: [faceA, faceB],
+    };
+  }
+
+  #decode(image: ImageInput): Promise<RgbImage> | RgbImage {
+    return image instanceof Uint8Array
+      ? decodeImage(image, { maxPixels: this.#options.maxPixels })
+      : image;
+  }
+}
+
+function nearestToCentre(
+  faces: readonly DetectedFace[],
+  image: RgbImage,
+): DetectedFace {
+  const distance = ({ box }: DetectedFace) =>
+    Math.hypot(
+      box.x + box.width / 2 - image.width / 2,
+      box.y + box.height / 2 - image.height / 2,
+    );
+  return faces.reduce((best, face) =>
+    distance(face) < distance(best) ? face : best
+  );
+}
