@@ -160,14 +160,17 @@ export class FaceEngine {
 
   /** Compares the largest face of each image. */
   async verify(a: ImageInput, b: ImageInput): Promise<VerifyResult> {
-    const faceA = await this.embedImage(a);
-    const faceB = await this.embedImage(b);
-    const similarity = cosineSimilarity(faceA.embedding, faceB.embedding);
+    return this.compare(await this.embedImage(a), await this.embedImage(b));
+  }
+
+  /** Compares two faces already embedded, with this engine's threshold. */
+  compare(a: Face, b: Face): VerifyResult {
+    const similarity = cosineSimilarity(a.embedding, b.embedding);
     return {
       similarity,
       match: similarity >= this.threshold,
       threshold: this.threshold,
-      faces: [faceA, faceB],
+      faces: [a, b],
     };
   }
 
