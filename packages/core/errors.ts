@@ -88,7 +88,9 @@ export class ImageTooLargeError extends FaceError {
   constructor(width: number, height: number, maxPixels: number) {
     super(
       "too_large",
-      `image is ${width}x${height} (${width * height} pixels); at most ${maxPixels} pixels are allowed`,
+      `image is ${width}x${height} (${
+        width * height
+      } pixels); at most ${maxPixels} pixels are allowed`,
     );
     this.name = "ImageTooLargeError";
     this.width = width;
