@@ -1,0 +1,60 @@
+/**
+ * Calibrates the verification threshold on LFW View 1: the threshold that
+ * maximises accuracy on `pairsDevTrain.txt`, then its accuracy, FAR and TAR
+ * on the held-out `pairsDevTest.txt`, for both input channel orders (the
+ * order the model was trained on is measured, not assumed).
+ *
+ * ```sh
+ * deno task calibrate
+ * ```
+ *
+ * @module
+ */
+
+import type { ChannelOrder } from "@facever/core";
+import { FaceEngine } from "@facever/model";
+import {
+  accuracy,
+  bestThreshold,
+  embedPairs,
+  lfwRoot,
+  rates,
+  readPairs,
+  scorePairs,
+} from "./lfw.ts";
+
+const root = lfwRoot();
+if (!root) {
+  console.error(
+    "LFW not found: set LFW_DIR or place it at ../shared/datasets/lfw",
+  );
+  Deno.exit(1);
+}
+const [train] = await readPairs(root, "pairsDevTrain.txt");
+const [test] = await readPairs(root, "pairsDevTest.txt");
+const pairs = [...train, ...test];
+
+for (const channelOrder of ["bgr", "rgb"] as ChannelOrder[]) {
+  const engine = await FaceEngine.create({ embedder: { channelOrder } });
+  const started = performance.now();
+  const embeddings = await embedPairs(engine, pairs, (done, total) => {
+    if (done % 200 === 0 || done === total) {
+      console.error(`${channelOrder}: ${done}/${total} images`);
+    }
+  });
+  const trainScores = scorePairs(train, embeddings);
+  const testScores = scorePairs(test, embeddings);
+  const trainSame = train.map((pair) => pair.same);
+  const testSame = test.map((pair) => pair.same);
+  const threshold = bestThreshold(trainScores, trainSame);
+  console.log(JSON.stringify({
+    channelOrder,
+    threshold: Number(threshold.toFixed(4)),
+    trainAccuracy: accuracy(trainScores, trainSame, threshold),
+    testAccuracy: accuracy(testScores, testSame, threshold),
+    test: rates(testScores, testSame, threshold),
+    noFace: [...embeddings].filter(([, e]) => !e).map(([file]) => file),
+    images: embeddings.size,
+    seconds: Math.round((performance.now() - started) / 1000),
+  }));
+}
