@@ -8,3 +8,6 @@
 export * from "./errors.ts";
 export * from "./types.ts";
 export * from "./image.ts";
+export * from "./align.ts";
+export * from "./tensor.ts";
+export * from "./similarity.ts";
