@@ -1,0 +1,487 @@
+/**
+ * Reads and edits ONNX models at the protobuf wire level. Only the fields an
+ * edit needs are decoded; everything else is carried over byte for byte, so
+ * an edit is deterministic and leaves no trace beyond what it changed.
+ *
+ * Field numbers are those of onnx.proto (IR version 3 onwards).
+ *
+ * @module
+ */
+
+import {
+  type Field,
+  lenField,
+  readFields,
+  repeatedVarints,
+  stringValue,
+  toInt64,
+  toSafeNumber,
+  varintField,
+  varintValue,
+  WireType,
+  writeFields,
+} from "./_protobuf.ts";
+
+const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const GRAPH_VALUE_INFO = 13;
+const NODE_INPUT = 1;
+const NODE_OP_TYPE = 4;
+const TENSOR_DIMS = 1;
+const TENSOR_DATA_TYPE = 2;
+const TENSOR_FLOAT_DATA = 4;
+const TENSOR_INT64_DATA = 7;
+const TENSOR_NAME = 8;
+const TENSOR_RAW_DATA = 9;
+const TENSOR_DATA_LOCATION = 14;
+const VALUE_INFO_NAME = 1;
+const VALUE_INFO_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TYPE_TENSOR_ELEM_TYPE = 1;
+const TYPE_TENSOR_SHAPE = 2;
+const SHAPE_DIM = 1;
+const DIM_VALUE = 1;
+const DIM_PARAM = 2;
+
+const DATA_TYPE_FLOAT = 1n;
+const DATA_TYPE_INT64 = 7n;
+
+/** The model is not an ONNX model this module can read or edit as asked. */
+export class OnnxFormatError extends Error {
+  /** Creates the error; `message` says what was wrong with the model. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "OnnxFormatError";
+  }
+}
+
+/** A graph input or output: its name, element type and dimensions. */
+export interface ValueSummary {
+  /** The tensor's name in the graph. */
+  readonly name: string;
+  /** ONNX `TensorProto.DataType` code; 1 is float32. */
+  readonly elemType: number;
+  /** Each dimension: a fixed size, a symbolic name, or `null` when unset. */
+  readonly shape: readonly (number | string | null)[];
+}
+
+/** What a model declares and holds, read without changing it. */
+export interface ModelSummary {
+  /** Graph inputs that are not initializers. */
+  readonly inputs: readonly ValueSummary[];
+  /** Graph outputs. */
+  readonly outputs: readonly ValueSummary[];
+  /** Number of elements over all initializers. */
+  readonly parameters: number;
+  /** How many nodes of each operator type the graph has. */
+  readonly operators: Readonly<Record<string, number>>;
+}
+
+/** The result of {@linkcode flushTinyWeights}. */
+export interface FlushResult {
+  /** The edited model. */
+  readonly model: Uint8Array;
+  /** How many float weights were non-zero and below the threshold. */
+  readonly flushed: number;
+  /** How many of those were subnormal float32 values. */
+  readonly subnormal: number;
+}
+
+/** The result of {@linkcode makeBatchDynamic}. */
+export interface BatchResult {
+  /** The edited model. */
+  readonly model: Uint8Array;
+  /** One line per edit, for logs and the manifest. */
+  readonly changes: readonly string[];
+}
+
+/** The smallest normal float32; anything non-zero below it is subnormal. */
+const FLOAT32_MIN_NORMAL = 2 ** -126;
+
+/**
+ * Sets every non-zero float initializer element whose magnitude is below
+ * `threshold` to zero.
+ *
+ * Why: these weights are far too small to change any sum they enter, but
+ * subnormal ones (and the subnormal products the others make) send the CPU
+ * to its slow microcoded path, which made the embedder several times slower.
+ */
+export function flushTinyWeights(
+  model: Uint8Array,
+  threshold = 1e-20,
+): FlushResult {
+  let flushed = 0;
+  let subnormal = 0;
+  const flushBytes = (bytes: Uint8Array): Uint8Array | undefined => {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    let copy: DataView | undefined;
+    let out: Uint8Array | undefined;
+    for (let at = 0; at + 4 <= bytes.length; at += 4) {
+      const value = view.getFloat32(at, true);
+      const magnitude = Math.abs(value);
+      if (value === 0 || !(magnitude < threshold)) continue;
+      flushed++;
+      if (magnitude < FLOAT32_MIN_NORMAL) subnormal++;
+      if (!copy) {
+        out = bytes.slice();
+        copy = new DataView(out.buffer);
+      }
+      // Positive zero, whatever the sign was: -0 and +0 give the same sums.
+      copy.setUint32(at, 0, true);
+    }
+    return out;
+  };
+  const edited = editGraph(model, (graph) =>
+    graph.map((field) => {
+      if (field.number !== GRAPH_INITIALIZER) return field;
+      const tensor = readFields(field.payload);
+      if (dataType(tensor) !== DATA_TYPE_FLOAT) return field;
+      assertInline(tensor);
+      let changed = false;
+      const next = tensor.map((part) => {
+        if (part.number === TENSOR_RAW_DATA) {
+          const out = flushBytes(part.payload);
+          if (!out) return part;
+          changed = true;
+          return lenField(TENSOR_RAW_DATA, out);
+        }
+        if (part.number === TENSOR_FLOAT_DATA) {
+          // float_data may be packed (one length-delimited field) or, from
+          // old writers, one fixed32 field per value: both are plain floats.
+          const out = flushBytes(part.payload);
+          if (!out) return part;
+          changed = true;
+          return { number: part.number, wireType: part.wireType, payload: out };
+        }
+        return part;
+      });
+      return changed ? lenField(GRAPH_INITIALIZER, writeFields(next)) : field;
+    }));
+  return { model: edited, flushed, subnormal };
+}
+
+/**
+ * Makes dimension 0 of every graph input and output the symbolic `dimName`,
+ * and removes what pins batch 1 inside the graph:
+ *
+ * - a Reshape whose target shape is an int64 initializer starting with 1
+ *   gets 0 there instead, which ONNX reads as "copy this dimension from the
+ *   input", so the batch flows through;
+ * - `value_info` entries are dropped: they are optional hints, and ones
+ *   recorded at batch 1 would contradict a larger batch.
+ *
+ * Reshapes whose shape is computed at run time (Shape → Gather → Concat) need
+ * nothing. The caller must still prove the result on a real batch.
+ */
+export function makeBatchDynamic(
+  model: Uint8Array,
+  dimName = "batch",
+): BatchResult {
+  const changes: string[] = [];
+  const edited = editGraph(model, (graph) => {
+    const initializerNames = new Set(
+      graph.filter((f) => f.number === GRAPH_INITIALIZER).map((f) =>
+        tensorName(readFields(f.payload))
+      ),
+    );
+    const reshapeShapes = new Set<string>();
+    const otherUses = new Set<string>();
+    for (const field of graph) {
+      if (field.number !== GRAPH_NODE) continue;
+      const node = readFields(field.payload);
+      const op = stringOf(node, NODE_OP_TYPE);
+      node.filter((f) => f.number === NODE_INPUT).map(stringValue).forEach(
+        (name, index) => {
+          if (!initializerNames.has(name)) return;
+          (op === "Reshape" && index === 1 ? reshapeShapes : otherUses).add(
+            name,
+          );
+        },
+      );
+    }
+    const out: Field[] = [];
+    for (const field of graph) {
+      switch (field.number) {
+        case GRAPH_INPUT:
+        case GRAPH_OUTPUT: {
+          const kind = field.number === GRAPH_INPUT ? "input" : "output";
+          const name = stringOf(readFields(field.payload), VALUE_INFO_NAME);
+          if (kind === "input" && initializerNames.has(name)) {
+            out.push(field);
+            break;
+          }
+          out.push(
+            lenField(field.number, symbolicBatch(field.payload, dimName)),
+          );
+          changes.push(`${kind} ${name}: dim 0 1 -> "${dimName}"`);
+          break;
+        }
+        case GRAPH_VALUE_INFO: {
+          const name = stringOf(readFields(field.payload), VALUE_INFO_NAME);
+          changes.push(`value_info ${name}: dropped`);
+          break;
+        }
+        case GRAPH_INITIALIZER: {
+          const tensor = readFields(field.payload);
+          const name = tensorName(tensor);
+          if (!reshapeShapes.has(name)) {
+            out.push(field);
+            break;
+          }
+          const shape = int64Values(tensor, name);
+          if (shape[0] !== 1n) {
+            out.push(field);
+            break;
+          }
+          if (otherUses.has(name)) {
+            throw new OnnxFormatError(
+              `Reshape shape initializer ${name} is also read by other nodes, so it cannot be rewritten for one of them`,
+            );
+          }
+          const next = [0n, ...shape.slice(1)];
+          out.push(lenField(GRAPH_INITIALIZER, withInt64Values(tensor, next)));
+          changes.push(`Reshape shape ${name}: [${shape}] -> [${next}]`);
+          break;
+        }
+        default:
+          out.push(field);
+      }
+    }
+    return out;
+  });
+  return { model: edited, changes };
+}
+
+/** Reads a model's inputs, outputs, parameter count and operator counts. */
+export function summarise(model: Uint8Array): ModelSummary {
+  const graph = readFields(graphField(readFields(model)).payload);
+  const initializerNames = new Set<string>();
+  let parameters = 0;
+  for (const field of graph) {
+    if (field.number !== GRAPH_INITIALIZER) continue;
+    const tensor = readFields(field.payload);
+    initializerNames.add(tensorName(tensor));
+    parameters += repeatedVarints(tensor, TENSOR_DIMS).reduce(
+      (count, dim) => count * toSafeNumber(dim, "initializer dimension"),
+      1,
+    );
+  }
+  const operators: Record<string, number> = {};
+  for (const field of graph) {
+    if (field.number !== GRAPH_NODE) continue;
+    const op = stringOf(readFields(field.payload), NODE_OP_TYPE);
+    operators[op] = (operators[op] ?? 0) + 1;
+  }
+  const values = (number: number) =>
+    graph.filter((f) => f.number === number).map((f) =>
+      valueSummary(f.payload)
+    );
+  return {
+    inputs: values(GRAPH_INPUT).filter((v) => !initializerNames.has(v.name)),
+    outputs: values(GRAPH_OUTPUT),
+    parameters,
+    operators,
+  };
+}
+
+function editGraph(
+  model: Uint8Array,
+  edit: (graph: Field[]) => Field[],
+): Uint8Array {
+  const fields = readFields(model);
+  const graph = graphField(fields);
+  const next = lenField(
+    MODEL_GRAPH,
+    writeFields(edit(readFields(graph.payload))),
+  );
+  return writeFields(fields.map((field) => field === graph ? next : field));
+}
+
+function graphField(model: readonly Field[]): Field {
+  const graphs = model.filter((f) => f.number === MODEL_GRAPH);
+  if (graphs.length !== 1 || graphs[0].wireType !== WireType.len) {
+    throw new OnnxFormatError(
+      `expected one ModelProto.graph field, found ${graphs.length}: not an ONNX model`,
+    );
+  }
+  return graphs[0];
+}
+
+function last(fields: readonly Field[], number: number): Field | undefined {
+  // Protobuf lets a later occurrence of a singular field win.
+  for (let i = fields.length - 1; i >= 0; i--) {
+    if (fields[i].number === number) return fields[i];
+  }
+  return undefined;
+}
+
+function stringOf(fields: readonly Field[], number: number): string {
+  const field = last(fields, number);
+  return field ? stringValue(field) : "";
+}
+
+function tensorName(tensor: readonly Field[]): string {
+  return stringOf(tensor, TENSOR_NAME);
+}
+
+function dataType(tensor: readonly Field[]): bigint {
+  const field = last(tensor, TENSOR_DATA_TYPE);
+  return field ? varintValue(field) : 0n;
+}
+
+function assertInline(tensor: readonly Field[]): void {
+  const location = last(tensor, TENSOR_DATA_LOCATION);
+  if (location && varintValue(location) !== 0n) {
+    throw new OnnxFormatError(
+      `initializer ${
+        tensorName(tensor)
+      } keeps its data in an external file, which this converter does not read`,
+    );
+  }
+}
+
+function int64Values(tensor: readonly Field[], name: string): bigint[] {
+  if (dataType(tensor) !== DATA_TYPE_INT64) {
+    throw new OnnxFormatError(
+      `Reshape shape initializer ${name} has data type ${
+        dataType(tensor)
+      }, expected int64 (7)`,
+    );
+  }
+  assertInline(tensor);
+  const raw = last(tensor, TENSOR_RAW_DATA);
+  if (raw) {
+    const view = new DataView(
+      raw.payload.buffer,
+      raw.payload.byteOffset,
+      raw.payload.length,
+    );
+    return Array.from(
+      { length: raw.payload.length / 8 },
+      (_, i) => view.getBigInt64(i * 8, true),
+    );
+  }
+  return repeatedVarints(tensor, TENSOR_INT64_DATA).map(toInt64);
+}
+
+function withInt64Values(
+  tensor: readonly Field[],
+  values: readonly bigint[],
+): Uint8Array {
+  const hasRaw = last(tensor, TENSOR_RAW_DATA) !== undefined;
+  const out: Field[] = [];
+  let written = false;
+  for (const field of tensor) {
+    const isData =
+      field.number === (hasRaw ? TENSOR_RAW_DATA : TENSOR_INT64_DATA);
+    if (!isData) {
+      out.push(field);
+    } else if (!written) {
+      written = true;
+      if (hasRaw) {
+        const bytes = new Uint8Array(values.length * 8);
+        const view = new DataView(bytes.buffer);
+        values.forEach((value, i) => view.setBigInt64(i * 8, value, true));
+        out.push(lenField(TENSOR_RAW_DATA, bytes));
+      } else {
+        for (const value of values) {
+          out.push(varintField(TENSOR_INT64_DATA, value));
+        }
+      }
+    }
+  }
+  return writeFields(out);
+}
+
+/** A ValueInfoProto parsed down to its shape, each level kept for editing. */
+interface ParsedValueInfo {
+  readonly name: string;
+  readonly valueInfo: Field[];
+  readonly type: Field;
+  readonly typeFields: Field[];
+  readonly tensorType: Field;
+  readonly tensorTypeFields: Field[];
+  readonly shape: Field;
+  readonly dims: Field[];
+}
+
+function parseValueInfo(bytes: Uint8Array): ParsedValueInfo {
+  const valueInfo = readFields(bytes);
+  const name = stringOf(valueInfo, VALUE_INFO_NAME);
+  const type = last(valueInfo, VALUE_INFO_TYPE);
+  const typeFields = type ? readFields(type.payload) : [];
+  const tensorType = last(typeFields, TYPE_TENSOR);
+  const tensorTypeFields = tensorType ? readFields(tensorType.payload) : [];
+  const shape = last(tensorTypeFields, TYPE_TENSOR_SHAPE);
+  if (!type || !tensorType || !shape) {
+    throw new OnnxFormatError(`graph value ${name} has no tensor shape`);
+  }
+  return {
+    name,
+    valueInfo,
+    type,
+    typeFields,
+    tensorType,
+    tensorTypeFields,
+    shape,
+    dims: readFields(shape.payload),
+  };
+}
+
+function valueSummary(bytes: Uint8Array): ValueSummary {
+  const { name, tensorTypeFields, dims } = parseValueInfo(bytes);
+  const elem = last(tensorTypeFields, TYPE_TENSOR_ELEM_TYPE);
+  return {
+    name,
+    elemType: elem ? Number(varintValue(elem)) : 0,
+    shape: dims.filter((f) => f.number === SHAPE_DIM).map(
+      (dim) => {
+        const parts = readFields(dim.payload);
+        const value = last(parts, DIM_VALUE);
+        const param = last(parts, DIM_PARAM);
+        if (value) return toSafeNumber(varintValue(value), "dimension");
+        return param ? stringValue(param) : null;
+      },
+    ),
+  };
+}
+
+/** Rewrites a ValueInfoProto so that its dimension 0, now 1, is `dimName`. */
+function symbolicBatch(bytes: Uint8Array, dimName: string): Uint8Array {
+  const parsed = parseValueInfo(bytes);
+  const { name, dims } = parsed;
+  const first = dims.find((f) => f.number === SHAPE_DIM);
+  const value = first && last(readFields(first.payload), DIM_VALUE);
+  if (!first || !value || varintValue(value) !== 1n) {
+    throw new OnnxFormatError(
+      `graph value ${name} does not have a fixed batch of 1 in dimension 0`,
+    );
+  }
+  const param = lenField(DIM_PARAM, new TextEncoder().encode(dimName));
+  // Keep a denotation or any other part of the dimension; only the value
+  // becomes a name.
+  const newFirst = lenField(
+    SHAPE_DIM,
+    writeFields(
+      readFields(first.payload).map((f) => f.number === DIM_VALUE ? param : f),
+    ),
+  );
+  const replace = (fields: Field[], old: Field, next: Field): Uint8Array =>
+    writeFields(fields.map((f) => f === old ? next : f));
+  const newShape = lenField(
+    TYPE_TENSOR_SHAPE,
+    replace(dims, first, newFirst),
+  );
+  const newTensorType = lenField(
+    TYPE_TENSOR,
+    replace(parsed.tensorTypeFields, parsed.shape, newShape),
+  );
+  const newType = lenField(
+    VALUE_INFO_TYPE,
+    replace(parsed.typeFields, parsed.tensorType, newTensorType),
+  );
+  return replace(parsed.valueInfo, parsed.type, newType);
+}

@@ -1,0 +1,363 @@
+/**
+ * Builds the ONNX files in `weights/` and their `manifest.json` from a pinned
+ * npm package. Run it with `deno task weights`.
+ *
+ * Each model is copied out of the package and edited at the protobuf wire
+ * level (see `_onnx.ts`): tiny weights are flushed to zero and the batch
+ * dimension is made dynamic. The output is the same, byte for byte, on every
+ * run; `convert_test.ts` proves that and that the outputs of the models did
+ * not change.
+ *
+ * @module
+ */
+
+import { extractFiles, packTarball } from "./_npm.ts";
+import {
+  flushTinyWeights,
+  makeBatchDynamic,
+  summarise,
+  type ValueSummary,
+} from "./_onnx.ts";
+
+/** The npm package every model comes from, pinned to one tarball. */
+export const SOURCE = {
+  name: "faceplugin-face-recognition-js",
+  version: "0.0.1",
+  /** sha512 of the tarball, as `npm pack --json` and lockfiles report it. */
+  integrity:
+    "sha512-shriXjd4zJHEwhK1jHK+bWo8Vv6Vu9B/w6RRsd4AFtNM/jaI2vhuOamOSMl9qQmLd8WlQ7dgqN+3C2iOi5pXWw==",
+  /** From the package's package.json. */
+  licence: "MIT",
+} as const;
+
+/**
+ * The channel order the embedder expects. BGR scored higher on LFW than the
+ * RGB that the package's own code feeds; the pipeline owner may change it
+ * after measuring, here and nowhere else.
+ */
+export const EMBEDDER_CHANNEL_ORDER: ChannelOrder = "bgr";
+
+/** Non-zero float weights below this magnitude are set to zero. */
+export const FLUSH_THRESHOLD = 1e-20;
+
+/** The name given to the dynamic batch dimension. */
+export const BATCH_DIM = "batch";
+
+/** How the colour channels of an input image are ordered. */
+export type ChannelOrder = "rgb" | "bgr" | "gray";
+
+/** One dimension in the manifest: a size, or a symbolic name such as "batch". */
+export type Dim = number | string;
+
+/** What the converter makes of one model of the package. */
+export interface ModelSpec {
+  /** Stable id used by the code that loads the model. */
+  readonly id: string;
+  /** The output file, inside `weights/`. */
+  readonly file: string;
+  /** The file inside the npm package (relative to its root). */
+  readonly sourcePath: string;
+  /** What the model is, in one line. */
+  readonly description: string;
+  /** Whether dimension 0 of the inputs and outputs becomes {@linkcode BATCH_DIM}. */
+  readonly dynamicBatch: boolean;
+  /** How to prepare the input; its name and shape are checked against the graph. */
+  readonly input: {
+    readonly name: string;
+    readonly shape: readonly Dim[];
+    readonly channelOrder: ChannelOrder;
+    readonly normalisation: string;
+  };
+  /** The outputs, checked against the graph. */
+  readonly outputs: readonly {
+    readonly name: string;
+    readonly dims: readonly Dim[];
+    readonly meaning: string;
+  }[];
+}
+
+/** The three models this project runs. */
+export const MODELS: readonly ModelSpec[] = [
+  {
+    id: "mobilefacenet",
+    file: "mobilefacenet.onnx",
+    sourcePath: "model/fr_feature.onnx",
+    description: "MobileFaceNet face embedder for aligned 112x112 crops",
+    dynamicBatch: true,
+    input: {
+      name: "input",
+      shape: [BATCH_DIM, 3, 112, 112],
+      channelOrder: EMBEDDER_CHANNEL_ORDER,
+      normalisation: "(x - 127.5) / 128",
+    },
+    outputs: [{
+      name: "output",
+      dims: [BATCH_DIM, 512],
+      meaning: "embedding, not L2-normalised",
+    }],
+  },
+  {
+    id: "face_detector",
+    file: "face_detector.onnx",
+    sourcePath: "model/fr_detect.onnx",
+    description:
+      "Ultra-Light-Fast-Generic-Face-Detector RFB-320, image stretched or letterboxed to 320x240",
+    dynamicBatch: true,
+    input: {
+      name: "input",
+      shape: [BATCH_DIM, 3, 240, 320],
+      channelOrder: "rgb",
+      normalisation: "(x - 127) / 128",
+    },
+    outputs: [
+      {
+        name: "scores",
+        dims: [BATCH_DIM, 4420, 2],
+        meaning: "per prior [background, face], already softmaxed",
+      },
+      {
+        name: "boxes",
+        dims: [BATCH_DIM, 4420, 4],
+        meaning:
+          "per prior x1, y1, x2, y2 normalised to the input, already decoded",
+      },
+    ],
+  },
+  {
+    id: "face_landmark68",
+    file: "face_landmark68.onnx",
+    sourcePath: "model/fr_landmark.onnx",
+    description: "68-point facial landmarks from a 64x64 grayscale face crop",
+    dynamicBatch: true,
+    input: {
+      name: "input",
+      shape: [BATCH_DIM, 1, 64, 64],
+      channelOrder: "gray",
+      normalisation: "x / 256",
+    },
+    outputs: [{
+      name: "output",
+      dims: [BATCH_DIM, 136],
+      meaning: "68 points as x0, y0, x1, y1, ... normalised to the crop",
+    }],
+  },
+];
+
+/** One model's entry in `manifest.json`. */
+export interface ManifestEntry {
+  readonly id: string;
+  readonly description: string;
+  readonly file: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly source: {
+    readonly package: string;
+    readonly path: string;
+    readonly integrity: string;
+    readonly sha256: string;
+  };
+  readonly licence: string;
+  readonly parameters: number;
+  readonly flushedWeights: number;
+  readonly input: {
+    readonly name: string;
+    readonly shape: readonly Dim[];
+    readonly layout: "NCHW";
+    readonly channelOrder: ChannelOrder;
+    readonly normalisation: string;
+  };
+  readonly outputs: readonly {
+    readonly name: string;
+    readonly dims: readonly Dim[];
+    readonly meaning: string;
+  }[];
+  readonly transforms: readonly string[];
+}
+
+/** The whole of `manifest.json`. */
+export interface Manifest {
+  readonly models: readonly ManifestEntry[];
+}
+
+/** One converted model: its bytes and its manifest entry. */
+export interface ConvertedModel {
+  readonly spec: ModelSpec;
+  readonly bytes: Uint8Array;
+  readonly entry: ManifestEntry;
+}
+
+/** A converted graph does not declare the inputs or outputs its spec expects. */
+export class ModelSpecMismatchError extends Error {
+  /** Creates the error; `message` says which model and what differs. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ModelSpecMismatchError";
+  }
+}
+
+/** Fetches the pinned package tarball with npm and checks its integrity. */
+export function fetchSource(tempParent?: string): Promise<Uint8Array> {
+  return packTarball(`${SOURCE.name}@${SOURCE.version}`, SOURCE.integrity, {
+    tempParent,
+  });
+}
+
+/**
+ * Applies the transforms to one model file of the package. `flush` and
+ * `batch` exist so tests can build each transform alone.
+ */
+export function transform(
+  spec: ModelSpec,
+  original: Uint8Array,
+  { flush = true, batch = true }: { flush?: boolean; batch?: boolean } = {},
+): { bytes: Uint8Array; flushed: number; transforms: string[] } {
+  let bytes = original;
+  let flushed = 0;
+  const transforms: string[] = [];
+  if (flush) {
+    const result = flushTinyWeights(bytes, FLUSH_THRESHOLD);
+    bytes = result.model;
+    flushed = result.flushed;
+    transforms.push(
+      `flushed ${result.flushed} non-zero float weights with |w| < ${FLUSH_THRESHOLD} to 0 (${result.subnormal} of them subnormal)`,
+    );
+  }
+  if (batch && spec.dynamicBatch) {
+    const result = makeBatchDynamic(bytes, BATCH_DIM);
+    bytes = result.model;
+    transforms.push(...result.changes);
+  }
+  return { bytes, flushed, transforms };
+}
+
+/** Converts one model and builds its manifest entry. */
+export async function convertModel(
+  spec: ModelSpec,
+  original: Uint8Array,
+): Promise<ConvertedModel> {
+  const { bytes, flushed, transforms } = transform(spec, original);
+  const summary = summarise(bytes);
+  checkValues(spec, "input", summary.inputs, [spec.input]);
+  checkValues(
+    spec,
+    "output",
+    summary.outputs,
+    spec.outputs.map((o) => ({ name: o.name, shape: o.dims })),
+  );
+  return {
+    spec,
+    bytes,
+    entry: {
+      id: spec.id,
+      description: spec.description,
+      file: spec.file,
+      bytes: bytes.length,
+      sha256: await sha256Hex(bytes),
+      source: {
+        package: `${SOURCE.name}@${SOURCE.version}`,
+        path: spec.sourcePath,
+        integrity: SOURCE.integrity,
+        sha256: await sha256Hex(original),
+      },
+      licence: SOURCE.licence,
+      parameters: summary.parameters,
+      flushedWeights: flushed,
+      input: {
+        name: spec.input.name,
+        shape: spec.input.shape,
+        layout: "NCHW",
+        channelOrder: spec.input.channelOrder,
+        normalisation: spec.input.normalisation,
+      },
+      outputs: spec.outputs,
+      transforms,
+    },
+  };
+}
+
+/** Converts every model of {@linkcode MODELS} from the package tarball. */
+export async function convertTarball(
+  tarball: Uint8Array,
+): Promise<{ models: ConvertedModel[]; manifest: Manifest }> {
+  const originals = await extractFiles(
+    tarball,
+    MODELS.map((spec) => spec.sourcePath),
+  );
+  const models: ConvertedModel[] = [];
+  for (const [i, spec] of MODELS.entries()) {
+    models.push(await convertModel(spec, originals[i]));
+  }
+  return { models, manifest: { models: models.map((m) => m.entry) } };
+}
+
+/** Serialises the manifest the way it is committed. */
+export function manifestJson(manifest: Manifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** Returns the lowercase hex sha256 of `bytes`. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    bytes as Uint8Array<ArrayBuffer>,
+  );
+  return Array.from(
+    new Uint8Array(digest),
+    (byte) => byte.toString(16).padStart(2, "0"),
+  ).join("");
+}
+
+function checkValues(
+  spec: ModelSpec,
+  kind: string,
+  actual: readonly ValueSummary[],
+  expected: readonly { name: string; shape: readonly Dim[] }[],
+): void {
+  const show = (
+    values: readonly { name: string; shape: readonly unknown[] }[],
+  ) => values.map((v) => `${v.name} [${v.shape.join(", ")}]`).join("; ");
+  const same = actual.length === expected.length &&
+    actual.every((value, i) =>
+      value.elemType === 1 && value.name === expected[i].name &&
+      value.shape.length === expected[i].shape.length &&
+      value.shape.every((dim, j) => dim === expected[i].shape[j])
+    );
+  if (!same) {
+    throw new ModelSpecMismatchError(
+      `${spec.id}: converted graph has ${kind}s ${
+        show(actual)
+      }, but the spec expects float32 ${show(expected)}`,
+    );
+  }
+}
+
+function pathOf(url: URL): string {
+  const path = decodeURIComponent(url.pathname);
+  return Deno.build.os === "windows"
+    ? path.slice(1).replaceAll("/", "\\")
+    : path;
+}
+
+async function main(): Promise<void> {
+  const dir = new URL(".", import.meta.url);
+  // npm writes its tarball into a temporary directory made here, so that the
+  // task needs write access to weights/ and nowhere else.
+  const tarball = await fetchSource(pathOf(dir));
+  const { models, manifest } = await convertTarball(tarball);
+  for (const model of models) {
+    await Deno.writeFile(new URL(model.spec.file, dir), model.bytes);
+    console.log(
+      `${model.spec.file}: ${model.entry.bytes} bytes, sha256 ${model.entry.sha256}, ${model.entry.parameters} parameters, ${model.entry.flushedWeights} weights flushed`,
+    );
+    for (const line of model.entry.transforms) console.log(`  ${line}`);
+  }
+  await Deno.writeTextFile(
+    new URL("manifest.json", dir),
+    manifestJson(manifest),
+  );
+  console.log("manifest.json written");
+}
+
+if (import.meta.main) {
+  await main();
+}
