@@ -1,0 +1,317 @@
+import assert from "node:assert/strict";
+import * as ort from "onnxruntime-web/wasm";
+import { extractFiles, npmAvailable } from "./_npm.ts";
+import { summarise } from "./_onnx.ts";
+import {
+  convertTarball,
+  fetchSource,
+  type Manifest,
+  manifestJson,
+  MODELS,
+  type ModelSpec,
+  sha256Hex,
+  transform,
+} from "./convert.ts";
+
+ort.env.wasm.numThreads = 1;
+
+const DIR = new URL(".", import.meta.url);
+const TOLERANCE = 1e-5;
+
+const HAS_NPM = await npmAvailable();
+if (!HAS_NPM) {
+  console.log(
+    "weights/convert_test.ts: skipping the tests that fetch the source package: npm is not runnable here",
+  );
+}
+
+/** Maps each normalisation the manifest documents to the code that does it. */
+const NORMALISE: Readonly<Record<string, (pixel: number) => number>> = {
+  "(x - 127.5) / 128": (x) => (x - 127.5) / 128,
+  "(x - 127) / 128": (x) => (x - 127) / 128,
+  "x / 256": (x) => x / 256,
+};
+
+let sources:
+  | Promise<{ tarball: Uint8Array; originals: Uint8Array[] }>
+  | undefined;
+
+/** Fetches the package once for all tests that need it. */
+function source(): Promise<{ tarball: Uint8Array; originals: Uint8Array[] }> {
+  sources ??= (async () => {
+    const tarball = await fetchSource();
+    const originals = await extractFiles(
+      tarball,
+      MODELS.map((spec) => spec.sourcePath),
+    );
+    return { tarball, originals };
+  })();
+  return sources;
+}
+
+function committed(spec: ModelSpec): Promise<Uint8Array> {
+  return Deno.readFile(new URL(spec.file, DIR));
+}
+
+function inputDims(spec: ModelSpec, batch: number): number[] {
+  return spec.input.shape.map((dim, i) => {
+    if (i === 0) return batch;
+    assert.equal(typeof dim, "number", `${spec.id}: only dim 0 is symbolic`);
+    return dim as number;
+  });
+}
+
+/**
+ * A deterministic, image-like input: smooth gradients and blobs plus pixel
+ * noise, rounded to 0..255 and normalised as the model expects. Constant or
+ * all-zero input would hide differences that real images show.
+ */
+function syntheticInput(
+  spec: ModelSpec,
+  batch: number,
+  seed: number,
+): Float32Array {
+  const [, channels, height, width] = inputDims(spec, batch);
+  const normalise = NORMALISE[spec.input.normalisation];
+  assert.ok(normalise, `${spec.id}: unknown normalisation`);
+  let state = seed >>> 0 || 1;
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const data = new Float32Array(batch * channels * height * width);
+  let at = 0;
+  for (let n = 0; n < batch; n++) {
+    const phase = seed + n * 1.7;
+    for (let c = 0; c < channels; c++) {
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const u = x / width - 0.5;
+          const v = y / height - 0.5;
+          const smooth = 120 +
+            60 * Math.sin(6 * u + phase + c) * Math.cos(5 * v - phase) +
+            50 * Math.exp(-12 * (u * u + (v + 0.1) * (v + 0.1)));
+          const pixel = Math.round(smooth + 40 * (random() - 0.5));
+          data[at++] = normalise(Math.min(255, Math.max(0, pixel)));
+        }
+      }
+    }
+  }
+  return data;
+}
+
+async function session(model: Uint8Array): Promise<ort.InferenceSession> {
+  return await ort.InferenceSession.create(model, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: "all",
+  });
+}
+
+async function run(
+  model: ort.InferenceSession,
+  spec: ModelSpec,
+  data: Float32Array,
+  batch: number,
+): Promise<Record<string, Float32Array>> {
+  const results = await model.run({
+    [spec.input.name]: new ort.Tensor(
+      "float32",
+      data,
+      inputDims(spec, batch),
+    ),
+  });
+  const out: Record<string, Float32Array> = {};
+  for (const output of spec.outputs) {
+    const tensor = results[output.name];
+    assert.deepEqual(
+      tensor.dims,
+      output.dims.map((dim) => dim === "batch" ? batch : dim),
+    );
+    out[output.name] = tensor.data as Float32Array;
+  }
+  return out;
+}
+
+function maxAbsDifference(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+async function readManifest(): Promise<Manifest> {
+  return JSON.parse(
+    await Deno.readTextFile(new URL("manifest.json", DIR)),
+  ) as Manifest;
+}
+
+Deno.test("committed model files match manifest.json", async (t) => {
+  const manifest = await readManifest();
+  assert.deepEqual(
+    manifest.models.map((entry) => entry.id),
+    MODELS.map((spec) => spec.id),
+  );
+  for (const entry of manifest.models) {
+    await t.step(entry.id, async () => {
+      const bytes = await Deno.readFile(new URL(entry.file, DIR));
+      assert.equal(bytes.length, entry.bytes);
+      assert.equal(await sha256Hex(bytes), entry.sha256);
+      const summary = summarise(bytes);
+      assert.equal(summary.parameters, entry.parameters);
+      assert.deepEqual(summary.inputs.map((input) => input.shape), [
+        entry.input.shape,
+      ]);
+      assert.deepEqual(
+        summary.outputs.map((output) => output.shape),
+        entry.outputs.map((output) => output.dims),
+      );
+    });
+  }
+});
+
+Deno.test({
+  name: "converting the npm tarball reproduces the committed files exactly",
+  ignore: !HAS_NPM,
+  async fn() {
+    const { tarball } = await source();
+    const first = await convertTarball(tarball);
+    const second = await convertTarball(tarball);
+    const committedManifest = await Deno.readTextFile(
+      new URL("manifest.json", DIR),
+    );
+    assert.equal(manifestJson(first.manifest), committedManifest);
+    assert.equal(manifestJson(second.manifest), committedManifest);
+    for (const model of first.models) {
+      assert.deepEqual(model.bytes, await committed(model.spec));
+    }
+  },
+});
+
+Deno.test({
+  name: "converted models give the outputs of the npm originals",
+  ignore: !HAS_NPM,
+  async fn(t) {
+    const { originals } = await source();
+    for (const [i, spec] of MODELS.entries()) {
+      await t.step(spec.id, async () => {
+        const input = syntheticInput(spec, 1, 11 + i);
+        const before = await run(await session(originals[i]), spec, input, 1);
+        const after = await run(
+          await session(await committed(spec)),
+          spec,
+          input,
+          1,
+        );
+        for (const output of spec.outputs) {
+          const difference = maxAbsDifference(
+            before[output.name],
+            after[output.name],
+          );
+          assert.ok(
+            difference <= TOLERANCE,
+            `${output.name} differs by ${difference}`,
+          );
+        }
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "flushing tiny weights alone leaves every output bit identical",
+  ignore: !HAS_NPM,
+  async fn(t) {
+    const { originals } = await source();
+    for (const [i, spec] of MODELS.entries()) {
+      await t.step(spec.id, async () => {
+        const flushed = transform(spec, originals[i], { batch: false });
+        if (spec.id !== "face_detector") assert.ok(flushed.flushed > 0);
+        const input = syntheticInput(spec, 1, 23 + i);
+        const before = await run(await session(originals[i]), spec, input, 1);
+        const after = await run(await session(flushed.bytes), spec, input, 1);
+        for (const output of spec.outputs) {
+          assert.deepEqual(
+            new Uint32Array(after[output.name].buffer),
+            new Uint32Array(before[output.name].buffer),
+            `${output.name} changed`,
+          );
+        }
+      });
+    }
+  },
+});
+
+Deno.test("a batch of 3 gives the outputs of 3 single runs", async (t) => {
+  for (const [i, spec] of MODELS.entries()) {
+    if (!spec.dynamicBatch) continue;
+    await t.step(spec.id, async () => {
+      const model = await session(await committed(spec));
+      const input = syntheticInput(spec, 3, 31 + i);
+      const batched = await run(model, spec, input, 3);
+      const itemSize = input.length / 3;
+      for (let item = 0; item < 3; item++) {
+        const single = await run(
+          model,
+          spec,
+          input.subarray(item * itemSize, (item + 1) * itemSize),
+          1,
+        );
+        for (const output of spec.outputs) {
+          const size = single[output.name].length;
+          const difference = maxAbsDifference(
+            batched[output.name].subarray(item * size, (item + 1) * size),
+            single[output.name],
+          );
+          assert.ok(
+            difference <= TOLERANCE,
+            `item ${item} ${output.name} differs by ${difference}`,
+          );
+        }
+      }
+    });
+  }
+});
+
+Deno.test("outputs mean what the manifest says", async (t) => {
+  const byId = new Map(MODELS.map((spec) => [spec.id, spec]));
+  const outputs = async (id: string) => {
+    const spec = byId.get(id);
+    assert.ok(spec);
+    const model = await session(await committed(spec));
+    return await run(model, spec, syntheticInput(spec, 1, 5), 1);
+  };
+
+  await t.step("mobilefacenet embedding is not L2-normalised", async () => {
+    const { output } = await outputs("mobilefacenet");
+    const norm = Math.hypot(...output);
+    assert.ok(Math.abs(norm - 1) > 0.1, `norm is ${norm}`);
+  });
+
+  await t.step("face_detector scores are softmaxed", async () => {
+    const { scores } = await outputs("face_detector");
+    for (let prior = 0; prior < scores.length / 2; prior++) {
+      const [background, face] = scores.subarray(prior * 2, prior * 2 + 2);
+      assert.ok(background >= 0 && face >= 0);
+      assert.ok(Math.abs(background + face - 1) < 1e-5);
+    }
+  });
+
+  await t.step("face_detector boxes are decoded corners", async () => {
+    const { boxes } = await outputs("face_detector");
+    for (let prior = 0; prior < boxes.length / 4; prior++) {
+      const [x1, y1, x2, y2] = boxes.subarray(prior * 4, prior * 4 + 4);
+      assert.ok(x2 > x1 && y2 > y1, `prior ${prior}: ${[x1, y1, x2, y2]}`);
+      // Centres of decoded boxes stay near the image, in normalised units.
+      assert.ok((x1 + x2) / 2 > -0.5 && (x1 + x2) / 2 < 1.5);
+      assert.ok((y1 + y2) / 2 > -0.5 && (y1 + y2) / 2 < 1.5);
+    }
+  });
+
+  await t.step("face_landmark68 gives 68 points in the crop", async () => {
+    const { output } = await outputs("face_landmark68");
+    assert.equal(output.length, 136);
+    for (const value of output) assert.ok(value > -0.5 && value < 1.5);
+  });
+});
