@@ -126,6 +126,17 @@ function packedFilename(spec: string, stdout: string): string {
   return filename;
 }
 
+/** Turns a `file:` URL into a path for APIs that take only strings. */
+export function pathFromFileUrl(url: URL): string {
+  if (url.protocol !== "file:") {
+    throw new TypeError(`expected a file: URL, got ${url.href}`);
+  }
+  const path = decodeURIComponent(url.pathname);
+  return Deno.build.os === "windows"
+    ? path.slice(1).replaceAll("/", "\\")
+    : path;
+}
+
 /** Returns the SRI string (`sha512-<base64>`) of `bytes`. */
 export async function sha512Integrity(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(

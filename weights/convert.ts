@@ -11,7 +11,7 @@
  * @module
  */
 
-import { extractFiles, packTarball } from "./_npm.ts";
+import { extractFiles, packTarball, pathFromFileUrl } from "./_npm.ts";
 import {
   flushTinyWeights,
   makeBatchDynamic,
@@ -331,18 +331,11 @@ function checkValues(
   }
 }
 
-function pathOf(url: URL): string {
-  const path = decodeURIComponent(url.pathname);
-  return Deno.build.os === "windows"
-    ? path.slice(1).replaceAll("/", "\\")
-    : path;
-}
-
 async function main(): Promise<void> {
   const dir = new URL(".", import.meta.url);
   // npm writes its tarball into a temporary directory made here, so that the
   // task needs write access to weights/ and nowhere else.
-  const tarball = await fetchSource(pathOf(dir));
+  const tarball = await fetchSource(pathFromFileUrl(dir));
   const { models, manifest } = await convertTarball(tarball);
   for (const model of models) {
     await Deno.writeFile(new URL(model.spec.file, dir), model.bytes);

