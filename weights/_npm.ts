@@ -171,7 +171,12 @@ export function readTar(tar: Uint8Array): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   let offset = 0;
   let longName: string | undefined;
-  while (offset + BLOCK <= tar.length) {
+  while (offset < tar.length) {
+    if (offset + BLOCK > tar.length) {
+      throw new TarballError(
+        `tar archive ends at byte ${tar.length}, in the middle of the header at byte ${offset}`,
+      );
+    }
     const header = tar.subarray(offset, offset + BLOCK);
     // Two zero blocks end the archive; one is enough to stop reading.
     if (header.every((byte) => byte === 0)) break;
