@@ -8,6 +8,7 @@ import {
   sha512Integrity,
   TarballError,
 } from "./_npm.ts";
+import { packTempParent } from "./_test_util.ts";
 
 const HAS_NPM = await npmAvailable();
 if (!HAS_NPM) {
@@ -142,7 +143,7 @@ Deno.test({
   name: "packTarball refuses a tarball whose integrity is not the pinned one",
   ignore: !HAS_NPM,
   async fn() {
-    const parent = await Deno.makeTempDir();
+    const parent = await Deno.makeTempDir({ dir: await packTempParent() });
     try {
       await assert.rejects(
         () =>

@@ -3,6 +3,7 @@ import * as ort from "onnxruntime-web/wasm";
 import { extractFiles, npmAvailable } from "./_npm.ts";
 import { summarise } from "./_onnx.ts";
 import { NORMALISE, syntheticImages } from "./_synthetic.ts";
+import { packTempParent } from "./_test_util.ts";
 import {
   convertTarball,
   fetchSource,
@@ -33,7 +34,7 @@ let sources:
 /** Fetches the package once for all tests that need it. */
 function source(): Promise<{ tarball: Uint8Array; originals: Uint8Array[] }> {
   sources ??= (async () => {
-    const tarball = await fetchSource();
+    const tarball = await fetchSource(await packTempParent());
     const originals = await extractFiles(
       tarball,
       MODELS.map((spec) => spec.sourcePath),
