@@ -216,12 +216,12 @@ export function makeBatchDynamic(
           out.push(
             lenField(field.number, symbolicBatch(field.payload, dimName)),
           );
-          changes.push(`${kind} ${name}: dim 0 1 -> "${dimName}"`);
+          changes.push(`${kind} "${name}" dim 0: 1 -> "${dimName}"`);
           break;
         }
         case GRAPH_VALUE_INFO: {
           const name = stringOf(readFields(field.payload), VALUE_INFO_NAME);
-          changes.push(`value_info ${name}: dropped`);
+          changes.push(`value_info "${name}": dropped`);
           break;
         }
         case GRAPH_INITIALIZER: {
@@ -243,7 +243,9 @@ export function makeBatchDynamic(
           }
           const next = [0n, ...shape.slice(1)];
           out.push(lenField(GRAPH_INITIALIZER, withInt64Values(tensor, next)));
-          changes.push(`Reshape shape ${name}: [${shape}] -> [${next}]`);
+          changes.push(
+            `Reshape shape initializer "${name}": [${shape}] -> [${next}]`,
+          );
           break;
         }
         default:

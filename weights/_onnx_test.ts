@@ -152,10 +152,10 @@ Deno.test("makeBatchDynamic", async (t) => {
       -1n,
     ]);
     assert.deepEqual(changes, [
-      "Reshape shape shape: [1,-1] -> [0,-1]",
-      'input x: dim 0 1 -> "batch"',
-      'output y: dim 0 1 -> "batch"',
-      "value_info flat: dropped",
+      'Reshape shape initializer "shape": [1,-1] -> [0,-1]',
+      'input "x" dim 0: 1 -> "batch"',
+      'output "y" dim 0: 1 -> "batch"',
+      'value_info "flat": dropped',
     ]);
   });
 
