@@ -11,3 +11,4 @@ export * from "./image.ts";
 export * from "./align.ts";
 export * from "./tensor.ts";
 export * from "./similarity.ts";
+export * from "./decode.ts";
