@@ -133,8 +133,7 @@ export function decodeJpegMozjpeg(bytes: Uint8Array): Promise<RawPixels> {
     jpegMessages = [];
     let image: ImageData;
     try {
-      // Copy: the decoder takes an ArrayBuffer of exactly the image bytes.
-      image = await module.default(bytes.slice().buffer, {
+      image = await module.default(exactBuffer(bytes), {
         preserveOrientation: false,
       });
     } catch (cause) {
@@ -187,7 +186,7 @@ export async function decodePng(
   const module = await loadPng();
   try {
     if (bitDepth === 16) {
-      const image = await module.decode(bytes.slice().buffer, {
+      const image = await module.decode(exactBuffer(bytes), {
         bitDepth: 16,
       });
       try {
@@ -201,7 +200,7 @@ export async function decodePng(
         (image as { free?: () => void }).free?.();
       }
     }
-    const image = await module.decode(bytes.slice().buffer);
+    const image = await module.decode(exactBuffer(bytes));
     return {
       width: image.width,
       height: image.height,
@@ -211,6 +210,15 @@ export async function decodePng(
   } catch (cause) {
     throw new CodecError(describe(cause), { cause });
   }
+}
+
+/** The decoders take an ArrayBuffer holding exactly the image bytes. */
+function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 &&
+      bytes.byteLength === bytes.buffer.byteLength &&
+      bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : bytes.slice().buffer;
 }
 
 function describe(error: unknown): string {

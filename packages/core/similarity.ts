@@ -41,7 +41,7 @@ function norm(vector: ArrayLike<number>, name: string): number {
  * @example
  * ```ts
  * import { l2Normalize } from "@facever/core";
- * console.log(l2Normalize([3, 4])); // Float32Array(2) [ 0.6, 0.8 ] (to float32 precision)
+ * console.log(l2Normalize([3, 4])); // Float32Array(2) [ 0.6000000238418579, 0.800000011920929 ]
  * ```
  */
 export function l2Normalize(vector: ArrayLike<number>): Float32Array {
