@@ -8,7 +8,8 @@
  * @module
  */
 
-import { fromFileUrl, join } from "node:path";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { cosineSimilarity } from "@facever/core";
 import type { FaceEngine } from "@facever/model";
 
@@ -31,7 +32,7 @@ export interface Pair {
  */
 export function lfwRoot(): string | undefined {
   const root = Deno.env.get("LFW_DIR") ??
-    fromFileUrl(new URL("../../shared/datasets/lfw", import.meta.url));
+    fileURLToPath(new URL("../../shared/datasets/lfw", import.meta.url));
   try {
     return Deno.statSync(join(root, "pairs.txt")).isFile ? root : undefined;
   } catch {
