@@ -26,6 +26,21 @@ interface FileError {
   readonly message: string;
 }
 
+/** One line of `embed`'s output. */
+type EmbedLine =
+  | { readonly file: string; readonly error: FileError }
+  | {
+    readonly file: string;
+    readonly faces: (FaceSummary & { readonly embedding: number[] })[];
+  };
+
+/** A face as printed: rounded box, score and landmarks. */
+interface FaceSummary {
+  readonly box: Box;
+  readonly score: number;
+  readonly landmarks: Point[];
+}
+
 class UsageError extends Error {}
 
 /**
@@ -157,7 +172,10 @@ async function embed(args: readonly string[]): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-async function embedFile(engine: FaceEngine, file: string) {
+async function embedFile(
+  engine: FaceEngine,
+  file: string,
+): Promise<EmbedLine> {
   const bytes = await readInput(file);
   if ("code" in bytes) return { file, error: bytes };
   try {
@@ -206,7 +224,7 @@ function reportFailure(file: string, error: FileError): number {
   return 1;
 }
 
-function faceSummary(face: Face) {
+function faceSummary(face: Face): FaceSummary {
   return {
     box: roundBox(face.box),
     score: round(face.score, 4),
