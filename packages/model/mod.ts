@@ -4,5 +4,6 @@
  * @module
  */
 export * from "./runner.ts";
+export * from "./detector.ts";
 export * from "./embedder.ts";
 export * from "./engine.ts";

@@ -1,0 +1,105 @@
+// Which detector passes cover an image: an image pyramid, tiled where a
+// level is larger than the detector's input.
+import type { Box } from "@facever/core";
+
+/** Width of the detector's input, in pixels. */
+export const DETECTOR_WIDTH = 320;
+/** Height of the detector's input, in pixels. */
+export const DETECTOR_HEIGHT = 240;
+/** Upper bound on detector passes for one image, whatever its size. */
+export const MAX_PASSES = 64;
+/**
+ * Largest scale ratio between neighbouring pyramid levels. A face too small
+ * for one level is at most this much larger on the next, which sets how
+ * much the tiles of that level must overlap.
+ */
+const MAX_LEVEL_STEP = 3;
+
+/** One pyramid level: the whole image resized, and the windows to run on. */
+export interface Level {
+  /** Width of the image resized to this level. */
+  readonly width: number;
+  /** Height of the image resized to this level. */
+  readonly height: number;
+  /** Detector-sized (or smaller) windows into the resized image, in pixels. */
+  readonly windows: readonly Box[];
+}
+
+/**
+ * Plans the passes that find faces from `minFaceSize` pixels wide up to the
+ * whole image, for a detector that finds faces of `minDetectable` pixels and
+ * more at its own resolution.
+ *
+ * Level 0 is the image letterboxed into one detector input. Each further
+ * level enlarges by at most {@linkcode MAX_LEVEL_STEP}, up to the scale at
+ * which `minFaceSize` becomes `minDetectable`, and is cut into windows that
+ * overlap by `MAX_LEVEL_STEP · minDetectable` and then some, so that every
+ * face too small for the level before fits whole in one window. When that
+ * would take more than {@linkcode MAX_PASSES} passes, the finest level is
+ * made coarser until it does not.
+ */
+export function planLevels(
+  width: number,
+  height: number,
+  minFaceSize: number,
+  minDetectable: number,
+): Level[] {
+  const overlap = Math.ceil(MAX_LEVEL_STEP * minDetectable * 4 / 3);
+  const base = Math.min(DETECTOR_WIDTH / width, DETECTOR_HEIGHT / height);
+  let finest = minDetectable / minFaceSize;
+  for (;;) {
+    const levels = [wholeImage(width, height, base)];
+    const steps = finest > base
+      ? Math.ceil(Math.log(finest / base) / Math.log(MAX_LEVEL_STEP) - 1e-9)
+      : 0;
+    for (let k = 1; k <= steps; k++) {
+      const scale = base * (finest / base) ** (k / steps);
+      levels.push(tiled(width, height, scale, overlap));
+    }
+    const passes = levels.reduce((n, level) => n + level.windows.length, 0);
+    if (passes <= MAX_PASSES) return levels;
+    finest *= 0.9;
+  }
+}
+
+function wholeImage(width: number, height: number, scale: number): Level {
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  return {
+    width: w,
+    height: h,
+    windows: [{ x: 0, y: 0, width: w, height: h }],
+  };
+}
+
+function tiled(
+  width: number,
+  height: number,
+  scale: number,
+  overlap: number,
+): Level {
+  const w = Math.round(width * scale);
+  const h = Math.round(height * scale);
+  const windows: Box[] = [];
+  for (const y of starts(h, DETECTOR_HEIGHT, overlap)) {
+    for (const x of starts(w, DETECTOR_WIDTH, overlap)) {
+      windows.push({
+        x,
+        y,
+        width: Math.min(DETECTOR_WIDTH, w),
+        height: Math.min(DETECTOR_HEIGHT, h),
+      });
+    }
+  }
+  return { width: w, height: h, windows };
+}
+
+/** Evenly spread window starts along one axis, at least `overlap` apart from full. */
+function starts(length: number, window: number, overlap: number): number[] {
+  if (length <= window) return [0];
+  const count = Math.ceil((length - window) / (window - overlap)) + 1;
+  return Array.from(
+    { length: count },
+    (_, i) => Math.round(i * (length - window) / (count - 1)),
+  );
+}

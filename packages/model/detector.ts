@@ -1,0 +1,297 @@
+/**
+ * Face detection with five landmarks: the RFB-320 Ultra-Light-Fast-Generic
+ * face detector over an image pyramid, then a 68-point landmark net on every
+ * face, reduced to the five points that alignment needs.
+ *
+ * @module
+ */
+
+import {
+  type Box,
+  type Point,
+  resizeImage,
+  type RgbImage,
+} from "@facever/core";
+import { type ModelSource, OnnxModel } from "./runner.ts";
+import { DETECTOR_URL, LANDMARKER_URL } from "./_weights.ts";
+import { nonMaxSuppression, type ScoredBox } from "./_nms.ts";
+import { DETECTOR_HEIGHT, DETECTOR_WIDTH, planLevels } from "./_tiles.ts";
+import {
+  fivePoints,
+  LANDMARK_INPUT_SIZE,
+  LANDMARK_OUTPUT_SIZE,
+  landmarkRegion,
+  writeLandmarkInput,
+} from "./_landmarks68.ts";
+
+/** A face found by {@linkcode FaceDetector.detectFaces}. */
+export interface DetectedFace {
+  /** Where the face is, clipped to the image. */
+  readonly box: Box;
+  /** The detector's confidence that the box holds a face, in [0, 1]. */
+  readonly score: number;
+  /**
+   * Five points in ArcFace order: image-left eye centre, image-right eye
+   * centre, nose tip, image-left mouth corner, image-right mouth corner.
+   * Pixel centres are at whole coordinates.
+   */
+  readonly landmarks: readonly Point[];
+}
+
+/** Options for {@linkcode FaceDetector.detectFaces}. */
+export interface DetectOptions {
+  /** Lowest detector score to report, in (0, 1]. Default {@linkcode DEFAULT_MIN_SCORE}. */
+  readonly minScore?: number;
+  /**
+   * Width in pixels of the smallest face to find, in the original image.
+   * Default {@linkcode DEFAULT_MIN_FACE_SIZE}.
+   */
+  readonly minFaceSize?: number;
+  /** Report at most this many faces, the largest. Default: all. */
+  readonly maxFaces?: number;
+}
+
+/** Options for {@linkcode FaceDetector.load}. */
+export interface FaceDetectorOptions {
+  /** The detector model; defaults to the bundled `weights/face_detector.onnx`. */
+  readonly detector?: ModelSource;
+  /** The landmark model; defaults to the bundled `weights/face_landmark68.onnx`. */
+  readonly landmarks?: ModelSource;
+  /** Wasm threads (see {@linkcode RunnerOptions}). */
+  readonly threads?: number;
+}
+
+/** @todo measured */
+export const DEFAULT_MIN_SCORE = 0.65;
+/** Default {@linkcode DetectOptions.minFaceSize}, in pixels. */
+export const DEFAULT_MIN_FACE_SIZE = 40;
+
+/** Overlap above which two boxes are taken for the same face (the reference implementation's value). */
+const NMS_MAX_IOU = 0.4;
+/** @todo measured */
+const MIN_DETECTABLE = 20;
+/** Boxes this close (in detector pixels) to a window edge shared with another window are cut faces. */
+const EDGE_MARGIN = 2;
+/** Windows per detector run: batches of 4 ran fastest per window on wasm. */
+const DETECTOR_BATCH = 4;
+/** Faces per landmark run, to bound the input tensor's size. */
+const LANDMARK_BATCH = 16;
+
+/**
+ * Finds faces and their landmarks in RGB images of any size.
+ *
+ * @example
+ * ```ts
+ * import { FaceDetector } from "@facever/model";
+ * const detector = await FaceDetector.load();
+ * const blank = { width: 640, height: 480, data: new Uint8Array(640 * 480 * 3) };
+ * console.log(await detector.detectFaces(blank)); // []
+ * ```
+ */
+export class FaceDetector {
+  readonly #detector: OnnxModel;
+  readonly #landmarker: OnnxModel;
+
+  private constructor(detector: OnnxModel, landmarker: OnnxModel) {
+    this.#detector = detector;
+    this.#landmarker = landmarker;
+  }
+
+  /**
+   * Loads both models; throws `FaceError("model_load_failed")` when either
+   * cannot be loaded.
+   */
+  static async load(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
+    const runner = { threads: options.threads };
+    const [detector, landmarker] = await Promise.all([
+      OnnxModel.load(options.detector ?? DETECTOR_URL, runner),
+      OnnxModel.load(options.landmarks ?? LANDMARKER_URL, runner),
+    ]);
+    return new FaceDetector(detector, landmarker);
+  }
+
+  /**
+   * Finds every face at least `minFaceSize` pixels wide, largest box first.
+   *
+   * The image is letterboxed whole into the detector's 320×240 input, which
+   * finds faces down to about 20 pixels there. When `minFaceSize` would be
+   * smaller than that, finer pyramid levels (each at most 3× the previous)
+   * are run on overlapping 320×240 windows. At most 64
+   * detector passes are run per image: a 1920×1080 frame takes 13 at the
+   * default `minFaceSize`; past the bound the finest level is made coarser,
+   * so faces near `minFaceSize` in very large images may be missed.
+   *
+   * @throws {RangeError} When an option is out of range.
+   */
+  async detectFaces(
+    image: RgbImage,
+    options: DetectOptions = {},
+  ): Promise<DetectedFace[]> {
+    const { minScore, minFaceSize, maxFaces } = validateOptions(options);
+    const candidates: ScoredBox[] = [];
+    const levels = planLevels(
+      image.width,
+      image.height,
+      minFaceSize,
+      MIN_DETECTABLE,
+    );
+    for (const level of levels) {
+      const scaled = resizeImage(image, level.width, level.height);
+      for (let i = 0; i < level.windows.length; i += DETECTOR_BATCH) {
+        const windows = level.windows.slice(i, i + DETECTOR_BATCH);
+        for (
+          const found of await this.#detect(scaled, windows, image, minScore)
+        ) {
+          if (found.box.width >= minFaceSize) candidates.push(found);
+        }
+      }
+    }
+    const faces = nonMaxSuppression(candidates, NMS_MAX_IOU)
+      .map(({ box, score }) => ({ box: clipBox(box, image), score }))
+      .sort((a, b) => area(b.box) - area(a.box))
+      .slice(0, maxFaces);
+    const detected: DetectedFace[] = [];
+    for (let i = 0; i < faces.length; i += LANDMARK_BATCH) {
+      const batch = faces.slice(i, i + LANDMARK_BATCH);
+      const landmarks = await this.#landmarks(image, batch.map((f) => f.box));
+      batch.forEach((face, k) =>
+        detected.push({ ...face, landmarks: landmarks[k] })
+      );
+    }
+    return detected;
+  }
+
+  /** Boxes scoring at least `minScore` in windows of a resized image, in image pixels. */
+  async #detect(
+    level: RgbImage,
+    windows: readonly Box[],
+    image: RgbImage,
+    minScore: number,
+  ): Promise<ScoredBox[]> {
+    const plane = DETECTOR_WIDTH * DETECTOR_HEIGHT;
+    const input = new Float32Array(windows.length * 3 * plane);
+    windows.forEach((window, n) =>
+      writeDetectorInput(level, window, input, n * 3 * plane)
+    );
+    const { scores, boxes } = await this.#detector.run({
+      input: {
+        data: input,
+        dims: [windows.length, 3, DETECTOR_HEIGHT, DETECTOR_WIDTH],
+      },
+    });
+    const priors = scores.dims[1];
+    const toImageX = image.width / level.width;
+    const toImageY = image.height / level.height;
+    const found: ScoredBox[] = [];
+    windows.forEach((window, n) => {
+      const cutLeft = window.x > 0;
+      const cutTop = window.y > 0;
+      const cutRight = window.x + window.width < level.width;
+      const cutBottom = window.y + window.height < level.height;
+      for (let i = n * priors; i < (n + 1) * priors; i++) {
+        const score = scores.data[2 * i + 1];
+        if (score < minScore) continue;
+        const x1 = boxes.data[4 * i] * DETECTOR_WIDTH;
+        const y1 = boxes.data[4 * i + 1] * DETECTOR_HEIGHT;
+        const x2 = boxes.data[4 * i + 2] * DETECTOR_WIDTH;
+        const y2 = boxes.data[4 * i + 3] * DETECTOR_HEIGHT;
+        // A face cut by an edge that a neighbouring window overlaps is
+        // found whole in that window; this part of it would survive NMS.
+        if (
+          (cutLeft && x1 < EDGE_MARGIN) || (cutTop && y1 < EDGE_MARGIN) ||
+          (cutRight && x2 > window.width - EDGE_MARGIN) ||
+          (cutBottom && y2 > window.height - EDGE_MARGIN)
+        ) continue;
+        found.push({
+          score,
+          box: {
+            x: (window.x + x1) * toImageX,
+            y: (window.y + y1) * toImageY,
+            width: (x2 - x1) * toImageX,
+            height: (y2 - y1) * toImageY,
+          },
+        });
+      }
+    });
+    return found;
+  }
+
+  async #landmarks(image: RgbImage, boxes: readonly Box[]): Promise<Point[][]> {
+    const size = LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE;
+    const input = new Float32Array(boxes.length * size);
+    const regions = boxes.map((box, n) => {
+      const region = landmarkRegion(image, box);
+      writeLandmarkInput(image, region, input, n * size);
+      return region;
+    });
+    const { output } = await this.#landmarker.run({
+      input: {
+        data: input,
+        dims: [boxes.length, 1, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE],
+      },
+    });
+    return regions.map((region, n) =>
+      fivePoints(output.data, n * LANDMARK_OUTPUT_SIZE, region)
+    );
+  }
+}
+
+/**
+ * Writes one window of `image` into `out` from `offset` as the detector's
+ * CHW input, (v - 127) / 128. The rest of the 320×240 input stays 0, the
+ * value of mid-grey, so a letterboxed image has a neutral border.
+ */
+function writeDetectorInput(
+  image: RgbImage,
+  window: Box,
+  out: Float32Array,
+  offset: number,
+): void {
+  const plane = DETECTOR_WIDTH * DETECTOR_HEIGHT;
+  const src = image.data;
+  for (let y = 0; y < window.height; y++) {
+    let p = ((window.y + y) * image.width + window.x) * 3;
+    let o = offset + y * DETECTOR_WIDTH;
+    for (let x = 0; x < window.width; x++, p += 3, o++) {
+      out[o] = (src[p] - 127) / 128;
+      out[o + plane] = (src[p + 1] - 127) / 128;
+      out[o + 2 * plane] = (src[p + 2] - 127) / 128;
+    }
+  }
+}
+
+function area(box: Box): number {
+  return box.width * box.height;
+}
+
+function clipBox(box: Box, image: RgbImage): Box {
+  const x1 = Math.min(Math.max(box.x, 0), image.width);
+  const y1 = Math.min(Math.max(box.y, 0), image.height);
+  const x2 = Math.min(Math.max(box.x + box.width, 0), image.width);
+  const y2 = Math.min(Math.max(box.y + box.height, 0), image.height);
+  return { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
+}
+
+function validateOptions(options: DetectOptions): Required<DetectOptions> {
+  const {
+    minScore = DEFAULT_MIN_SCORE,
+    minFaceSize = DEFAULT_MIN_FACE_SIZE,
+    maxFaces = Infinity,
+  } = options;
+  if (!(minScore > 0 && minScore <= 1)) {
+    throw new RangeError(`minScore must be in (0, 1], got ${minScore}`);
+  }
+  if (!(minFaceSize >= 1 && Number.isFinite(minFaceSize))) {
+    throw new RangeError(
+      `minFaceSize must be a finite number of pixels, at least 1, got ${minFaceSize}`,
+    );
+  }
+  if (
+    !(maxFaces === Infinity || (Number.isInteger(maxFaces) && maxFaces >= 1))
+  ) {
+    throw new RangeError(
+      `maxFaces must be a whole number of at least 1 (or Infinity), got ${maxFaces}`,
+    );
+  }
+  return { minScore, minFaceSize, maxFaces };
+}
