@@ -6,23 +6,21 @@
  *   WebAssembly).
  * - JPEG (4 components, CMYK / YCCK): `jpeg-js` (pure JS), because the
  *   MozJPEG build cannot convert CMYK to RGB.
- * - PNG: `@jsquash/png` (the Rust `png` crate in WebAssembly).
+ * - PNG: `fast-png` (pure JS). `@jsquash/png` is as fast, but a failed
+ *   decode leaks its wasm heap (hundreds of MB after a few hundred damaged
+ *   files) and its instance cannot be replaced through its API.
  *
- * The `.wasm` files are read from the npm packages themselves (never from
- * the network): `fetch` of the package-relative URL, which Deno serves from
- * disk with only read permission, or `node:fs` under Node, where `fetch`
- * cannot read `file:` URLs.
+ * MozJPEG's `.wasm` is read from the npm package itself (never from the
+ * network): `fetch` of the package-relative URL, which Deno serves from disk
+ * with only read permission, or `node:fs` under Node, where `fetch` cannot
+ * read `file:` URLs. When libjpeg aborts (it `exit`s, leaving the wasm stack
+ * unwound) the instance is thrown away and a fresh one is made from the
+ * compiled module; so is an instance whose heap grew for a large image.
  *
  * @module
  */
-
-/** Output of a decoder: 4 channels (RGBA) or 3 (RGB), 8 or 16 bits. */
-export interface RawPixels {
-  width: number;
-  height: number;
-  channels: 3 | 4;
-  data: Uint8Array | Uint16Array | Uint8ClampedArray;
-}
+import type { RgbImage } from "./types.ts";
+import { pngSamplesToRgb } from "./_png.ts";
 
 /** A decoder failure that carries the decoder's own diagnostic. */
 export class CodecError extends Error {
@@ -33,7 +31,6 @@ export class CodecError extends Error {
 }
 
 type JpegModule = typeof import("@jsquash/jpeg/decode.js");
-type PngModule = typeof import("@jsquash/png/decode.js");
 
 /**
  * Loads a `.wasm` file shipped inside an npm package and compiles it.
@@ -49,12 +46,7 @@ async function loadWasm(
   } catch {
     return undefined;
   }
-  if (
-    url.protocol !== "file:" && url.protocol !== "http:" &&
-    url.protocol !== "https:"
-  ) {
-    return undefined;
-  }
+  if (!["file:", "http:", "https:"].includes(url.protocol)) return undefined;
   let bytes: ArrayBuffer | Uint8Array | undefined;
   try {
     const response = await fetch(url);
@@ -82,39 +74,38 @@ async function loadWasm(
 
 /** Messages MozJPEG printed during the current decode. */
 let jpegMessages: string[] = [];
+/** The compiled MozJPEG module (undefined: the package loads its own). */
+let jpegWasm: WebAssembly.Module | undefined;
 let jpegModule: Promise<JpegModule> | undefined;
-let pngModule: Promise<PngModule> | undefined;
+/** Whether the current MozJPEG instance must be replaced before next use. */
+let jpegStale = false;
+
+/** After an image this large the instance is replaced to free its heap. */
+const LARGE_IMAGE_PIXELS = 16_000_000;
+
+async function initJpeg(module: JpegModule): Promise<void> {
+  const overrides = {
+    print: (text: string) => jpegMessages.push(text),
+    printErr: (text: string) => jpegMessages.push(text),
+  };
+  // The published typings omit the (module, overrides) form.
+  const init = module.init as (
+    wasm?: WebAssembly.Module,
+    overrides?: unknown,
+  ) => Promise<void>;
+  if (jpegWasm) await init(jpegWasm, overrides);
+  else await init(overrides);
+}
 
 function loadJpeg(): Promise<JpegModule> {
   jpegModule ??= (async () => {
     const module = await import("@jsquash/jpeg/decode.js");
-    const wasm = await loadWasm("@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm");
-    const overrides = {
-      print: (text: string) => jpegMessages.push(text),
-      printErr: (text: string) => jpegMessages.push(text),
-    };
-    // The published typings omit the (module, overrides) form.
-    const init = module.init as (
-      wasm?: WebAssembly.Module,
-      overrides?: unknown,
-    ) => Promise<void>;
-    if (wasm) await init(wasm, overrides);
-    else await init(overrides);
+    jpegWasm = await loadWasm("@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm");
+    await initJpeg(module);
     return module;
   })();
   jpegModule.catch(() => (jpegModule = undefined));
   return jpegModule;
-}
-
-function loadPng(): Promise<PngModule> {
-  pngModule ??= (async () => {
-    const module = await import("@jsquash/png/decode.js");
-    const wasm = await loadWasm("@jsquash/png/codec/pkg/squoosh_png_bg.wasm");
-    await module.init(wasm);
-    return module;
-  })();
-  pngModule.catch(() => (pngModule = undefined));
-  return pngModule;
 }
 
 /** One MozJPEG decode at a time, so its messages belong to one image. */
@@ -126,10 +117,14 @@ function isDamageWarning(message: string): boolean {
     .test(message) && !/extraneous bytes before marker/i.test(message);
 }
 
-/** MozJPEG: 1- and 3-component JPEG to RGBA. */
-export function decodeJpegMozjpeg(bytes: Uint8Array): Promise<RawPixels> {
-  const run = async (): Promise<RawPixels> => {
+/** MozJPEG: 1- and 3-component JPEG to RGB. */
+export function decodeJpegMozjpeg(bytes: Uint8Array): Promise<RgbImage> {
+  const run = async (): Promise<RgbImage> => {
     const module = await loadJpeg();
+    if (jpegStale) {
+      await initJpeg(module);
+      jpegStale = false;
+    }
     jpegMessages = [];
     let image: ImageData;
     try {
@@ -137,19 +132,20 @@ export function decodeJpegMozjpeg(bytes: Uint8Array): Promise<RawPixels> {
         preserveOrientation: false,
       });
     } catch (cause) {
+      jpegStale = true;
       throw new CodecError(
         jpegMessages.join("; ") || describe(cause),
         { cause },
       );
     }
+    if (image.width * image.height > LARGE_IMAGE_PIXELS) jpegStale = true;
     const damage = jpegMessages.filter(isDamageWarning);
     if (damage.length > 0) throw new CodecError(damage.join("; "));
-    return {
-      width: image.width,
-      height: image.height,
-      channels: 4,
-      data: image.data as Uint8ClampedArray,
-    };
+    return rgbaToRgb(
+      image.width,
+      image.height,
+      image.data as Uint8ClampedArray,
+    );
   };
   const result = jpegQueue.then(run, run);
   jpegQueue = result.catch(() => undefined);
@@ -157,7 +153,7 @@ export function decodeJpegMozjpeg(bytes: Uint8Array): Promise<RawPixels> {
 }
 
 /** jpeg-js: CMYK / YCCK JPEG (Adobe APP14) to RGB. */
-export async function decodeJpegCmyk(bytes: Uint8Array): Promise<RawPixels> {
+export async function decodeJpegCmyk(bytes: Uint8Array): Promise<RgbImage> {
   const { default: jpeg } = await import("jpeg-js");
   try {
     const image = jpeg.decode(bytes, {
@@ -167,49 +163,41 @@ export async function decodeJpegCmyk(bytes: Uint8Array): Promise<RawPixels> {
       maxResolutionInMP: Infinity,
       maxMemoryUsageInMB: Infinity,
     });
-    return {
-      width: image.width,
-      height: image.height,
-      channels: 3,
-      data: image.data,
-    };
+    return { width: image.width, height: image.height, data: image.data };
   } catch (cause) {
     throw new CodecError(describe(cause), { cause });
   }
 }
 
-/** @jsquash/png: any PNG to RGBA, 8 or 16 bits per channel. */
-export async function decodePng(
-  bytes: Uint8Array,
-  bitDepth: 8 | 16,
-): Promise<RawPixels> {
-  const module = await loadPng();
+/** fast-png: any PNG to RGB, transparency composited over white. */
+export async function decodePng(bytes: Uint8Array): Promise<RgbImage> {
+  const { decode } = await import("fast-png");
   try {
-    if (bitDepth === 16) {
-      const image = await module.decode(exactBuffer(bytes), {
-        bitDepth: 16,
-      });
-      try {
-        return {
-          width: image.width,
-          height: image.height,
-          channels: 4,
-          data: image.data.slice(),
-        };
-      } finally {
-        (image as { free?: () => void }).free?.();
-      }
-    }
-    const image = await module.decode(exactBuffer(bytes));
-    return {
-      width: image.width,
-      height: image.height,
-      channels: 4,
-      data: image.data as Uint8ClampedArray,
-    };
+    return pngSamplesToRgb(decode(bytes, { checkCrc: false }));
   } catch (cause) {
     throw new CodecError(describe(cause), { cause });
   }
+}
+
+/** Drops the alpha channel of an opaque RGBA buffer. */
+function rgbaToRgb(
+  width: number,
+  height: number,
+  rgba: Uint8Array | Uint8ClampedArray,
+): RgbImage {
+  const n = width * height;
+  if (rgba.length !== n * 4) {
+    throw new CodecError(
+      `decoder returned ${rgba.length} bytes for ${width}x${height} RGBA`,
+    );
+  }
+  const out = new Uint8Array(n * 3);
+  for (let i = 0, s = 0, o = 0; i < n; i++, s += 4, o += 3) {
+    out[o] = rgba[s];
+    out[o + 1] = rgba[s + 1];
+    out[o + 2] = rgba[s + 2];
+  }
+  return { width, height, data: out };
 }
 
 /** The decoders take an ArrayBuffer holding exactly the image bytes. */

@@ -402,10 +402,14 @@ function parsePngHeader(bytes: Uint8Array): ParsedHeader {
   }
   // Read chunks up to the first IDAT for eXIf orientation.
   let orientation = 1;
+  let palette = false;
   let pos = ihdr.end + 4;
   for (;;) {
     const chunk = readChunk(bytes, pos);
     if (chunk.type === "IDAT") {
+      if (colorType === 3 && !palette) {
+        throw corrupt("palette PNG without a PLTE chunk before its data");
+      }
       return {
         format: "png",
         width,
@@ -418,6 +422,13 @@ function parsePngHeader(bytes: Uint8Array): ParsedHeader {
       };
     }
     if (chunk.type === "IEND") throw corrupt("PNG has no image data (IDAT)");
+    if (chunk.type === "PLTE") {
+      const size = chunk.end - chunk.start;
+      if (size === 0 || size % 3 !== 0 || size > 768) {
+        throw corrupt(`PNG PLTE chunk of ${size} bytes`);
+      }
+      palette = true;
+    }
     if (chunk.type === "eXIf") {
       orientation = readExifOrientation(bytes, chunk.start, chunk.end);
     }

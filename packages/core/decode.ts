@@ -11,7 +11,6 @@ import {
   decodeJpegCmyk,
   decodeJpegMozjpeg,
   decodePng,
-  type RawPixels,
 } from "./_codecs.ts";
 import { applyOrientation } from "./_orient.ts";
 
@@ -107,8 +106,9 @@ export interface DecodeOptions {
  *   rejected as `unsupported_format`.
  * - PNG: every colour type and bit depth (gray, gray + alpha, palette with or
  *   without tRNS, RGB, RGBA; 1..16 bits; interlaced). 16-bit samples are
- *   rounded to 8 bits. Transparency is composited over WHITE:
- *   `out = (c·a + 255·(255 − a)) / 255`, rounded.
+ *   rounded to 8 bits. Transparency (alpha channel, palette alpha or tRNS
+ *   colour key) is composited over WHITE: `out = (c·a + 255·(255 − a)) / 255`,
+ *   rounded.
  * - EXIF orientation (see {@linkcode readImageInfo}) is applied, so the
  *   result may be `height` x `width` of the stored image.
  *
@@ -150,10 +150,10 @@ export async function decodeImage(
   }
   checkStructure(bytes, header);
 
-  let raw: RawPixels;
+  let raw: RgbImage;
   try {
     if (header.format === "png") {
-      raw = await decodePng(bytes, header.bitDepth === 16 ? 16 : 8);
+      raw = await decodePng(bytes);
     } else if (header.components === 4) {
       raw = await decodeJpegCmyk(bytes);
     } else {
@@ -176,14 +176,14 @@ export async function decodeImage(
       `the decoder produced ${raw.width}x${raw.height} pixels for a ${header.width}x${header.height} header`,
     );
   }
-  const expected = raw.width * raw.height * raw.channels;
+  const expected = raw.width * raw.height * 3;
   if (raw.data.length !== expected) {
     throw new ImageDecodeError(
       "corrupt_image",
       `the decoder produced ${raw.data.length} samples, expected ${expected}`,
     );
   }
-  return applyOrientation(toRgb(raw), header.orientation);
+  return applyOrientation(raw, header.orientation);
 }
 
 function assertBytes(bytes: Uint8Array): void {
@@ -193,45 +193,4 @@ function assertBytes(bytes: Uint8Array): void {
       "image bytes must be a Uint8Array",
     );
   }
-}
-
-/** RGBA (8 or 16 bit) or RGB to 8-bit RGB, alpha composited over white. */
-function toRgb(raw: RawPixels): RgbImage {
-  const { width, height, data } = raw;
-  const n = width * height;
-  if (raw.channels === 3 && data instanceof Uint8Array) {
-    return { width, height, data };
-  }
-  const out = new Uint8Array(n * 3);
-  if (raw.channels === 3) {
-    out.set(data);
-    return { width, height, data: out };
-  }
-  if (data instanceof Uint16Array) {
-    // 16-bit: composite at full precision, then round to 8 bits.
-    for (let i = 0, s = 0, o = 0; i < n; i++, s += 4, o += 3) {
-      const a = data[s + 3];
-      const back = 65535 - a;
-      for (let c = 0; c < 3; c++) {
-        const v = (data[s + c] * a + 65535 * back) / 65535;
-        out[o + c] = Math.round(v / 257);
-      }
-    }
-    return { width, height, data: out };
-  }
-  for (let i = 0, s = 0, o = 0; i < n; i++, s += 4, o += 3) {
-    const a = data[s + 3];
-    if (a === 255) {
-      out[o] = data[s];
-      out[o + 1] = data[s + 1];
-      out[o + 2] = data[s + 2];
-    } else {
-      // round((c·a + 255·(255 − a)) / 255) in integers.
-      const back = 255 * (255 - a) + 127;
-      out[o] = ((data[s] * a + back) / 255) | 0;
-      out[o + 1] = ((data[s + 1] * a + back) / 255) | 0;
-      out[o + 2] = ((data[s + 2] * a + back) / 255) | 0;
-    }
-  }
-  return { width, height, data: out };
 }

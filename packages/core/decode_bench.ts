@@ -13,6 +13,7 @@ import encodeJpeg from "@jsquash/jpeg/encode.js";
 import encodePng from "@jsquash/png/encode.js";
 import jsquashJpeg from "@jsquash/jpeg/decode.js";
 import jsquashPng from "@jsquash/png/decode.js";
+import { decode as fastPng } from "fast-png";
 import jpegJs from "jpeg-js";
 import { decodeImage } from "./decode.ts";
 import { resizeImage } from "./image.ts";
@@ -104,12 +105,15 @@ Deno.bench("decodeImage, progressive", { group: "jpeg" }, async () => {
 });
 
 Deno.bench(
-  "decodeImage (@jsquash/png)",
+  "decodeImage (fast-png)",
   { group: "png", baseline: true },
   async () => {
     await decodeImage(png);
   },
 );
+Deno.bench("fast-png alone", { group: "png" }, () => {
+  fastPng(png);
+});
 Deno.bench("@jsquash/png alone", { group: "png" }, async () => {
   await jsquashPng(png.slice().buffer);
 });

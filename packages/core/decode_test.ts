@@ -587,6 +587,32 @@ Deno.test("PNG colour types decode to RGB (alpha over white)", async (t) => {
       expected: [[0, 0, 0], [77, 77, 77], [255, 255, 255]],
     },
     {
+      name: "gray 8 with tRNS colour key",
+      png: encodePng({
+        width: 3,
+        height: 1,
+        colorType: 0,
+        bitDepth: 8,
+        samples: [0, 77, 200],
+        transparency: [0, 77],
+      }),
+      expected: [[0, 0, 0], [255, 255, 255], [200, 200, 200]],
+    },
+    {
+      name: "RGB with tRNS colour key",
+      png: encodePng({
+        // 3 pixels: fast-png 8.0.0 rejects an RGB tRNS key (3 values) on
+        // images of fewer than 3 pixels.
+        width: 3,
+        height: 1,
+        colorType: 2,
+        bitDepth: 8,
+        samples: [1, 2, 3, 1, 2, 4, 1, 2, 3],
+        transparency: [0, 1, 0, 2, 0, 3],
+      }),
+      expected: [[255, 255, 255], [1, 2, 4], [255, 255, 255]],
+    },
+    {
       name: "gray 1-bit",
       png: encodePng({
         width: 3,
@@ -735,4 +761,22 @@ Deno.test("concurrent decodes keep their own results", async () => {
     }
   });
   assert.equal(results[8].status, "rejected");
+});
+
+Deno.test("the JPEG decoder survives hundreds of aborted decodes", async () => {
+  // libjpeg aborts with exit(), which leaves the wasm stack unwound; without
+  // a fresh instance the module corrupted itself after ~70 such failures.
+  const width = 256, height = 256;
+  const samples = new Uint8Array(width * height * 3).fill(100);
+  const good = encodeFlatJpeg({ width, height, components: 3, samples });
+  const bogusTable = good.slice();
+  bogusTable[markerPos(good, 0xc4) + 5] = 200;
+  const garbage = good.slice();
+  garbage.fill(0xf7, markerPos(good, 0xda) + 14, garbage.length - 2);
+  for (let i = 0; i < 200; i++) {
+    await assertDecodeError(bogusTable, "corrupt_image", "bogus DHT");
+    await assertDecodeError(garbage, "corrupt_image", "garbage scan");
+  }
+  const image = await decodeImage(good);
+  assert.ok(image.data.every((v) => v === 100));
 });
