@@ -16,8 +16,11 @@
  * ```
  */
 export interface RgbImage {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
+  /** `width * height * 3` bytes: R, G, B per pixel, row by row. */
   readonly data: Uint8Array;
 }
 
@@ -32,7 +35,9 @@ export interface RgbImage {
  * ```
  */
 export interface Point {
+  /** Horizontal coordinate in pixels, growing to the right. */
   readonly x: number;
+  /** Vertical coordinate in pixels, growing downwards. */
   readonly y: number;
 }
 
@@ -47,9 +52,13 @@ export interface Point {
  * ```
  */
 export interface Box {
+  /** Left edge. */
   readonly x: number;
+  /** Top edge. */
   readonly y: number;
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
 }
 
