@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Image } from "imagescript";
+// The test-image encoder of core: one PNG writer for every test.
+import { encodePng } from "../../packages/core/_test_images.ts";
 import { lfwRoot } from "../../bench/lfw.ts";
 
 const root = lfwRoot();
@@ -114,7 +115,13 @@ Deno.test({
       const blank = join(dir, "blank.png");
       await Deno.writeFile(
         blank,
-        await new Image(200, 200).fill(0x808080ff).encode(),
+        encodePng({
+          width: 200,
+          height: 200,
+          colorType: 0,
+          bitDepth: 8,
+          samples: new Uint8Array(200 * 200).fill(128),
+        }),
       );
       const files = [
         lfw("Aaron_Peirsol", 1),
