@@ -15,12 +15,14 @@ import type { ChannelOrder } from "@facever/core";
 import { FaceEngine } from "@facever/model";
 import {
   accuracy,
+  areaUnderCurve,
   bestThreshold,
   embedPairs,
   lfwRoot,
   rates,
   readPairs,
   scorePairs,
+  tarAtFar,
 } from "./lfw.ts";
 
 const root = lfwRoot();
@@ -53,6 +55,15 @@ for (const channelOrder of ["bgr", "rgb"] as ChannelOrder[]) {
     trainAccuracy: accuracy(trainScores, trainSame, threshold),
     testAccuracy: accuracy(testScores, testSame, threshold),
     test: rates(testScores, testSame, threshold),
+    // Threshold-free, over all 3,200 View 1 pairs: these choose the channel order.
+    auc: areaUnderCurve([...trainScores, ...testScores], [
+      ...trainSame,
+      ...testSame,
+    ]),
+    tarAtFar1e2: tarAtFar([...trainScores, ...testScores], [
+      ...trainSame,
+      ...testSame,
+    ], 1e-2),
     noFace: [...embeddings].filter(([, e]) => !e).map(([file]) => file),
     images: embeddings.size,
     seconds: Math.round((performance.now() - started) / 1000),

@@ -237,3 +237,61 @@ export function rates(
   }
   return { far: falseAccepted / negatives, tar: accepted / positives };
 }
+
+/**
+ * Area under the ROC curve: the chance that a random same-person pair
+ * scores above a random different-person pair (ties count half). It needs
+ * no threshold, so it compares pipelines without tuning one.
+ *
+ * @example
+ * ```ts
+ * import { areaUnderCurve } from "./lfw.ts";
+ * console.log(areaUnderCurve([0.9, 0.2, 0.5], [true, false, false])); // 1
+ * ```
+ */
+export function areaUnderCurve(
+  scores: readonly number[],
+  same: readonly boolean[],
+): number {
+  const order = scores.map((_, i) => i).sort((i, j) => scores[i] - scores[j]);
+  let rankSum = 0, positives = 0;
+  for (let k = 0; k < order.length;) {
+    let end = k;
+    while (
+      end + 1 < order.length && scores[order[end + 1]] === scores[order[k]]
+    ) end++;
+    const rank = (k + end) / 2 + 1; // mean 1-based rank of the tied run
+    for (let m = k; m <= end; m++) {
+      if (same[order[m]]) {
+        rankSum += rank;
+        positives++;
+      }
+    }
+    k = end + 1;
+  }
+  const negatives = order.length - positives;
+  return (rankSum - positives * (positives + 1) / 2) / (positives * negatives);
+}
+
+/**
+ * True accept rate at the lowest threshold whose false accept rate does not
+ * exceed `far`.
+ *
+ * @example
+ * ```ts
+ * import { tarAtFar } from "./lfw.ts";
+ * console.log(tarAtFar([0.9, 0.8, 0.7, 0.1], [true, false, true, false], 0.5)); // 1
+ * ```
+ */
+export function tarAtFar(
+  scores: readonly number[],
+  same: readonly boolean[],
+  far: number,
+): number {
+  const negatives = scores.filter((_, i) => !same[i]).sort((a, b) => b - a);
+  const allowed = Math.floor(far * negatives.length);
+  // Accept strictly above the (allowed+1)-th highest impostor score.
+  const threshold = allowed < negatives.length ? negatives[allowed] : -Infinity;
+  const positives = scores.filter((_, i) => same[i]);
+  return positives.filter((s) => s > threshold).length / positives.length;
+}

@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { DEFAULT_THRESHOLD, FaceEngine } from "@facever/model";
 import {
   accuracy,
+  areaUnderCurve,
   bestThreshold,
   embedPairs,
   lfwRoot,
   rates,
   readPairs,
   scorePairs,
+  tarAtFar,
 } from "./lfw.ts";
 
 const root = lfwRoot();
@@ -69,4 +71,21 @@ Deno.test({
     );
     assert.ok(result >= 0.99, `accuracy ${result} is below 0.99`);
   },
+});
+
+Deno.test("threshold-free metrics", async (t) => {
+  await t.step("AUC is 1 for separated scores, 0.5 for ties", () => {
+    assert.equal(
+      areaUnderCurve([0.9, 0.8, 0.2, 0.1], [true, true, false, false]),
+      1,
+    );
+    assert.equal(areaUnderCurve([0.5, 0.5], [true, false]), 0.5);
+    assert.equal(areaUnderCurve([0.1, 0.9], [true, false]), 0);
+  });
+  await t.step("TAR at FAR allows that share of impostors", () => {
+    const scores = [0.95, 0.9, 0.6, 0.5, 0.8, 0.4, 0.3, 0.2];
+    const same = [true, true, true, true, false, false, false, false];
+    assert.equal(tarAtFar(scores, same, 0), 0.5);
+    assert.equal(tarAtFar(scores, same, 0.25), 1);
+  });
 });
