@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { warpAffine } from "./image.ts";
+import {
+  applyAffine,
+  cropImage,
+  invertAffine,
+  resizeImage,
+  warpAffine,
+} from "./image.ts";
 import type { AffineMatrix, Point, RgbImage } from "./types.ts";
 
 /**
@@ -144,6 +150,10 @@ export function estimateSimilarityTransform(
  * Aligns a face: maps its five landmarks onto {@linkcode ARCFACE_TEMPLATE}
  * (scaled by `size / 112`) with {@linkcode estimateSimilarityTransform} and
  * warps the image to a `size` x `size` crop with {@linkcode warpAffine}.
+ * A face more than twice the crop's size is first shrunk by area averaging,
+ * because bilinear sampling with a step over two pixels skips pixels and
+ * aliases: a face from a 12-megapixel photo then aligns like one from a
+ * small photo.
  *
  * @param image The whole image the landmarks were detected in.
  * @param landmarks Five points in template order (left eye, right eye,
@@ -177,5 +187,59 @@ export function alignFace(
   const k = size / 112;
   const template = ARCFACE_TEMPLATE.map((p) => ({ x: p.x * k, y: p.y * k }));
   const matrix = estimateSimilarityTransform(landmarks, template);
-  return warpAffine(image, matrix, size, size);
+  const scale = Math.hypot(matrix[0], matrix[3]);
+  return scale >= 0.5
+    ? warpAffine(image, matrix, size, size)
+    : warpShrunk(image, matrix, scale, size);
+}
+
+/** Warps after area-averaging the face's footprint down to about the crop's scale. */
+function warpShrunk(
+  image: RgbImage,
+  matrix: AffineMatrix,
+  scale: number,
+  size: number,
+): RgbImage {
+  const inverse = invertAffine(matrix);
+  const corners = [[-1, -1], [size, -1], [-1, size], [size, size]].map((
+    [x, y],
+  ) => applyAffine(inverse, { x, y }));
+  const left = Math.max(0, Math.floor(Math.min(...corners.map((p) => p.x))));
+  const top = Math.max(0, Math.floor(Math.min(...corners.map((p) => p.y))));
+  const right = Math.min(
+    image.width,
+    Math.ceil(Math.max(...corners.map((p) => p.x))) + 1,
+  );
+  const bottom = Math.min(
+    image.height,
+    Math.ceil(Math.max(...corners.map((p) => p.y))) + 1,
+  );
+  if (right - left < 2 || bottom - top < 2) {
+    // The face lies (almost) wholly outside the image: nothing to shrink.
+    return warpAffine(image, matrix, size, size);
+  }
+  const region = cropImage(image, {
+    x: left,
+    y: top,
+    width: right - left,
+    height: bottom - top,
+  });
+  const shrunk = resizeImage(
+    region,
+    Math.max(1, Math.round(region.width * scale)),
+    Math.max(1, Math.round(region.height * scale)),
+  );
+  // Pixel centres: shrunk (u, v) sits at region ((u + 0.5) / sx - 0.5, …),
+  // which is image (that + left, … + top).
+  const sx = shrunk.width / region.width;
+  const sy = shrunk.height / region.height;
+  const [a, b, c, d, e, f] = matrix;
+  const ox = left + 0.5 / sx - 0.5;
+  const oy = top + 0.5 / sy - 0.5;
+  return warpAffine(
+    shrunk,
+    [a / sx, b / sy, a * ox + b * oy + c, d / sx, e / sy, d * ox + e * oy + f],
+    size,
+    size,
+  );
 }

@@ -210,3 +210,56 @@ Deno.test("alignFace lands landmark dots on the template", () => {
   assert.throws(() => alignFace(image, landmarks.slice(0, 4)), RangeError);
   assert.throws(() => alignFace(image, landmarks, 0), RangeError);
 });
+
+Deno.test("alignFace area-averages a face much larger than the crop", async (t) => {
+  const size = 1000;
+  const truth = similarity(6, -0.2, 200, 150); // template → image: a 670-px crop
+  const landmarks = ARCFACE_TEMPLATE.map((p) => applyAffine(truth, p));
+  await t.step("a one-pixel checkerboard becomes flat grey, not moiré", () => {
+    const data = new Uint8Array(size * size * 3);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        data.fill(
+          (x + y) % 2 ? 255 : 0,
+          (y * size + x) * 3,
+          (y * size + x + 1) * 3,
+        );
+      }
+    }
+    const face = alignFace({ width: size, height: size, data }, landmarks);
+    let sum = 0, sumSquares = 0;
+    for (const v of face.data) {
+      sum += v;
+      sumSquares += v * v;
+    }
+    const mean = sum / face.data.length;
+    const std = Math.sqrt(sumSquares / face.data.length - mean * mean);
+    assert.ok(Math.abs(mean - 127.5) < 3, `mean ${mean}`);
+    assert.ok(std < 8, `std ${std}: aliasing`);
+  });
+  await t.step("landmarks still land on the template", () => {
+    const data = new Uint8Array(size * size * 3);
+    for (const p of landmarks) {
+      for (let y = Math.floor(p.y - 40); y <= p.y + 40; y++) {
+        for (let x = Math.floor(p.x - 40); x <= p.x + 40; x++) {
+          const v = 255 * Math.exp(-((x - p.x) ** 2 + (y - p.y) ** 2) / 200);
+          data.fill(Math.round(v), (y * size + x) * 3, (y * size + x) * 3 + 3);
+        }
+      }
+    }
+    const face = alignFace({ width: size, height: size, data }, landmarks);
+    for (const t of ARCFACE_TEMPLATE) {
+      let sx = 0, sy = 0, total = 0;
+      for (let y = Math.ceil(t.y - 5); y <= t.y + 5; y++) {
+        for (let x = Math.ceil(t.x - 5); x <= t.x + 5; x++) {
+          const v = face.data[(y * 112 + x) * 3];
+          sx += v * x;
+          sy += v * y;
+          total += v;
+        }
+      }
+      const error = Math.hypot(sx / total - t.x, sy / total - t.y);
+      assert.ok(error < 0.15, `dot off the template by ${error} px`);
+    }
+  });
+});
