@@ -7,33 +7,50 @@ export interface ScoredBox {
   readonly score: number;
 }
 
-/** Intersection over union of two boxes; 0 when either is empty. */
-export function intersectionOverUnion(a: Box, b: Box): number {
+/** Limits beyond which a box counts as a duplicate of a better one. */
+export interface SuppressionLimits {
+  /** Largest intersection over union with a better box. */
+  readonly maxIou: number;
+  /** Largest share of the box's own area that a better box may cover. */
+  readonly maxCovered: number;
+}
+
+function intersection(a: Box, b: Box): number {
   const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
   const height = Math.min(a.y + a.height, b.y + b.height) -
     Math.max(a.y, b.y);
-  if (width <= 0 || height <= 0) return 0;
-  const intersection = width * height;
-  return intersection /
-    (a.width * a.height + b.width * b.height - intersection);
+  return width > 0 && height > 0 ? width * height : 0;
+}
+
+/** Intersection over union of two boxes; 0 when either is empty. */
+export function intersectionOverUnion(a: Box, b: Box): number {
+  const shared = intersection(a, b);
+  return shared === 0
+    ? 0
+    : shared / (a.width * a.height + b.width * b.height - shared);
 }
 
 /**
- * Keeps the highest-scoring box of every cluster of boxes that overlap by
- * more than `maxIou`, and returns the survivors highest score first.
+ * Keeps boxes from best score to worst, each unless it overlaps a box
+ * already kept beyond `limits`, and returns the survivors best first.
+ * Besides the usual IoU test, a box mostly covered by a better one goes too:
+ * the detector sometimes scores part of a large face (a chin, an eye pair)
+ * as a face of its own, and its IoU with the whole face is small.
  */
 export function nonMaxSuppression<T extends ScoredBox>(
   candidates: readonly T[],
-  maxIou: number,
+  limits: SuppressionLimits,
 ): T[] {
   const sorted = [...candidates].sort((a, b) => b.score - a.score);
   const kept: T[] = [];
   for (const candidate of sorted) {
-    if (
-      kept.every((k) => intersectionOverUnion(k.box, candidate.box) <= maxIou)
-    ) {
-      kept.push(candidate);
-    }
+    const { box } = candidate;
+    const area = box.width * box.height;
+    const duplicate = kept.some((k) =>
+      intersectionOverUnion(k.box, box) > limits.maxIou ||
+      intersection(k.box, box) > limits.maxCovered * area
+    );
+    if (!duplicate) kept.push(candidate);
   }
   return kept;
 }

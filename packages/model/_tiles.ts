@@ -23,6 +23,13 @@ export interface Level {
   readonly height: number;
   /** Detector-sized (or smaller) windows into the resized image, in pixels. */
   readonly windows: readonly Box[];
+  /**
+   * Widest face, in pixels of this level, that this level reports. Wider
+   * ones are found by the coarser level before it, and may not fit whole in
+   * one window here: a window then sees only part of the face, which the
+   * detector tends to take for a face of its own.
+   */
+  readonly maxFaceWidth: number;
 }
 
 /**
@@ -32,19 +39,22 @@ export interface Level {
  *
  * Level 0 is the image letterboxed into one detector input. Each further
  * level enlarges by at most {@linkcode MAX_LEVEL_STEP}, up to the scale at
- * which `minFaceSize` becomes `minDetectable`, and is cut into windows that
- * overlap by `MAX_LEVEL_STEP · minDetectable` and then some, so that every
- * face too small for the level before fits whole in one window. When that
- * would take more than {@linkcode MAX_PASSES} passes, the finest level is
- * made coarser until it does not.
+ * which `minFaceSize` becomes `minDetectable`, and is cut into windows
+ * that overlap enough for every face too small for the level before (at
+ * most `MAX_LEVEL_STEP · minDetectable` wide, and taller by up to a third)
+ * to fit whole in one window, `edgeMargin` from its edges. When that would
+ * take more than {@linkcode MAX_PASSES} passes, the finest level is made
+ * coarser until it does not.
  */
 export function planLevels(
   width: number,
   height: number,
   minFaceSize: number,
   minDetectable: number,
+  edgeMargin: number,
 ): Level[] {
-  const overlap = Math.ceil(MAX_LEVEL_STEP * minDetectable * 4 / 3);
+  const maxFaceWidth = MAX_LEVEL_STEP * minDetectable;
+  const overlap = Math.ceil(maxFaceWidth * 4 / 3) + 2 * edgeMargin;
   const base = Math.min(DETECTOR_WIDTH / width, DETECTOR_HEIGHT / height);
   let finest = minDetectable / minFaceSize;
   for (;;) {
@@ -54,7 +64,7 @@ export function planLevels(
       : 0;
     for (let k = 1; k <= steps; k++) {
       const scale = base * (finest / base) ** (k / steps);
-      levels.push(tiled(width, height, scale, overlap));
+      levels.push(tiled(width, height, scale, overlap, maxFaceWidth));
     }
     const passes = levels.reduce((n, level) => n + level.windows.length, 0);
     if (passes <= MAX_PASSES) return levels;
@@ -69,6 +79,7 @@ function wholeImage(width: number, height: number, scale: number): Level {
     width: w,
     height: h,
     windows: [{ x: 0, y: 0, width: w, height: h }],
+    maxFaceWidth: Infinity,
   };
 }
 
@@ -77,6 +88,7 @@ function tiled(
   height: number,
   scale: number,
   overlap: number,
+  maxFaceWidth: number,
 ): Level {
   const w = Math.round(width * scale);
   const h = Math.round(height * scale);
@@ -91,7 +103,7 @@ function tiled(
       });
     }
   }
-  return { width: w, height: h, windows };
+  return { width: w, height: h, windows, maxFaceWidth };
 }
 
 /** Evenly spread window starts along one axis, at least `overlap` apart from full. */
