@@ -289,9 +289,12 @@ export class FaceDetector {
     return detected;
   }
 
-  /** Boxes scoring at least `minScore` in windows of a resized image, in image pixels. */
+  /**
+   * Boxes scoring at least `minScore` and at most `maxFaceWidth` wide (in
+   * `scaled` pixels) in some windows of the resized image, in `image` pixels.
+   */
   async #detect(
-    level: RgbImage,
+    scaled: RgbImage,
     maxFaceWidth: number,
     windows: readonly Box[],
     image: RgbImage,
@@ -300,7 +303,7 @@ export class FaceDetector {
     const plane = DETECTOR_WIDTH * DETECTOR_HEIGHT;
     const input = new Float32Array(windows.length * 3 * plane);
     windows.forEach((window, n) =>
-      writeDetectorInput(level, window, input, n * 3 * plane)
+      writeDetectorInput(scaled, window, input, n * 3 * plane)
     );
     const { scores, boxes } = await this.#detector.run({
       input: {
@@ -309,14 +312,14 @@ export class FaceDetector {
       },
     });
     const priors = scores.dims[1];
-    const toImageX = image.width / level.width;
-    const toImageY = image.height / level.height;
+    const toImageX = image.width / scaled.width;
+    const toImageY = image.height / scaled.height;
     const found: ScoredBox[] = [];
     windows.forEach((window, n) => {
       const cutLeft = window.x > 0;
       const cutTop = window.y > 0;
-      const cutRight = window.x + window.width < level.width;
-      const cutBottom = window.y + window.height < level.height;
+      const cutRight = window.x + window.width < scaled.width;
+      const cutBottom = window.y + window.height < scaled.height;
       for (let i = n * priors; i < (n + 1) * priors; i++) {
         const score = scores.data[2 * i + 1];
         if (score < minScore) continue;
