@@ -15,7 +15,9 @@ export interface RunnerOptions {
   /**
    * Wasm threads for inference. onnxruntime-web fixes this once per process,
    * at the first session, so later values must match the first. Default 1:
-   * multi-threaded wasm needs SharedArrayBuffer, which edge runtimes lack.
+   * multi-threaded wasm needs SharedArrayBuffer and workers started from
+   * blob: URLs, which browsers with cross-origin isolation allow and Deno
+   * does not.
    */
   readonly threads?: number;
 }
@@ -33,6 +35,13 @@ function configureWasm(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(
       `threads must be a whole number of at least 1, got ${threads}`,
+    );
+  }
+  if (threads > 1 && "Deno" in globalThis) {
+    // onnxruntime-web starts its thread workers from blob: URLs, which
+    // Deno's module loader refuses: the session would fail to load.
+    throw new RangeError(
+      `threads must be 1 under Deno (onnxruntime-web cannot start wasm threads there), got ${threads}; run several models in workers to use more cores`,
     );
   }
   if (configuredThreads === undefined) {
