@@ -112,12 +112,12 @@ export class OnnxModel {
    * when it cannot. A path or URL is loaded once per process: later calls
    * share the session, so every engine in a process pays the start-up once.
    */
-  static load(
+  static async load(
     source: ModelSource,
     options: RunnerOptions = {},
   ): Promise<OnnxModel> {
     configureWasm(options.threads ?? 1);
-    if (source instanceof Uint8Array) return OnnxModel.#create(source);
+    if (source instanceof Uint8Array) return await OnnxModel.#create(source);
     const key = String(source);
     let loading = loaded.get(key);
     if (!loading) {
@@ -126,7 +126,7 @@ export class OnnxModel {
       loading.catch(() => loaded.delete(key));
       loaded.set(key, loading);
     }
-    return loading;
+    return await loading;
   }
 
   static async #create(source: ModelSource): Promise<OnnxModel> {
