@@ -8,11 +8,13 @@
  * deno task calibrate
  * ```
  *
+ * Embeddings come from the cache that `deno task bench:lfw` shares, so a
+ * rerun only re-scores.
+ *
  * @module
  */
 
 import type { ChannelOrder } from "@facever/core";
-import { FaceEngine } from "@facever/model";
 import {
   accuracy,
   areaUnderCurve,
@@ -24,6 +26,7 @@ import {
   scorePairs,
   tarAtFar,
 } from "./lfw.ts";
+import { ProgressBar } from "./_progress.ts";
 
 const root = lfwRoot();
 if (!root) {
@@ -37,13 +40,17 @@ const [test] = await readPairs(root, "pairsDevTest.txt");
 const pairs = [...train, ...test];
 
 for (const channelOrder of ["bgr", "rgb"] as ChannelOrder[]) {
-  const engine = await FaceEngine.create({ embedder: { channelOrder } });
   const started = performance.now();
-  const embeddings = await embedPairs(engine, pairs, (done, total) => {
-    if (done % 200 === 0 || done === total) {
-      console.error(`${channelOrder}: ${done}/${total} images`);
-    }
+  let bar: ProgressBar | undefined;
+  const embeddings = await embedPairs(pairs, {
+    pipeline: { channelOrder },
+    cache: true,
+    onProgress: (done, total) => {
+      bar ??= new ProgressBar(channelOrder, total);
+      bar.update(done);
+    },
   });
+  bar?.finish();
   const trainScores = scorePairs(train, embeddings);
   const testScores = scorePairs(test, embeddings);
   const trainSame = train.map((pair) => pair.same);
@@ -64,7 +71,9 @@ for (const channelOrder of ["bgr", "rgb"] as ChannelOrder[]) {
       ...trainSame,
       ...testSame,
     ], 1e-2),
-    noFace: [...embeddings].filter(([, e]) => !e).map(([file]) => file),
+    noFace: [...embeddings].filter(([, e]) => !e.embedding).map(([file]) =>
+      file
+    ),
     images: embeddings.size,
     seconds: Math.round((performance.now() - started) / 1000),
   }));

@@ -8,10 +8,12 @@
  * @module
  */
 
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cosineSimilarity } from "@facever/core";
-import type { FaceEngine } from "@facever/model";
+import { type ChannelOrder, cosineSimilarity } from "@facever/core";
+import { DEFAULT_CHANNEL_ORDER, type FacePick } from "@facever/model";
+import { cacheKey, EmbeddingCache } from "./_cache.ts";
+import { embedOnWorkers } from "./_pool.ts";
 
 /** One LFW pair: two image paths and whether they show the same person. */
 export interface Pair {
@@ -96,40 +98,142 @@ export async function readPairs(root: string, file: string): Promise<Pair[][]> {
 }
 
 /**
- * Embeds each distinct image of `pairs` with the face nearest the image
- * centre: LFW pairs are about the person in the middle, and some images hold
- * bystanders. An image without a face maps to `undefined` and is scored as
- * a failure, never dropped.
+ * Pipeline choices that change embeddings, for {@linkcode embedPairs}.
  *
  * @example
  * ```ts
- * import { FaceEngine } from "@facever/model";
+ * import type { PipelineOptions } from "./lfw.ts";
+ * const flipTest: PipelineOptions = { mirror: true };
+ * console.log(flipTest);
+ * ```
+ */
+export interface PipelineOptions {
+  /** Channel order fed to the embedder; default the model's own (BGR). */
+  readonly channelOrder?: ChannelOrder;
+  /** Average each face's embedding with its mirror image's; default false. */
+  readonly mirror?: boolean;
+  /**
+   * Which face of an image to use. Default `"central"`: LFW pairs are about
+   * the person in the middle, and some images hold bystanders.
+   */
+  readonly pick?: FacePick;
+}
+
+/**
+ * What the pipeline made of one image.
+ *
+ * @example
+ * ```ts
+ * import type { ImageEmbedding } from "./lfw.ts";
+ * const noFace: ImageEmbedding = { embedding: undefined, ms: 38.5 };
+ * console.log(noFace.embedding === undefined); // true
+ * ```
+ */
+export interface ImageEmbedding {
+  /** The unit-length embedding, or `undefined` when no face was found. */
+  readonly embedding: Float32Array | undefined;
+  /**
+   * Milliseconds from reading the file to the embedding, measured in the
+   * worker, with every worker busy.
+   */
+  readonly ms: number;
+}
+
+/**
+ * Options of {@linkcode embedPairs}.
+ *
+ * @example
+ * ```ts
+ * import type { EmbedOptions } from "./lfw.ts";
+ * const options: EmbedOptions = { workers: 2, cache: true };
+ * console.log(options);
+ * ```
+ */
+export interface EmbedOptions {
+  /** The pipeline's choices; see {@linkcode PipelineOptions}. */
+  readonly pipeline?: PipelineOptions;
+  /** Workers, each with its own models; default one per core. */
+  readonly workers?: number;
+  /**
+   * Read and extend the embedding cache in `.cache/lfw-embeddings/`, keyed
+   * by the models' sha256, the pipeline's code and options and the image
+   * path. Default false.
+   */
+  readonly cache?: boolean;
+  /**
+   * Called before the first image and after each image embedded now (not
+   * for those from the cache) with the count done and the count to do.
+   */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Every option of `pipeline` with its default filled in.
+ *
+ * @example
+ * ```ts
+ * import { resolvePipeline } from "./lfw.ts";
+ * console.log(resolvePipeline({ mirror: true }));
+ * // { channelOrder: "bgr", mirror: true, pick: "central" }
+ * ```
+ */
+export function resolvePipeline(
+  pipeline: PipelineOptions = {},
+): Required<PipelineOptions> {
+  return {
+    channelOrder: pipeline.channelOrder ?? DEFAULT_CHANNEL_ORDER,
+    mirror: pipeline.mirror ?? false,
+    pick: pipeline.pick ?? "central",
+  };
+}
+
+/**
+ * Embeds each distinct image of `pairs` on worker threads. An image without
+ * a face maps to an `undefined` embedding and is scored as a failure, never
+ * dropped; any other failure rejects with an `EmbedError` naming the file.
+ *
+ * @example
+ * ```ts
  * import { embedPairs, lfwRoot, readPairs } from "./lfw.ts";
  * const [pairs] = await readPairs(lfwRoot()!, "pairsDevTest.txt");
- * const embeddings = await embedPairs(await FaceEngine.create(), pairs.slice(0, 2));
+ * const embeddings = await embedPairs(pairs.slice(0, 2));
  * console.log(embeddings.size);
  * ```
  */
 export async function embedPairs(
-  engine: FaceEngine,
   pairs: readonly Pair[],
-  onProgress?: (done: number, total: number) => void,
-): Promise<Map<string, Float32Array | undefined>> {
+  options: EmbedOptions = {},
+): Promise<Map<string, ImageEmbedding>> {
+  const pipeline = resolvePipeline(options.pipeline);
   const files = [...new Set(pairs.flatMap((pair) => [pair.a, pair.b]))];
-  const embeddings = new Map<string, Float32Array | undefined>();
+  const cache = options.cache
+    ? await EmbeddingCache.open(await cacheKey({ ...pipeline }))
+    : undefined;
+  const results = new Map<string, ImageEmbedding>();
+  const missing: string[] = [];
   for (const file of files) {
-    try {
-      const face = await engine.embedImage(await Deno.readFile(file), {
-        pick: "central",
-      });
-      embeddings.set(file, face.embedding);
-    } catch (error) {
-      if ((error as { code?: string }).code !== "no_face") throw error;
-      embeddings.set(file, undefined);
-    }
-    onProgress?.(embeddings.size, files.length);
+    const cached = cache?.get(file);
+    if (cached) results.set(file, cached);
+    else missing.push(file);
   }
-  return embeddings;
+  let done = 0;
+  options.onProgress?.(0, missing.length);
+  try {
+    await embedOnWorkers(
+      missing,
+      pipeline,
+      options.workers ?? navigator.hardwareConcurrency,
+      (file, result) => {
+        results.set(file, result);
+        cache?.put(file, result);
+        options.onProgress?.(++done, missing.length);
+      },
+    );
+  } finally {
+    await cache?.close();
+  }
+  // In the order of `pairs`, whatever order the workers finished in.
+  return new Map(files.map((file) => [file, results.get(file)!]));
 }
 
 /**
@@ -139,18 +243,18 @@ export async function embedPairs(
  * @example
  * ```ts
  * import { scorePairs } from "./lfw.ts";
- * const e = new Float32Array([1, 0]);
- * const scores = scorePairs([{ a: "x", b: "y", same: true }], new Map([["x", e], ["y", e]]));
+ * const face = { embedding: new Float32Array([1, 0]) };
+ * const scores = scorePairs([{ a: "x", b: "y", same: true }], new Map([["x", face], ["y", face]]));
  * console.log(scores[0]); // 1
  * ```
  */
 export function scorePairs(
   pairs: readonly Pair[],
-  embeddings: ReadonlyMap<string, Float32Array | undefined>,
+  embeddings: ReadonlyMap<string, Pick<ImageEmbedding, "embedding">>,
 ): number[] {
   return pairs.map((pair) => {
-    const a = embeddings.get(pair.a);
-    const b = embeddings.get(pair.b);
+    const a = embeddings.get(pair.a)?.embedding;
+    const b = embeddings.get(pair.b)?.embedding;
     return a && b ? cosineSimilarity(a, b) : -1;
   });
 }
@@ -294,4 +398,234 @@ export function tarAtFar(
   const threshold = allowed < negatives.length ? negatives[allowed] : -Infinity;
   const positives = scores.filter((_, i) => same[i]);
   return positives.filter((s) => s > threshold).length / positives.length;
+}
+
+/**
+ * Scores and labels of one fold of pairs.
+ *
+ * @example
+ * ```ts
+ * import type { ScoredFold } from "./lfw.ts";
+ * const fold: ScoredFold = { scores: [0.7, 0.1], same: [true, false] };
+ * console.log(fold.scores.length);
+ * ```
+ */
+export interface ScoredFold {
+  readonly scores: readonly number[];
+  readonly same: readonly boolean[];
+}
+
+/**
+ * The result of {@linkcode crossValidate}.
+ *
+ * @example
+ * ```ts
+ * import type { CrossValidation } from "./lfw.ts";
+ * const result: CrossValidation = { accuracies: [1, 0.5], thresholds: [0.3, 0.2], mean: 0.75, std: 0.25 };
+ * console.log(result.mean);
+ * ```
+ */
+export interface CrossValidation {
+  /** Each fold's accuracy at the threshold chosen on the other folds. */
+  readonly accuracies: number[];
+  /** The threshold each fold was measured at. */
+  readonly thresholds: number[];
+  /** Mean of `accuracies`. */
+  readonly mean: number;
+  /**
+   * Standard deviation of `accuracies` over the folds (population form,
+   * dividing by the fold count, as LFW results are usually reported).
+   */
+  readonly std: number;
+}
+
+/**
+ * The LFW View 2 protocol: for each fold, the accuracy-maximising threshold
+ * is chosen on all the other folds and the accuracy measured on this one.
+ *
+ * @throws {RangeError} With fewer than two folds.
+ *
+ * @example
+ * ```ts
+ * import { crossValidate } from "./lfw.ts";
+ * const fold = { scores: [0.9, 0.1], same: [true, false] };
+ * console.log(crossValidate([fold, fold, fold]).mean); // 1
+ * ```
+ */
+export function crossValidate(folds: readonly ScoredFold[]): CrossValidation {
+  if (folds.length < 2) {
+    throw new RangeError(
+      `cross-validation needs at least 2 folds, got ${folds.length}`,
+    );
+  }
+  const thresholds = folds.map((_, k) => {
+    const others = folds.filter((_, j) => j !== k);
+    return bestThreshold(
+      others.flatMap((fold) => fold.scores),
+      others.flatMap((fold) => fold.same),
+    );
+  });
+  const accuracies = folds.map((fold, k) =>
+    accuracy(fold.scores, fold.same, thresholds[k])
+  );
+  const mean = accuracies.reduce((sum, a) => sum + a, 0) / folds.length;
+  const variance = accuracies.reduce((sum, a) => sum + (a - mean) ** 2, 0) /
+    folds.length;
+  return { accuracies, thresholds, mean, std: Math.sqrt(variance) };
+}
+
+/**
+ * One point of an ROC curve.
+ *
+ * @example
+ * ```ts
+ * import type { RocPoint } from "./lfw.ts";
+ * const point: RocPoint = { threshold: 0.33, far: 0.001, tar: 0.987 };
+ * console.log(point.tar);
+ * ```
+ */
+export interface RocPoint {
+  /** Pairs scoring at least this are accepted. */
+  readonly threshold: number;
+  /** False accept rate at `threshold`. */
+  readonly far: number;
+  /** True accept rate at `threshold`. */
+  readonly tar: number;
+}
+
+/**
+ * The ROC curve: one point per distinct score, from the highest threshold
+ * (FAR 0, TAR 0) down to the lowest (FAR 1, TAR 1).
+ *
+ * @example
+ * ```ts
+ * import { rocCurve } from "./lfw.ts";
+ * console.log(rocCurve([0.9, 0.5, 0.1], [true, false, true]).map((p) => [p.far, p.tar]));
+ * // [[0, 0], [0, 0.5], [1, 0.5], [1, 1]]
+ * ```
+ */
+export function rocCurve(
+  scores: readonly number[],
+  same: readonly boolean[],
+): RocPoint[] {
+  const order = scores.map((_, i) => i).sort((i, j) => scores[j] - scores[i]);
+  const positives = same.filter(Boolean).length;
+  const negatives = same.length - positives;
+  const curve: RocPoint[] = [{ threshold: Infinity, far: 0, tar: 0 }];
+  let accepted = 0, falseAccepted = 0;
+  for (let k = 0; k < order.length; k++) {
+    if (same[order[k]]) accepted++;
+    else falseAccepted++;
+    // Tied scores are accepted together: emit once after the last of them.
+    if (k + 1 < order.length && scores[order[k + 1]] === scores[order[k]]) {
+      continue;
+    }
+    curve.push({
+      threshold: scores[order[k]],
+      far: falseAccepted / negatives,
+      tar: accepted / positives,
+    });
+  }
+  return curve;
+}
+
+/**
+ * LFW View 2 results of one pipeline, as written to `bench/results/lfw.json`.
+ *
+ * @example
+ * ```ts
+ * import type { Evaluation } from "./lfw.ts";
+ * function summary(result: Evaluation): string {
+ *   return `${(result.accuracy.mean * 100).toFixed(2)} % ± ${(result.accuracy.std * 100).toFixed(2)}`;
+ * }
+ * ```
+ */
+export interface Evaluation {
+  /** 10-fold accuracy: mean, standard deviation and each fold's. */
+  readonly accuracy: {
+    readonly mean: number;
+    readonly std: number;
+    readonly folds: number[];
+  };
+  /** The threshold each fold was measured at, chosen on the other nine. */
+  readonly thresholds: number[];
+  /** TAR at FAR 1e-3 and 1e-2, over all pairs. */
+  readonly tarAtFar: { readonly "1e-3": number; readonly "1e-2": number };
+  /** Area under the ROC curve, over all pairs. */
+  readonly auc: number;
+  /** Images, relative to the LFW root, where no face was found. */
+  readonly noFace: string[];
+  /** Pairs and distinct images scored. */
+  readonly pairs: number;
+  readonly images: number;
+  /** Median milliseconds per image, every worker busy (see {@linkcode ImageEmbedding}). */
+  readonly msPerImage: number;
+}
+
+/**
+ * Scores every fold of View 2 with `embeddings` and applies the protocol:
+ * {@linkcode crossValidate} for accuracy, and the threshold-free metrics over
+ * all pairs. Also returns the ROC curve, for plotting.
+ *
+ * @example
+ * ```ts
+ * import { embedPairs, evaluate, lfwRoot, readPairs } from "./lfw.ts";
+ * const root = lfwRoot()!;
+ * const folds = await readPairs(root, "pairs.txt");
+ * const embeddings = await embedPairs(folds.flat(), { cache: true });
+ * const { evaluation } = evaluate(root, folds, embeddings);
+ * console.log(evaluation.accuracy.mean);
+ * ```
+ */
+export function evaluate(
+  root: string,
+  folds: readonly (readonly Pair[])[],
+  embeddings: ReadonlyMap<string, ImageEmbedding>,
+): { evaluation: Evaluation; roc: RocPoint[] } {
+  const scored = folds.map((pairs) => ({
+    scores: scorePairs(pairs, embeddings),
+    same: pairs.map((pair) => pair.same),
+  }));
+  const scores = scored.flatMap((fold) => fold.scores);
+  const same = scored.flatMap((fold) => fold.same);
+  const { accuracies, thresholds, mean, std } = crossValidate(scored);
+  const files = [...embeddings.keys()];
+  const times = [...embeddings.values()].map(({ ms }) => ms);
+  return {
+    evaluation: {
+      accuracy: { mean, std, folds: accuracies },
+      thresholds,
+      tarAtFar: {
+        "1e-3": tarAtFar(scores, same, 1e-3),
+        "1e-2": tarAtFar(scores, same, 1e-2),
+      },
+      auc: areaUnderCurve(scores, same),
+      noFace: files.filter((file) => !embeddings.get(file)!.embedding)
+        .map((file) => relative(root, file)),
+      pairs: scores.length,
+      images: files.length,
+      msPerImage: median(times),
+    },
+    roc: rocCurve(scores, same),
+  };
+}
+
+/**
+ * The middle value (the mean of the two middle ones for an even count).
+ *
+ * @throws {RangeError} For an empty list.
+ *
+ * @example
+ * ```ts
+ * import { median } from "./lfw.ts";
+ * console.log(median([3, 1, 2, 10])); // 2.5
+ * ```
+ */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) {
+    throw new RangeError("the median of an empty list is undefined");
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

@@ -32,6 +32,14 @@ export interface FaceEmbedderOptions {
   readonly threads?: number;
   /** Faces per inference call; larger batches amortise per-call overhead. Default 8. */
   readonly batchSize?: number;
+  /**
+   * Also embed each face mirrored left to right and return the normalised
+   * mean of both outputs: a second inference per face (a batch of
+   * `batchSize` faces runs as `2 * batchSize` images) for an embedding that
+   * does not depend on which side of the face the camera saw more of. LFW
+   * accuracy with and without it is in `bench/README.md`. Default false.
+   */
+  readonly mirror?: boolean;
 }
 
 /**
@@ -50,15 +58,18 @@ export class FaceEmbedder {
   readonly #model: OnnxModel;
   readonly #channelOrder: ChannelOrder;
   readonly #batchSize: number;
+  readonly #mirror: boolean;
 
   private constructor(
     model: OnnxModel,
     channelOrder: ChannelOrder,
     batchSize: number,
+    mirror: boolean,
   ) {
     this.#model = model;
     this.#channelOrder = channelOrder;
     this.#batchSize = batchSize;
+    this.#mirror = mirror;
   }
 
   /** Loads the embedding model (once per process for a given source). */
@@ -76,6 +87,7 @@ export class FaceEmbedder {
       model,
       options.channelOrder ?? DEFAULT_CHANNEL_ORDER,
       batchSize,
+      options.mirror ?? false,
     );
   }
 
@@ -94,18 +106,40 @@ export class FaceEmbedder {
     const embeddings: Float32Array[] = [];
     for (let start = 0; start < faces.length; start += this.#batchSize) {
       const batch = faces.slice(start, start + this.#batchSize);
-      const data = facesToTensor(batch, { channelOrder: this.#channelOrder });
+      const images = this.#mirror ? [...batch, ...batch.map(mirror)] : batch;
+      const data = facesToTensor(images, { channelOrder: this.#channelOrder });
       const outputs = await this.#model.run({
-        input: { data, dims: [batch.length, 3, FACE_SIZE, FACE_SIZE] },
+        input: { data, dims: [images.length, 3, FACE_SIZE, FACE_SIZE] },
       });
-      const output = outputs[this.#model.outputNames[0]];
-      const size = output.data.length / batch.length;
+      const output = outputs[this.#model.outputNames[0]].data;
+      const size = output.length / images.length;
       for (let i = 0; i < batch.length; i++) {
-        embeddings.push(
-          l2Normalize(output.data.subarray(i * size, (i + 1) * size)),
-        );
+        const embedding = output.subarray(i * size, (i + 1) * size);
+        if (this.#mirror) {
+          // The mirror of face i is image i + batch.length; the sum has the
+          // direction of the mean.
+          const mirrored = (i + batch.length) * size;
+          for (let k = 0; k < size; k++) embedding[k] += output[mirrored + k];
+        }
+        embeddings.push(l2Normalize(embedding));
       }
     }
     return embeddings;
   }
+}
+
+/** The face flipped left to right. */
+function mirror(face: RgbImage): RgbImage {
+  const { width, height, data } = face;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let x = 0; x < width; x++) {
+      const from = row + x * 3, to = row + (width - 1 - x) * 3;
+      out[to] = data[from];
+      out[to + 1] = data[from + 1];
+      out[to + 2] = data[from + 2];
+    }
+  }
+  return { width, height, data: out };
 }
