@@ -14,7 +14,13 @@ export type FaceErrorCode =
   | "too_large"
   | "no_face"
   | "model_load_failed"
-  | "invalid_argument";
+  | "invalid_argument"
+  | "invalid_embedding"
+  | "not_found"
+  | "already_exists"
+  | "gallery_mismatch"
+  | "limit_exceeded"
+  | "conflict";
 
 /**
  * Base class of every error the toolkit throws on purpose.

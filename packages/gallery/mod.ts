@@ -1,7 +1,22 @@
 /**
- * Enrolment and 1:N identification of faces, stored in Deno KV.
+ * Enrolment and 1:N identification of faces, stored in Deno KV: a
+ * {@linkcode Gallery} per tenant holds subjects and their face embeddings,
+ * answers "who is this?" exactly over a million faces with an in-memory
+ * int8 + WebAssembly SIMD index, and {@linkcode enrolFolder} enrols a
+ * folder of photos through any face pipeline. Needs `--unstable-kv`.
  *
- * Filled by the gallery issue; this package holds no code yet.
+ * ```ts
+ * import { Gallery } from "@facever/gallery";
+ * const kv = await Deno.openKv(":memory:");
+ * const gallery = await Gallery.open(kv, { tenant: "acme", modelId: "m", dims: 2 });
+ * await gallery.createSubject("ada");
+ * await gallery.addFace("ada", [0.6, 0.8]);
+ * console.log(await gallery.identify([0.8, 0.6], { threshold: 0.5 }));
+ * kv.close();
+ * ```
  *
  * @module
  */
+export * from "./gallery.ts";
+export * from "./encryption.ts";
+export * from "./enrol.ts";

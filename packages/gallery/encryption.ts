@@ -1,0 +1,62 @@
+/**
+ * The key for encryption at rest, read from the environment.
+ *
+ * @module
+ */
+
+import { FaceError } from "@facever/core";
+
+/** The environment variable {@linkcode encryptionKeyFromEnv} reads by default. */
+export const ENCRYPTION_KEY_VARIABLE = "FACEVER_GALLERY_KEY";
+
+const KEY_BYTES = 32;
+
+/**
+ * Reads a 256-bit AES-GCM key, base64-encoded, from an environment variable
+ * (make one with `openssl rand -base64 32`). Returns `undefined` when the
+ * variable is unset, so a deployment chooses encryption by setting it.
+ * The key is imported as non-extractable: nothing can read it back.
+ *
+ * @throws {FaceError} `invalid_argument` when the value is not base64 of
+ * exactly 32 bytes.
+ *
+ * @example
+ * ```ts
+ * import { encryptionKeyFromEnv, Gallery } from "@facever/gallery";
+ * const kv = await Deno.openKv(":memory:");
+ * const gallery = await Gallery.open(kv, {
+ *   tenant: "acme",
+ *   modelId: "mobilefacenet",
+ *   dims: 512,
+ *   encryptionKey: await encryptionKeyFromEnv(),
+ * });
+ * console.log(gallery.encrypted);
+ * kv.close();
+ * ```
+ */
+export async function encryptionKeyFromEnv(
+  variable: string = ENCRYPTION_KEY_VARIABLE,
+): Promise<CryptoKey | undefined> {
+  const value = Deno.env.get(variable);
+  if (value === undefined) return undefined;
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = Uint8Array.from(atob(value.trim()), (c) => c.charCodeAt(0));
+  } catch (cause) {
+    throw new FaceError(
+      "invalid_argument",
+      `${variable} is not base64; it must hold ${KEY_BYTES} random bytes in base64 (openssl rand -base64 ${KEY_BYTES})`,
+      { cause },
+    );
+  }
+  if (bytes.length !== KEY_BYTES) {
+    throw new FaceError(
+      "invalid_argument",
+      `${variable} holds ${bytes.length} bytes; it must hold ${KEY_BYTES} (openssl rand -base64 ${KEY_BYTES})`,
+    );
+  }
+  return await crypto.subtle.importKey("raw", bytes, "AES-GCM", false, [
+    "encrypt",
+    "decrypt",
+  ]);
+}

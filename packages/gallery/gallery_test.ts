@@ -1,0 +1,650 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FaceError } from "@facever/core";
+import { FaceEngine } from "@facever/model";
+import { lfwRoot } from "../../bench/lfw.ts";
+import {
+  type CandidateFace,
+  encryptionKeyFromEnv,
+  enrolFolder,
+  Gallery,
+  type GalleryOptions,
+  KEY_ROOT,
+  MAX_FACES_PER_SUBJECT,
+} from "./mod.ts";
+import { nearby, onEachKv, unitVectors } from "./_test_util.ts";
+
+const DIMS = 16;
+const OPTIONS: GalleryOptions = {
+  tenant: "acme",
+  modelId: "test-model",
+  dims: DIMS,
+};
+
+function isFaceError(code: string): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof FaceError, `expected a FaceError, got ${error}`);
+    assert.equal(error.code, code, error.message);
+    return true;
+  };
+}
+
+/** Every entry of the database, keys and values. */
+async function scan(kv: Deno.Kv): Promise<Deno.KvEntry<unknown>[]> {
+  return await Array.fromAsync(kv.list({ prefix: [] }));
+}
+
+/** Text of a KV value for searching, with byte arrays as hex. */
+function text(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_, v) =>
+      v instanceof Uint8Array
+        ? Array.from(v, (b) => b.toString(16).padStart(2, "0")).join("")
+        : v,
+  );
+}
+
+Deno.test("subjects and faces: create, list, add, remove, identify, verify", async (t) => {
+  await onEachKv(t, async (openKv) => {
+    const gallery = await Gallery.open(await openKv(), OPTIONS);
+    const random = unitVectors(1, DIMS);
+    const ada = await gallery.createSubject("ada", {
+      metadata: { name: "Ada" },
+    });
+    assert.deepEqual([ada.id, ada.faceCount, ada.metadata], ["ada", 0, {
+      name: "Ada",
+    }]);
+    await assert.rejects(
+      gallery.createSubject("ada"),
+      isFaceError("already_exists"),
+    );
+    assert.equal(await gallery.getSubject("nobody"), undefined);
+    await gallery.createSubject("bob");
+
+    const [a1, a2, b1] = [random(), random(), random()];
+    const faceA1 = await gallery.addFace("ada", a1, {
+      source: "ada/1.jpg",
+      metadata: { camera: 2 },
+    });
+    const faceA2 = await gallery.addFace("ada", a2);
+    const faceB1 = await gallery.addFace("bob", b1);
+    assert.equal((await gallery.getSubject("ada"))?.faceCount, 2);
+    const faces = await gallery.listFaces("ada");
+    assert.deepEqual(
+      faces.map((f) => f.faceId).sort(),
+      [faceA1, faceA2].sort(),
+    );
+    const first = faces.find((f) => f.faceId === faceA1);
+    assert.deepEqual([first?.source, first?.metadata], ["ada/1.jpg", {
+      camera: 2,
+    }]);
+
+    // Same source again: the same face, nothing added.
+    assert.equal(
+      await gallery.addFace("ada", random(), { source: "ada/1.jpg" }),
+      faceA1,
+    );
+    assert.equal((await gallery.getSubject("ada"))?.faceCount, 2);
+    await assert.rejects(
+      gallery.addFace("carol", a1),
+      isFaceError("not_found"),
+    );
+
+    const [best] = await gallery.identify(a2, { threshold: 0.5 });
+    assert.equal(best.faceId, faceA2);
+    assert.equal(best.subjectId, "ada");
+    assert.ok(Math.abs(best.similarity - 1) < 1e-6);
+    const all = await gallery.identify(b1, { threshold: -1, limit: 10 });
+    assert.equal(all.length, 3);
+    assert.equal(all[0].faceId, faceB1);
+    assert.ok(
+      all[0].similarity >= all[1].similarity &&
+        all[1].similarity >= all[2].similarity,
+    );
+    assert.deepEqual(await gallery.identify(random(), { threshold: 0.99 }), []);
+
+    const verified = await gallery.verify("ada", nearby(a1, 0.1, random), {
+      threshold: 0.5,
+    });
+    assert.equal(verified.faceId, faceA1);
+    assert.equal(verified.match, true);
+    assert.equal(
+      (await gallery.verify("bob", a1, { threshold: 0.5 })).match,
+      false,
+    );
+    await gallery.createSubject("nobody-yet");
+    await assert.rejects(
+      gallery.verify("nobody-yet", a1, { threshold: 0.5 }),
+      isFaceError("not_found"),
+    );
+
+    await gallery.removeFace(faceA1);
+    assert.equal((await gallery.getSubject("ada"))?.faceCount, 1);
+    assert.notEqual(
+      (await gallery.identify(a1, { threshold: -1 }))[0].faceId,
+      faceA1,
+    );
+    await assert.rejects(gallery.removeFace(faceA1), isFaceError("not_found"));
+    // Its source is free again.
+    assert.notEqual(
+      await gallery.addFace("ada", a1, { source: "ada/1.jpg" }),
+      faceA1,
+    );
+  });
+});
+
+Deno.test("listSubjects pages through every subject with a cursor", async (t) => {
+  await onEachKv(t, async (openKv) => {
+    const gallery = await Gallery.open(await openKv(), OPTIONS);
+    const ids = Array.from(
+      { length: 25 },
+      (_, i) => `person-${String(i).padStart(2, "0")}`,
+    );
+    for (const id of ids) await gallery.createSubject(id);
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await gallery.listSubjects({ limit: 10, cursor });
+      sizes.push(page.subjects.length);
+      seen.push(...page.subjects.map((s) => s.id));
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+    assert.deepEqual(sizes, [10, 10, 5]);
+    assert.deepEqual(seen, ids);
+    const exact = await gallery.listSubjects({ limit: 25 });
+    assert.equal(exact.subjects.length, 25);
+    assert.equal(exact.cursor, undefined);
+    await assert.rejects(
+      gallery.listSubjects({ limit: 0 }),
+      isFaceError("invalid_argument"),
+    );
+  });
+});
+
+Deno.test("50 parallel writers x 20 faces give exactly 1,000 faces", async (t) => {
+  await onEachKv(t, async (openKv) => {
+    const subjects = ["s0", "s1", "s2", "s3", "s4"];
+    const setup = await Gallery.open(await openKv(), OPTIONS);
+    for (const id of subjects) await setup.createSubject(id);
+    // A reader that replays the log while the writers run.
+    const observer = await Gallery.open(await openKv(), {
+      ...OPTIONS,
+      maxStalenessMs: 0,
+    });
+    const vectors = new Map<string, Float32Array>();
+    let writing = true;
+    const observing = (async () => {
+      while (writing) {
+        await observer.identify(unitVectors(9, DIMS)(), { threshold: -1 });
+      }
+    })();
+    // Each writer is its own gallery object (its own write queue); on a
+    // file every one has its own KV handle, as separate processes would.
+    try {
+      await Promise.all(Array.from({ length: 50 }, async (_, w) => {
+        const writer = await Gallery.open(await openKv(), OPTIONS);
+        const random = unitVectors(100 + w, DIMS);
+        for (let i = 0; i < 20; i++) {
+          const vector = random();
+          vectors.set(await writer.addFace(subjects[w % 5], vector), vector);
+        }
+      }));
+    } finally {
+      writing = false;
+      await observing;
+    }
+
+    assert.equal(vectors.size, 1000);
+    let counted = 0;
+    const listed = new Set<string>();
+    for (const id of subjects) {
+      counted += (await setup.getSubject(id))?.faceCount ?? 0;
+      for (const face of await setup.listFaces(id)) listed.add(face.faceId);
+    }
+    assert.equal(counted, 1000);
+    assert.deepEqual([...listed].sort(), [...vectors.keys()].sort());
+    // A fresh index (full load) and the observer's (replayed) both find
+    // every face as its own best match.
+    const fresh = await Gallery.open(await openKv(), OPTIONS);
+    for (const [faceId, vector] of vectors) {
+      assert.equal(
+        (await fresh.identify(vector, { threshold: 0.99 }))[0]?.faceId,
+        faceId,
+      );
+      assert.equal(
+        (await observer.identify(vector, { threshold: 0.99 }))[0]?.faceId,
+        faceId,
+      );
+    }
+    assert.equal(
+      (await fresh.identify(vectors.values().next().value!, {
+        threshold: -1,
+        limit: 1000,
+      })).length,
+      1000,
+    );
+  });
+});
+
+Deno.test("concurrent adds of one source give one face", async (t) => {
+  await onEachKv(t, async (openKv) => {
+    await (await Gallery.open(await openKv(), OPTIONS)).createSubject("ada");
+    const random = unitVectors(3, DIMS);
+    const ids = await Promise.all(Array.from({ length: 10 }, async () => {
+      const writer = await Gallery.open(await openKv(), OPTIONS);
+      return await writer.addFace("ada", random(), { source: "sha256:same" });
+    }));
+    assert.equal(new Set(ids).size, 1);
+    const gallery = await Gallery.open(await openKv(), OPTIONS);
+    assert.equal((await gallery.listFaces("ada")).length, 1);
+  });
+});
+
+Deno.test("a subject holds at most MAX_FACES_PER_SUBJECT faces, and deleting one that full fits one commit", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const gallery = await Gallery.open(kv, OPTIONS);
+  await gallery.createSubject("many");
+  const random = unitVectors(4, DIMS);
+  for (let i = 0; i < MAX_FACES_PER_SUBJECT; i++) {
+    await gallery.addFace("many", random(), { source: `photo-${i}` });
+  }
+  await assert.rejects(
+    gallery.addFace("many", random()),
+    isFaceError("limit_exceeded"),
+  );
+  await gallery.deleteSubject("many");
+  assert.deepEqual(await gallery.identify(random(), { threshold: -1 }), []);
+  kv.close();
+});
+
+Deno.test("deleting a subject leaves no key or value of it", async (t) => {
+  await onEachKv(t, async (openKv) => {
+    const kv = await openKv();
+    const gallery = await Gallery.open(kv, OPTIONS);
+    const other = await Gallery.open(await openKv(), {
+      ...OPTIONS,
+      maxStalenessMs: 0,
+    });
+    const random = unitVectors(5, DIMS);
+    await gallery.createSubject("Zed_Quimby", {
+      metadata: { name: "Zed Quimby" },
+    });
+    await gallery.createSubject("keep");
+    const vectors = [random(), random(), random()];
+    const faceIds = [];
+    for (const [i, v] of vectors.entries()) {
+      faceIds.push(
+        await gallery.addFace("Zed_Quimby", v, {
+          source: `zq-${i}.jpg`,
+          metadata: { file: `zq-${i}.jpg` },
+        }),
+      );
+    }
+    const kept = await gallery.addFace("keep", random());
+    assert.equal(
+      (await other.identify(vectors[0], { threshold: 0.99 }))[0].subjectId,
+      "Zed_Quimby",
+    );
+    const stored = (await scan(kv)).filter((e) =>
+      e.key[2] === "face" && e.key[3] === "Zed_Quimby"
+    ).map((
+      e,
+    ) => text(e.value));
+
+    await gallery.deleteSubject("Zed_Quimby");
+    await assert.rejects(
+      gallery.deleteSubject("Zed_Quimby"),
+      isFaceError("not_found"),
+    );
+    for (const entry of await scan(kv)) {
+      const key = text(entry.key), value = text(entry.value);
+      assert.ok(
+        !key.includes("Zed") && !value.includes("Zed") &&
+          !value.includes("zq-"),
+        `${key} → ${value}`,
+      );
+      for (const faceId of faceIds) {
+        assert.ok(!key.includes(faceId), key);
+        // Only the change log names removed faces, by their random ids.
+        if (value.includes(faceId)) assert.equal(entry.key[2], "log", key);
+      }
+      for (const record of stored) {
+        const embedding = JSON.parse(record).embedding as string;
+        assert.ok(
+          !value.includes(embedding),
+          `${key} holds a deleted embedding`,
+        );
+      }
+    }
+    for (const v of vectors) {
+      for (const g of [gallery, other]) {
+        const [best] = await g.identify(v, { threshold: -1 });
+        assert.equal(best.faceId, kept);
+      }
+    }
+    assert.equal(await gallery.getSubject("Zed_Quimby"), undefined);
+  });
+});
+
+Deno.test("tenant A never sees tenant B", async (t) => {
+  await onEachKv(t, async (openKv) => {
+    const kv = await openKv();
+    const a = await Gallery.open(kv, { ...OPTIONS, tenant: "tenant-a" });
+    const b = await Gallery.open(await openKv(), {
+      ...OPTIONS,
+      tenant: "tenant-b",
+    });
+    const random = unitVectors(6, DIMS);
+    const va = random(), vb = random();
+    await a.createSubject("ada");
+    await b.createSubject("ada");
+    const faceA = await a.addFace("ada", va);
+    const faceB = await b.addFace("ada", vb);
+
+    for (
+      const [mine, theirs, own, vTheirs] of [[a, b, faceA, vb], [
+        b,
+        a,
+        faceB,
+        va,
+      ]] as const
+    ) {
+      const matches = await mine.identify(vTheirs, {
+        threshold: -1,
+        limit: 10,
+      });
+      assert.deepEqual(matches.map((m) => m.faceId), [own]);
+      await assert.rejects(
+        mine.removeFace(theirs === a ? faceA : faceB),
+        isFaceError("not_found"),
+      );
+      assert.equal((await mine.listSubjects()).subjects.length, 1);
+    }
+    await b.deleteSubject("ada");
+    assert.equal((await a.getSubject("ada"))?.faceCount, 1);
+    assert.equal((await a.identify(va, { threshold: 0.99 }))[0].faceId, faceA);
+    // Every key of a tenant is under its name.
+    for (const { key } of await scan(kv)) {
+      assert.equal(key[0], KEY_ROOT);
+      assert.ok(key[1] === "tenant-a" || key[1] === "tenant-b");
+    }
+  });
+});
+
+Deno.test("malformed embeddings and mismatched galleries are refused", async (t) => {
+  const kv = await Deno.openKv(":memory:");
+  const gallery = await Gallery.open(kv, OPTIONS);
+  await gallery.createSubject("ada");
+  const good = unitVectors(7, DIMS)();
+  const bad: [string, unknown][] = [
+    ["too short", good.slice(1)],
+    ["too long", [...good, 0]],
+    ["NaN", good.map((v, i) => (i === 3 ? NaN : v))],
+    ["Infinity", good.map((v, i) => (i === 0 ? Infinity : v))],
+    ["not unit", good.map((v) => v * 2)],
+    ["zero", new Float32Array(DIMS)],
+    ["strings", Array.from(good, String)],
+    ["not an array", 42],
+  ];
+  for (const [name, embedding] of bad) {
+    await t.step(name, async () => {
+      const e = embedding as ArrayLike<number>;
+      await assert.rejects(
+        gallery.addFace("ada", e),
+        isFaceError("invalid_embedding"),
+      );
+      await assert.rejects(
+        gallery.identify(e, { threshold: 0 }),
+        isFaceError("invalid_embedding"),
+      );
+      await assert.rejects(
+        gallery.verify("ada", e, { threshold: 0 }),
+        isFaceError("invalid_embedding"),
+      );
+    });
+  }
+  await t.step("nothing was stored", async () => {
+    assert.equal((await gallery.getSubject("ada"))?.faceCount, 0);
+  });
+  await t.step("other model or size", async () => {
+    await assert.rejects(
+      Gallery.open(kv, { ...OPTIONS, modelId: "other" }),
+      isFaceError("gallery_mismatch"),
+    );
+    await assert.rejects(
+      Gallery.open(kv, { ...OPTIONS, dims: 512 }),
+      isFaceError("gallery_mismatch"),
+    );
+  });
+  await t.step("bad arguments", async () => {
+    await assert.rejects(
+      Gallery.open(kv, { ...OPTIONS, tenant: "" }),
+      isFaceError("invalid_argument"),
+    );
+    await assert.rejects(
+      Gallery.open(kv, { ...OPTIONS, dims: 0 }),
+      isFaceError("invalid_argument"),
+    );
+    await assert.rejects(
+      gallery.createSubject("a\nb"),
+      isFaceError("invalid_argument"),
+    );
+    await assert.rejects(
+      gallery.identify(good, { threshold: 2 }),
+      isFaceError("invalid_argument"),
+    );
+    await assert.rejects(
+      gallery.identify(good, { threshold: 0, limit: 0 }),
+      isFaceError("invalid_argument"),
+    );
+    await assert.rejects(
+      gallery.addFace("ada", good, {
+        metadata: { photo: new Uint8Array(4) as unknown as string },
+      }),
+      isFaceError("invalid_argument"),
+    );
+  });
+  kv.close();
+});
+
+Deno.test("embeddings can be encrypted at rest with a key from the environment", async (t) => {
+  const kv = await Deno.openKv(":memory:");
+  const variable = "FACEVER_GALLERY_TEST_KEY";
+  const raw = crypto.getRandomValues(new Uint8Array(32));
+  Deno.env.set(variable, btoa(String.fromCharCode(...raw)));
+  const key = await encryptionKeyFromEnv(variable);
+  assert.ok(key);
+  const sealed = await Gallery.open(kv, {
+    ...OPTIONS,
+    tenant: "sealed",
+    encryptionKey: key,
+  });
+  assert.equal(sealed.encrypted, true);
+  await sealed.createSubject("ada");
+  const v = unitVectors(8, DIMS)();
+  const faceId = await sealed.addFace("ada", v);
+
+  await t.step("the stored bytes are not the embedding", async () => {
+    const entry = (await scan(kv)).find((e) =>
+      e.key.at(-1) === faceId && e.key[2] === "face"
+    );
+    const { embedding } = entry?.value as { embedding: Uint8Array };
+    assert.equal(embedding.length, DIMS * 4 + 12 + 16);
+    const plain = new Uint8Array(Float32Array.from(v).buffer);
+    assert.ok(
+      !text(embedding).includes(text(plain.subarray(0, 8)).slice(1, -1)),
+    );
+  });
+  await t.step("identify and verify decrypt", async () => {
+    const reopened = await Gallery.open(kv, {
+      ...OPTIONS,
+      tenant: "sealed",
+      encryptionKey: key,
+    });
+    assert.equal(
+      (await reopened.identify(v, { threshold: 0.99 }))[0].faceId,
+      faceId,
+    );
+    assert.equal(
+      (await reopened.verify("ada", v, { threshold: 0.99 })).match,
+      true,
+    );
+  });
+  await t.step("a missing or wrong key is refused", async () => {
+    await assert.rejects(
+      Gallery.open(kv, { ...OPTIONS, tenant: "sealed" }),
+      isFaceError("gallery_mismatch"),
+    );
+    const other = await crypto.subtle.generateKey(
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["encrypt", "decrypt"],
+    );
+    await assert.rejects(
+      Gallery.open(kv, { ...OPTIONS, tenant: "sealed", encryptionKey: other }),
+      isFaceError("gallery_mismatch"),
+    );
+    await Gallery.open(kv, { ...OPTIONS, tenant: "plain" });
+    await assert.rejects(
+      Gallery.open(kv, { ...OPTIONS, tenant: "plain", encryptionKey: key }),
+      isFaceError("gallery_mismatch"),
+    );
+  });
+  await t.step(
+    "a malformed key is refused; an unset one means no encryption",
+    async () => {
+      Deno.env.set(variable, btoa("too short"));
+      await assert.rejects(
+        encryptionKeyFromEnv(variable),
+        isFaceError("invalid_argument"),
+      );
+      Deno.env.set(variable, "not base64!");
+      await assert.rejects(
+        encryptionKeyFromEnv(variable),
+        isFaceError("invalid_argument"),
+      );
+      Deno.env.delete(variable);
+      assert.equal(await encryptionKeyFromEnv(variable), undefined);
+    },
+  );
+  kv.close();
+});
+
+Deno.test("an enrolment by another process is identified within maxStalenessMs", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "gallery_test_" });
+  const path = join(folder, "gallery.sqlite");
+  const kv = await Deno.openKv(path);
+  const staleness = 300;
+  const gallery = await Gallery.open(kv, {
+    ...OPTIONS,
+    maxStalenessMs: staleness,
+  });
+  await gallery.createSubject("ada");
+  const v = unitVectors(9, DIMS)();
+  assert.deepEqual(await gallery.identify(v, { threshold: 0.99 }), []);
+
+  const script = fileURLToPath(
+    new URL("./testdata/add_face.ts", import.meta.url),
+  );
+  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--unstable-kv",
+      `--allow-read=${folder}`,
+      `--allow-write=${folder}`,
+      script,
+      path,
+      OPTIONS.tenant,
+      "ada",
+      JSON.stringify(Array.from(v)),
+    ],
+  }).output();
+  assert.ok(success, new TextDecoder().decode(stderr));
+  const faceId = new TextDecoder().decode(stdout).trim();
+  const committed = performance.now();
+  let found: string | undefined;
+  while (found === undefined) {
+    found = (await gallery.identify(v, { threshold: 0.99 }))[0]?.faceId;
+    if (found === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  const waited = performance.now() - committed;
+  assert.equal(found, faceId);
+  assert.ok(waited <= staleness + 200, `seen after ${waited.toFixed(0)} ms`);
+  kv.close();
+  await Deno.remove(folder, { recursive: true });
+});
+
+// LFW: enrol one photo of each of 40 people who have at least two, plus 40
+// people with one photo as distractors, through the real pipeline, then
+// identify everyone's second photo.
+const root = lfwRoot();
+Deno.test({
+  name: "identify finds LFW people from another photo (top-1 rate)",
+  ignore: root === undefined,
+  async fn() {
+    const images = join(root!, "images_deepfunneled");
+    const people: { name: string; photos: number }[] = [];
+    for await (const entry of Deno.readDir(images)) {
+      if (!entry.isDirectory) continue;
+      let photos = 0;
+      for await (const _ of Deno.readDir(join(images, entry.name))) photos++;
+      people.push({ name: entry.name, photos });
+    }
+    people.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const pick = (list: typeof people, count: number) =>
+      list.filter((_, i) => i % Math.floor(list.length / count) === 0).slice(
+        0,
+        count,
+      );
+    const known = pick(people.filter((p) => p.photos >= 2), 40);
+    const distractors = pick(people.filter((p) => p.photos === 1), 40);
+
+    const folder = await Deno.makeTempDir({ prefix: "gallery_lfw_" });
+    for (const { name } of [...known, ...distractors]) {
+      await Deno.mkdir(join(folder, name));
+      await Deno.copyFile(
+        join(images, name, `${name}_0001.jpg`),
+        join(folder, name, `${name}_0001.jpg`),
+      );
+    }
+    const engine = await FaceEngine.create();
+    const kv = await Deno.openKv(":memory:");
+    const gallery = await Gallery.open(kv, {
+      tenant: "lfw",
+      modelId: "mobilefacenet",
+      dims: 512,
+    });
+    const summary = await enrolFolder(
+      gallery,
+      folder,
+      (image): Promise<CandidateFace[]> => engine.faces(image),
+    );
+    let asked = 0, right = 0;
+    for (const { name } of known) {
+      if ((await gallery.getSubject(name))?.faceCount !== 1) continue;
+      const query = await engine.embedImage(
+        await Deno.readFile(join(images, name, `${name}_0002.jpg`)),
+      );
+      const [best] = await gallery.identify(query.embedding, { threshold: -1 });
+      asked++;
+      if (best.subjectId === name) right++;
+    }
+    console.log(
+      `LFW identification: top-1 ${right}/${asked} = ${
+        (100 * right / asked).toFixed(1)
+      }% ` +
+        `(gallery of ${summary.enrolled} people; ${summary.rejected} photos rejected: ${
+          JSON.stringify(summary.rejections)
+        })`,
+    );
+    assert.ok(asked >= 30, `only ${asked} of 40 people enrolled`);
+    assert.ok(right / asked >= 0.9, `top-1 rate ${right}/${asked}`);
+    kv.close();
+    await Deno.remove(folder, { recursive: true });
+  },
+});
