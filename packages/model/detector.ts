@@ -12,7 +12,7 @@ import {
   resizeImage,
   type RgbImage,
 } from "@facever/core";
-import { type ModelSource, OnnxModel } from "./runner.ts";
+import { type Backend, type ModelSource, OnnxModel } from "./runner.ts";
 import { DETECTOR_URL, LANDMARKER_URL } from "./_weights.ts";
 import { nonMaxSuppression, type ScoredBox } from "./_nms.ts";
 import { DETECTOR_HEIGHT, DETECTOR_WIDTH, planLevels } from "./_tiles.ts";
@@ -113,7 +113,9 @@ export interface FaceDetectorOptions {
    * `weights/face_landmark68.onnx`.
    */
   readonly landmarks?: ModelSource;
-  /** Wasm threads (see {@linkcode RunnerOptions}). */
+  /** Which ONNX Runtime runs both models (see {@linkcode Backend}); default `"auto"`. */
+  readonly backend?: Backend;
+  /** Threads per inference call (see {@linkcode RunnerOptions}). */
   readonly threads?: number;
 }
 
@@ -205,7 +207,7 @@ export class FaceDetector {
    * ```
    */
   static async load(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
-    const runner = { threads: options.threads };
+    const runner = { backend: options.backend, threads: options.threads };
     const [detector, landmarker] = await Promise.all([
       OnnxModel.load(options.detector ?? DETECTOR_URL, runner),
       OnnxModel.load(options.landmarks ?? LANDMARKER_URL, runner),

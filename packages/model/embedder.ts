@@ -10,7 +10,7 @@ import {
   l2Normalize,
   type RgbImage,
 } from "@facever/core";
-import { type ModelSource, OnnxModel } from "./runner.ts";
+import { type Backend, type ModelSource, OnnxModel } from "./runner.ts";
 import { EMBEDDER_URL } from "./_weights.ts";
 
 /** Side of the square face the embedding net takes, in pixels. */
@@ -28,7 +28,9 @@ export interface FaceEmbedderOptions {
   readonly model?: ModelSource;
   /** Channel order the model expects; default {@linkcode DEFAULT_CHANNEL_ORDER}. */
   readonly channelOrder?: ChannelOrder;
-  /** Wasm threads (see {@linkcode RunnerOptions}). */
+  /** Which ONNX Runtime runs the model (see {@linkcode Backend}); default `"auto"`. */
+  readonly backend?: Backend;
+  /** Threads per inference call (see {@linkcode RunnerOptions}). */
   readonly threads?: number;
   /** Faces per inference call; larger batches amortise per-call overhead. Default 8. */
   readonly batchSize?: number;
@@ -81,6 +83,7 @@ export class FaceEmbedder {
       );
     }
     const model = await OnnxModel.load(options.model ?? EMBEDDER_URL, {
+      backend: options.backend,
       threads: options.threads,
     });
     return new FaceEmbedder(

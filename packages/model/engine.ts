@@ -19,6 +19,7 @@ import {
   type FaceDetectorOptions,
 } from "./detector.ts";
 import { FaceEmbedder, type FaceEmbedderOptions } from "./embedder.ts";
+import type { Backend } from "./runner.ts";
 
 /**
  * Cosine similarity at or above which two faces are called the same person:
@@ -63,6 +64,11 @@ export interface FaceEngineOptions {
   readonly threshold?: number;
   /** Largest image, in pixels, that is decoded; see `decodeImage`. */
   readonly maxPixels?: number;
+  /**
+   * Which ONNX Runtime runs the models (see {@linkcode Backend}), unless
+   * `detector` or `embedder` names its own; default `"auto"`.
+   */
+  readonly backend?: Backend;
   /** Options of every detection. */
   readonly detection?: DetectOptions;
   /** Models and threads of the detector. */
@@ -116,8 +122,8 @@ export class FaceEngine {
       );
     }
     const [detector, embedder] = await Promise.all([
-      FaceDetector.load(options.detector),
-      FaceEmbedder.load(options.embedder),
+      FaceDetector.load({ backend: options.backend, ...options.detector }),
+      FaceEmbedder.load({ backend: options.backend, ...options.embedder }),
     ]);
     return new FaceEngine(detector, embedder, options);
   }

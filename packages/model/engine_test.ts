@@ -198,7 +198,7 @@ Deno.test("a missing model file is a model_load_failed error", async () => {
 
 Deno.test("wasm threads cannot be raised under Deno", async () => {
   await assert.rejects(
-    () => OnnxModel.load(EMBEDDER_URL, { threads: 2 }),
+    () => OnnxModel.load(EMBEDDER_URL, { backend: "wasm", threads: 2 }),
     (error: unknown) =>
       error instanceof RangeError &&
       /threads must be 1 under Deno/.test(error.message),

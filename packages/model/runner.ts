@@ -1,55 +1,150 @@
 /**
- * A thin, typed runner over onnxruntime-web's wasm backend.
+ * A thin, typed runner over ONNX Runtime: natively through onnxruntime-node
+ * where the runtime allows native addons, else on onnxruntime-web's wasm
+ * backend.
  *
  * @module
  */
 
-import * as ort from "onnxruntime-web/wasm";
 import { FaceError } from "@facever/core";
+import type { Session } from "./_session.ts";
+import { createWasmSession } from "./_wasm.ts";
+import { createNativeSession, ffiPermission, importNative } from "./_native.ts";
 
 /** Where a model comes from: its bytes, a file path, or a `file:`/`http(s):` URL. */
 export type ModelSource = Uint8Array | string | URL;
 
-/** Options for {@linkcode OnnxModel.load}. */
+/**
+ * Which ONNX Runtime runs the models.
+ *
+ * - `"native"`: onnxruntime-node, ONNX Runtime's CPU build as a Node-API
+ *   addon, about 3× faster than wasm. It needs a runtime that loads native
+ *   addons (Deno on a server or kiosk, not Deno Deploy) and `--allow-ffi`
+ *   besides `--allow-read` and `--allow-env`. Its binaries come inside the
+ *   npm package: Deno does not run the package's install script, which
+ *   would download optional CUDA files (with npm, set
+ *   `ONNXRUNTIME_NODE_INSTALL=skip`).
+ * - `"wasm"`: onnxruntime-web, which runs wherever WebAssembly does.
+ * - `"auto"`: native when `--allow-ffi` is granted and onnxruntime-node
+ *   loads, else wasm. It never prompts for a permission, and where native
+ *   code cannot load, as on Deno Deploy, the import fails and is caught, so
+ *   the process goes on with wasm.
+ *
+ * @example
+ * ```ts
+ * import { type Backend, OnnxModel } from "@facever/model";
+ * const backend: Backend = "wasm"; // the same code path everywhere
+ * const model = await OnnxModel.load(
+ *   new URL("../../weights/face_landmark68.onnx", import.meta.url),
+ *   { backend },
+ * );
+ * console.log(model.backend); // "wasm"
+ * ```
+ */
+export type Backend = "auto" | "wasm" | "native";
+
+/**
+ * The backend a model runs on: `"auto"` resolved.
+ *
+ * @example
+ * ```ts
+ * import { resolveBackend, type ResolvedBackend } from "@facever/model";
+ * const backend: ResolvedBackend = await resolveBackend("auto");
+ * console.log(backend); // "native" with --allow-ffi, else "wasm"
+ * ```
+ */
+export type ResolvedBackend = Exclude<Backend, "auto">;
+
+/**
+ * Options for {@linkcode OnnxModel.load}.
+ *
+ * @example
+ * ```ts
+ * import { OnnxModel, type RunnerOptions } from "@facever/model";
+ * // A lone process on a 4-core kiosk: one call may use every core.
+ * const options: RunnerOptions = { backend: "native", threads: 4 };
+ * const model = await OnnxModel.load(
+ *   new URL("../../weights/mobilefacenet.onnx", import.meta.url),
+ *   options,
+ * );
+ * ```
+ */
 export interface RunnerOptions {
+  /** Which ONNX Runtime runs the model (see {@linkcode Backend}). Default `"auto"`. */
+  readonly backend?: Backend;
   /**
-   * Wasm threads for inference. onnxruntime-web fixes this once per process,
-   * at the first session, so later values must match the first. Default 1:
-   * multi-threaded wasm needs SharedArrayBuffer and workers started from
-   * blob: URLs, which browsers with cross-origin isolation allow and Deno
-   * does not.
+   * Threads of one inference call, a whole number of at least 1. Default 1,
+   * which keeps a session on one core so that a `FacePool` of one worker
+   * per core scales. On the native backend more threads cut the latency of
+   * one call on an otherwise idle machine. On wasm, onnxruntime-web fixes
+   * the number once per process, at the first session, and it must be 1
+   * under Deno: multi-threaded wasm needs SharedArrayBuffer and workers
+   * started from blob: URLs, which browsers with cross-origin isolation
+   * allow and Deno does not.
    */
   readonly threads?: number;
 }
 
-/** A float32 tensor: flat data in row-major order and its dimensions. */
+/**
+ * A float32 tensor: flat data in row-major order and its dimensions.
+ *
+ * @example
+ * ```ts
+ * import type { Float32Tensor } from "@facever/model";
+ * const face: Float32Tensor = {
+ *   data: new Float32Array(3 * 112 * 112),
+ *   dims: [1, 3, 112, 112],
+ * };
+ * console.log(face.data.length);
+ * ```
+ */
 export interface Float32Tensor {
   readonly data: Float32Array;
   readonly dims: readonly number[];
 }
 
-let configuredThreads: number | undefined;
+const BACKENDS: readonly Backend[] = ["auto", "wasm", "native"];
 const loaded = new Map<string, Promise<OnnxModel>>();
 
-function configureWasm(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1) {
+/**
+ * The backend that {@linkcode OnnxModel.load} uses with `backend` in this
+ * process (see {@linkcode Backend}).
+ *
+ * @throws {FaceError} `model_load_failed` when `backend` is `"native"` and
+ * onnxruntime-node cannot load, with the reason.
+ * @throws {RangeError} When `backend` is none of the three.
+ *
+ * @example
+ * ```ts
+ * import { resolveBackend } from "@facever/model";
+ * console.log(await resolveBackend()); // "native" with --allow-ffi, else "wasm"
+ * ```
+ */
+export async function resolveBackend(
+  backend: Backend = "auto",
+): Promise<ResolvedBackend> {
+  if (!BACKENDS.includes(backend)) {
     throw new RangeError(
-      `threads must be a whole number of at least 1, got ${threads}`,
+      `backend must be "auto", "wasm" or "native", got ${
+        JSON.stringify(backend)
+      }`,
     );
   }
-  if (threads > 1 && "Deno" in globalThis) {
-    // onnxruntime-web starts its thread workers from blob: URLs, which
-    // Deno's module loader refuses: the session would fail to load.
-    throw new RangeError(
-      `threads must be 1 under Deno (onnxruntime-web cannot start wasm threads there), got ${threads}; run several models in workers to use more cores`,
-    );
-  }
-  if (configuredThreads === undefined) {
-    ort.env.wasm.numThreads = threads;
-    configuredThreads = threads;
-  } else if (configuredThreads !== threads) {
-    throw new RangeError(
-      `onnxruntime-web already runs with ${configuredThreads} thread(s) in this process; cannot switch to ${threads}`,
+  if (backend === "wasm") return "wasm";
+  // "auto" never triggers a permission prompt: without --allow-ffi it does
+  // not try the addon at all.
+  if (backend === "auto" && ffiPermission() !== "granted") return "wasm";
+  try {
+    await importNative();
+    return "native";
+  } catch (cause) {
+    if (backend === "auto") return "wasm";
+    throw new FaceError(
+      "model_load_failed",
+      `backend "native" is unavailable: onnxruntime-node cannot load here (${
+        (cause as Error).message
+      }); it needs a runtime that loads Node-API addons and --allow-ffi, --allow-read and --allow-env; use backend "auto" to fall back to wasm, or "wasm"`,
+      { cause },
     );
   }
 }
@@ -97,31 +192,51 @@ export async function loadModelBytes(source: ModelSource): Promise<Uint8Array> {
  * );
  * const input = new Float32Array(3 * 112 * 112);
  * const { output } = await model.run({ input: { data: input, dims: [1, 3, 112, 112] } });
- * console.log(output.dims); // [1, 512]
+ * console.log(model.backend, output.dims); // "native" or "wasm", [1, 512]
  * ```
  */
 export class OnnxModel {
-  readonly #session: ort.InferenceSession;
+  readonly #session: Session;
 
-  private constructor(session: ort.InferenceSession) {
+  private constructor(session: Session) {
     this.#session = session;
   }
 
   /**
-   * Loads and initialises a model; throws `FaceError("model_load_failed")`
-   * when it cannot. A path or URL is loaded once per process: later calls
-   * share the session, so every engine in a process pays the start-up once.
+   * Loads and initialises a model. A path or URL is loaded once per process
+   * and backend: later calls share the session, so every engine in a
+   * process pays the start-up once.
+   *
+   * @throws {FaceError} `model_load_failed` when the model cannot be read
+   * or initialised, or `backend` is `"native"` and onnxruntime-node cannot
+   * load.
+   * @throws {RangeError} When `backend` or `threads` is invalid.
+   *
+   * @example
+   * ```ts
+   * import { OnnxModel } from "@facever/model";
+   * const model = await OnnxModel.load("weights/face_landmark68.onnx", { backend: "auto" });
+   * console.log(model.inputNames); // ["input"]
+   * ```
    */
   static async load(
     source: ModelSource,
     options: RunnerOptions = {},
   ): Promise<OnnxModel> {
-    configureWasm(options.threads ?? 1);
-    if (source instanceof Uint8Array) return await OnnxModel.#create(source);
-    const key = String(source);
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(
+        `threads must be a whole number of at least 1, got ${threads}`,
+      );
+    }
+    const backend = await resolveBackend(options.backend);
+    if (source instanceof Uint8Array) {
+      return await OnnxModel.#create(source, backend, threads);
+    }
+    const key = `${backend} ${threads} ${String(source)}`;
     let loading = loaded.get(key);
     if (!loading) {
-      loading = OnnxModel.#create(source);
+      loading = OnnxModel.#create(source, backend, threads);
       // A failed load is not cached, so a fixed file can be retried.
       loading.catch(() => loaded.delete(key));
       loaded.set(key, loading);
@@ -129,23 +244,33 @@ export class OnnxModel {
     return await loading;
   }
 
-  static async #create(source: ModelSource): Promise<OnnxModel> {
+  static async #create(
+    source: ModelSource,
+    backend: ResolvedBackend,
+    threads: number,
+  ): Promise<OnnxModel> {
     const bytes = await loadModelBytes(source);
     try {
-      const session = await ort.InferenceSession.create(bytes, {
-        executionProviders: ["wasm"],
-        graphOptimizationLevel: "all",
-      });
-      return new OnnxModel(session);
+      return new OnnxModel(
+        backend === "native"
+          ? await createNativeSession(bytes, threads)
+          : await createWasmSession(bytes, threads),
+      );
     } catch (cause) {
+      if (cause instanceof RangeError) throw cause;
       throw new FaceError(
         "model_load_failed",
         `cannot initialise model from ${
           source instanceof Uint8Array ? "bytes" : String(source)
-        }: ${(cause as Error).message}`,
+        } on ${backend}: ${(cause as Error).message}`,
         { cause },
       );
     }
+  }
+
+  /** The ONNX Runtime this model runs on. */
+  get backend(): ResolvedBackend {
+    return this.#session.backend;
   }
 
   /** Names of the model's inputs, in graph order. */
@@ -159,19 +284,9 @@ export class OnnxModel {
   }
 
   /** Runs the model on float32 inputs and returns every output by name. */
-  async run(
+  run(
     feeds: Readonly<Record<string, Float32Tensor>>,
   ): Promise<Record<string, Float32Tensor>> {
-    const inputs: Record<string, ort.Tensor> = {};
-    for (const [name, tensor] of Object.entries(feeds)) {
-      inputs[name] = new ort.Tensor("float32", tensor.data, tensor.dims);
-    }
-    const results = await this.#session.run(inputs);
-    const outputs: Record<string, Float32Tensor> = {};
-    for (const [name, tensor] of Object.entries(results)) {
-      outputs[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
-      tensor.dispose();
-    }
-    return outputs;
+    return this.#session.run(feeds);
   }
 }

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FaceError } from "@facever/core";
-import { loadModelBytes, OnnxModel } from "./runner.ts";
+import { FaceEngine } from "./engine.ts";
+import { loadModelBytes, OnnxModel, resolveBackend } from "./runner.ts";
 import { LANDMARKER_URL } from "./_weights.ts";
+import { lfwRoot } from "../../bench/lfw.ts";
 
 // A smooth, non-constant 64×64 grey face-sized input.
 const input = new Float32Array(64 * 64).map((_, i) =>
@@ -78,4 +81,141 @@ Deno.test("OnnxModel runs a batch like single inputs", async () => {
   const diff = Math.max(...first.map((v, i) => Math.abs(v - output.data[i])));
   assert.ok(diff <= 1e-5, `batch item 0 differs by ${diff}`);
   assert.equal(output.data.length, 2 * 136);
+});
+
+const lfwDir = lfwRoot();
+if (!lfwDir) {
+  console.log(
+    "skipping backend comparisons on real faces: LFW not found (set LFW_DIR or place it at ../shared/datasets/lfw)",
+  );
+}
+const ffiGranted = Deno.permissions.querySync({ name: "ffi" }).state ===
+  "granted";
+if (!ffiGranted) {
+  console.log(
+    "skipping native backend tests: run with --allow-ffi to load onnxruntime-node",
+  );
+}
+
+function lfwFile(name: string, index: number): string {
+  return join(
+    lfwDir!,
+    "images_deepfunneled",
+    name,
+    `${name}_${String(index).padStart(4, "0")}.jpg`,
+  );
+}
+
+function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+Deno.test("backend selection", async (t) => {
+  await t.step("wasm is wasm", async () => {
+    assert.equal(await resolveBackend("wasm"), "wasm");
+    const model = await OnnxModel.load(LANDMARKER_URL, { backend: "wasm" });
+    assert.equal(model.backend, "wasm");
+  });
+  await t.step(
+    "auto is native exactly when --allow-ffi is granted",
+    async () => {
+      const expected = ffiGranted ? "native" : "wasm";
+      assert.equal(await resolveBackend(), expected);
+      assert.equal((await OnnxModel.load(LANDMARKER_URL)).backend, expected);
+    },
+  );
+  await t.step({
+    name: "native gives the same outputs as wasm",
+    ignore: !ffiGranted,
+    fn: async () => {
+      const native = await OnnxModel.load(LANDMARKER_URL, {
+        backend: "native",
+      });
+      assert.equal(native.backend, "native");
+      const wasm = await OnnxModel.load(LANDMARKER_URL, { backend: "wasm" });
+      const diff = maxDifference(
+        await landmarksOf(native),
+        await landmarksOf(wasm),
+      );
+      assert.ok(diff <= 1e-5, `native and wasm differ by ${diff}`);
+    },
+  });
+  await t.step(
+    "an unknown backend is a RangeError naming the allowed ones",
+    async () => {
+      await assert.rejects(
+        // @ts-expect-error: the value a JavaScript caller could pass
+        () => OnnxModel.load(LANDMARKER_URL, { backend: "gpu" }),
+        (error: unknown) =>
+          error instanceof RangeError &&
+          error.message.includes('"auto", "wasm" or "native", got "gpu"'),
+      );
+    },
+  );
+});
+
+Deno.test({
+  name: "native and wasm embed real faces alike",
+  ignore: !lfwDir || !ffiGranted,
+  fn: async () => {
+    const [native, wasm] = await Promise.all([
+      FaceEngine.create({ backend: "native" }),
+      FaceEngine.create({ backend: "wasm" }),
+    ]);
+    const files = [
+      lfwFile("Aaron_Peirsol", 1),
+      lfwFile("Serena_Williams", 1),
+      lfwFile("George_W_Bush", 7),
+    ];
+    for (const file of files) {
+      const bytes = await Deno.readFile(file);
+      const a = await native.faces(bytes);
+      const b = await wasm.faces(bytes);
+      assert.equal(a.length, b.length, file);
+      a.forEach((face, i) => {
+        const diff = maxDifference(face.embedding, b[i].embedding);
+        assert.ok(diff <= 1e-4, `${file} face ${i}: differs by ${diff}`);
+      });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "without --allow-ffi, auto falls back to wasm and embeds alike; native is a FaceError",
+  ignore: !lfwDir,
+  fn: async () => {
+    const file = lfwFile("Aaron_Peirsol", 1);
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--config",
+        fileURLToPath(new URL("../../deno.json", import.meta.url)),
+        "--allow-read",
+        "--allow-env",
+        fileURLToPath(new URL("./_test_backend_probe.ts", import.meta.url)),
+        file,
+      ],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    assert.equal(code, 0, decoder.decode(stderr));
+    const probe = JSON.parse(decoder.decode(stdout));
+    assert.equal(probe.backend, "wasm");
+    assert.equal(probe.native.name, "FaceError");
+    assert.equal(probe.native.code, "model_load_failed");
+    assert.match(
+      probe.native.message,
+      /backend "native" is unavailable.*--allow-ffi/,
+    );
+    const engine = await FaceEngine.create({ backend: "wasm" });
+    const expected = await engine.embedImage(await Deno.readFile(file));
+    const diff = maxDifference(probe.embedding, expected.embedding);
+    assert.ok(diff <= 1e-6, `the probe's embedding differs by ${diff}`);
+  },
 });

@@ -1,0 +1,94 @@
+// The onnxruntime-web (wasm) backend: loaded on first use, so a process that
+// runs natively never parses its bundle or compiles its 12 MB of wasm.
+
+import type * as WebOrt from "onnxruntime-web/wasm";
+import type { Float32Tensor } from "./runner.ts";
+import type { Session } from "./_session.ts";
+
+type Ort = typeof WebOrt;
+
+let runtime: Promise<Ort> | undefined;
+let configuredThreads: number | undefined;
+
+/**
+ * onnxruntime-web, imported once. Its bundle captures `location.origin` as
+ * it is evaluated and resolves its own URL against it; in a worker started
+ * from a file the origin is the string "null", which is no base URL, so the
+ * import would throw. Hiding `location` while the bundle is evaluated makes
+ * it behave as on the main thread, which has no `location`.
+ */
+function importRuntime(): Promise<Ort> {
+  runtime ??= (async () => {
+    const own = Object.getOwnPropertyDescriptor(globalThis, "location");
+    const hide = own?.configurable === true &&
+      (globalThis as { location?: { origin: string } }).location?.origin ===
+        "null";
+    if (hide) {
+      Object.defineProperty(globalThis, "location", {
+        value: undefined,
+        configurable: true,
+      });
+    }
+    try {
+      return await import("onnxruntime-web/wasm");
+    } finally {
+      if (hide) Object.defineProperty(globalThis, "location", own);
+    }
+  })();
+  return runtime;
+}
+
+function configureThreads(ort: Ort, threads: number): void {
+  if (threads > 1 && "Deno" in globalThis) {
+    // onnxruntime-web starts its thread workers from blob: URLs, which
+    // Deno's module loader refuses: the session would fail to load.
+    throw new RangeError(
+      `threads must be 1 under Deno on the wasm backend (onnxruntime-web cannot start wasm threads there), got ${threads}; use the native backend, or a FacePool of several workers, to use more cores`,
+    );
+  }
+  if (configuredThreads === undefined) {
+    ort.env.wasm.numThreads = threads;
+    configuredThreads = threads;
+  } else if (configuredThreads !== threads) {
+    throw new RangeError(
+      `onnxruntime-web already runs with ${configuredThreads} thread(s) in this process; cannot switch to ${threads}`,
+    );
+  }
+}
+
+/**
+ * Creates a wasm session. `threads` is fixed once per process by
+ * onnxruntime-web, so later values must match the first.
+ */
+export async function createWasmSession(
+  bytes: Uint8Array,
+  threads: number,
+): Promise<Session> {
+  const ort = await importRuntime();
+  configureThreads(ort, threads);
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: "all",
+  });
+  return {
+    backend: "wasm",
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds) {
+      const inputs: Record<string, WebOrt.Tensor> = {};
+      for (const [name, { data, dims }] of Object.entries(feeds)) {
+        inputs[name] = new ort.Tensor("float32", data, dims);
+      }
+      const results = await session.run(inputs);
+      const outputs: Record<string, Float32Tensor> = {};
+      for (const [name, tensor] of Object.entries(results)) {
+        outputs[name] = {
+          data: tensor.data as Float32Array,
+          dims: tensor.dims,
+        };
+        tensor.dispose();
+      }
+      return outputs;
+    },
+  };
+}
