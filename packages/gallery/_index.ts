@@ -2,11 +2,12 @@
  * The in-memory search index: exact top-k by cosine similarity over unit
  * embeddings, fast enough for a million faces on one core.
  *
- * Every face is held twice. Its int8 code (one scale per face) sits in one
- * contiguous WebAssembly memory that the SIMD kernel streams through; its
- * float32 vector sits in blocks on the JavaScript side for rescoring. A
- * query is quantised to int16, the kernel takes every coarse dot product,
- * and each face gets an upper bound on its exact similarity:
+ * Every face is held twice. Its int8 code, with the code's scale and the
+ * norm of its quantisation error, is one row of a contiguous WebAssembly
+ * memory that the SIMD kernel streams through; its float32 vector sits in
+ * blocks on the JavaScript side for rescoring. A query is quantised to
+ * int16, and the kernel gives every face an upper bound on its exact
+ * similarity:
  *
  *     q·x = q̃·x̃ + q̃·(x − x̃) + (q − q̃)·x
  *     q·x ≤ q̃·x̃ + ‖q̃‖·‖x − x̃‖ + ‖q − q̃‖·‖x‖     (Cauchy–Schwarz)
@@ -22,53 +23,58 @@
 
 import { FaceError } from "@facever/core";
 import {
-  codeStride,
+  codeBytes,
   queryRange,
+  rowBytes,
   type ScanFunction,
   scanKernel,
 } from "./_kernel.ts";
+import type { Match } from "./gallery.ts";
 import { similarity } from "./_vector.ts";
-
-/** One result of {@linkcode FaceIndex.search}. */
-export interface IndexMatch {
-  readonly subjectId: string;
-  readonly faceId: string;
-  readonly similarity: number;
-}
 
 const PAGE_BYTES = 65536;
 const MAX_PAGES = 65536;
 const BLOCK_BITS = 14;
 const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
 const CODE_MAX = 127;
-// Covers ‖x‖ ≤ 1 + 1e-6 and, with room to spare, the double-precision
-// rounding of the bound and of the exact scores it is compared with.
-const NORM_SLACK = 1 + 1e-6;
-const ROUNDING_SLACK = 1e-9;
+/** ‖x‖ of a unit vector rounded to float32 is at most this. */
+const NORM_BOUND = 1 + 1e-6;
+/**
+ * Covers the kernel's float32 rounding (under 1e-6, see `ScanFunction`)
+ * and the double-precision rounding of the exact scores it is compared
+ * with (about 1e-13).
+ */
+const ROUNDING_SLACK = 2e-6;
 
 interface QuantisedQuery {
+  /** Value of one int16 step. */
   readonly scale: number;
+  /** ‖q̃‖. */
   readonly norm: number;
+  /** ‖q − q̃‖. */
   readonly error: number;
 }
 
-/** Sorted, bounded list of the best results: similarity down, face id up. */
+/** Sorted, bounded list of the best matches: similarity down, face id up. */
 class TopK {
   readonly #limit: number;
-  readonly items: IndexMatch[] = [];
+  readonly #threshold: number;
+  readonly items: Match[] = [];
 
-  constructor(limit: number) {
+  constructor(limit: number, threshold: number) {
     this.#limit = limit;
+    this.#threshold = threshold;
   }
 
-  /** The similarity a result must reach to enter, once the list is full. */
-  floor(threshold: number): number {
+  /** The similarity a match must reach to enter. */
+  get floor(): number {
     return this.items.length < this.#limit
-      ? threshold
-      : Math.max(threshold, this.items[this.items.length - 1].similarity);
+      ? this.#threshold
+      : Math.max(this.#threshold, this.items[this.#limit - 1].similarity);
   }
 
-  offer(match: IndexMatch): void {
+  offer(match: Match): void {
+    if (match.similarity < this.#threshold) return;
     const { items } = this;
     let i = items.length;
     while (i > 0 && ranksBefore(match, items[i - 1])) i--;
@@ -78,21 +84,23 @@ class TopK {
   }
 }
 
-function ranksBefore(a: IndexMatch, b: IndexMatch): boolean {
+function ranksBefore(a: Match, b: Match): boolean {
   return a.similarity > b.similarity ||
     (a.similarity === b.similarity && a.faceId < b.faceId);
 }
 
 /**
  * Exact nearest-neighbour search over unit embeddings of one dimension.
- * Adding and removing are O(dims); a search scans every face once.
+ * Adding and removing are O(dims); a search streams through every face
+ * once.
  */
 export class FaceIndex {
   /** Values per embedding. */
   readonly dims: number;
-  readonly #stride: number;
+  readonly #rowBytes: number;
+  readonly #codeBytes: number;
   readonly #queryRange: number;
-  readonly #codesAt: number;
+  readonly #rowsAt: number;
   readonly #memory: WebAssembly.Memory;
   readonly #scan: ScanFunction;
   readonly #vectors: Float32Array[] = [];
@@ -100,20 +108,22 @@ export class FaceIndex {
   readonly #subjectIds: string[] = [];
   readonly #slots = new Map<string, number>();
   #capacity = 0;
-  #codes: Int8Array;
-  #scales = new Float32Array(0);
-  #errors = new Float32Array(0);
+  #bytes: Int8Array;
+  #floats: Float32Array;
 
   /** An empty index for embeddings of `dims` values. */
   constructor(dims: number) {
     this.dims = dims;
-    this.#stride = codeStride(dims);
+    this.#rowBytes = rowBytes(dims);
+    this.#codeBytes = codeBytes(dims);
     this.#queryRange = queryRange(dims);
-    // The int16 query lives at offset 0, the codes right after it.
-    this.#codesAt = 2 * this.#stride;
+    // The int16 query sits at offset 0, the rows right after it, and the
+    // kernel's output after the rows.
+    this.#rowsAt = 2 * this.#codeBytes;
     this.#memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
     this.#scan = scanKernel(dims, this.#memory);
-    this.#codes = new Int8Array(this.#memory.buffer);
+    this.#bytes = new Int8Array(this.#memory.buffer);
+    this.#floats = new Float32Array(this.#memory.buffer);
   }
 
   /** Number of faces held. */
@@ -137,19 +147,23 @@ export class FaceIndex {
     for (let i = 0; i < this.dims; i++) {
       max = Math.max(max, Math.abs(vector[i]));
     }
-    // Rounded to float32 first, so the bound below uses the scale the
-    // search multiplies by. |v / scale| ≤ 127 (1 + 2^-24) rounds to 127.
+    // Rounded to float32 first, so the error below is measured against
+    // the scale the kernel multiplies by. |v / scale| ≤ 127 (1 + 2^-24)
+    // rounds to at most 127.
     const scale = Math.fround(max / CODE_MAX);
-    const row = this.#codesAt + slot * this.#stride;
+    const row = this.#rowsAt + slot * this.#rowBytes;
     let residual = 0;
     for (let i = 0; i < this.dims; i++) {
       const code = Math.round(vector[i] / scale);
-      this.#codes[row + i] = code;
+      this.#bytes[row + i] = code;
       residual += (vector[i] - scale * code) ** 2;
     }
-    this.#scales[slot] = scale;
-    // Rounded up: the bound must never be smaller than the true error.
-    this.#errors[slot] = Math.fround(Math.sqrt(residual) * (1 + 2 ** -20));
+    const floats = (row + this.#codeBytes) / 4;
+    this.#floats[floats] = scale;
+    // Rounded up: the bound must never be below the true error.
+    this.#floats[floats + 1] = Math.fround(
+      Math.sqrt(residual) * (1 + 2 ** -20),
+    );
     this.#block(slot).set(vector, (slot & BLOCK_MASK) * this.dims);
     this.#faceIds.push(faceId);
     this.#subjectIds.push(subjectId);
@@ -163,19 +177,17 @@ export class FaceIndex {
     const last = this.size - 1;
     if (slot !== last) {
       // The last face moves into the hole, keeping the rows contiguous.
-      const from = this.#codesAt + last * this.#stride;
-      this.#codes.copyWithin(
-        this.#codesAt + slot * this.#stride,
+      const from = this.#rowsAt + last * this.#rowBytes;
+      this.#bytes.copyWithin(
+        this.#rowsAt + slot * this.#rowBytes,
         from,
-        from + this.#stride,
+        from + this.#rowBytes,
       );
       const offset = (last & BLOCK_MASK) * this.dims;
       this.#block(slot).set(
         this.#block(last).subarray(offset, offset + this.dims),
         (slot & BLOCK_MASK) * this.dims,
       );
-      this.#scales[slot] = this.#scales[last];
-      this.#errors[slot] = this.#errors[last];
       this.#faceIds[slot] = this.#faceIds[last];
       this.#subjectIds[slot] = this.#subjectIds[last];
       this.#slots.set(this.#faceIds[slot], slot);
@@ -189,46 +201,41 @@ export class FaceIndex {
   /**
    * The `limit` faces most similar to `query` (a unit vector of `dims`
    * doubles) with similarity at least `threshold`, best first; ties go to
-   * the smaller face id.
+   * the smaller face id. Reported similarities are clamped to [-1, 1].
    */
-  search(query: Float64Array, limit: number, threshold: number): IndexMatch[] {
+  search(query: Float64Array, limit: number, threshold: number): Match[] {
     const count = this.size;
     if (count === 0) return [];
     const q = this.#writeQuery(query);
-    const outAt = this.#codesAt + this.#capacity * this.#stride;
-    this.#scan(this.#codesAt, count, 0, outAt);
-    const dots = new Int32Array(this.#memory.buffer, outAt, count);
-    const scales = this.#scales, errors = this.#errors;
-    const slack = q.error * NORM_SLACK + ROUNDING_SLACK;
-    const bound = (i: number) =>
-      dots[i] * q.scale * scales[i] + q.norm * errors[i] + slack;
+    const outAt = this.#rowsAt + this.#capacity * this.#rowBytes;
+    this.#scan(this.#rowsAt, count, 0, outAt, q.scale, q.norm);
+    const bounds = new Float32Array(this.#memory.buffer, outAt, count);
+    const slack = q.error * NORM_BOUND + ROUNDING_SLACK;
+    const top = new TopK(limit, threshold);
 
-    // First pass: the faces with the best bounds give a good floor fast.
+    // First pass: the faces with the best bounds give a high floor early.
     const seeds: number[] = [];
-    const seedBounds: number[] = [];
+    let seedFloor = threshold - slack;
     for (let i = 0; i < count; i++) {
-      const b = bound(i);
-      if (b < threshold) continue;
-      if (seeds.length === limit) {
-        if (b <= seedBounds[limit - 1]) continue;
-        seeds.pop();
-        seedBounds.pop();
-      }
-      let j = seeds.length;
-      while (j > 0 && seedBounds[j - 1] < b) j--;
+      const bound = bounds[i];
+      if (bound < seedFloor) continue;
+      let j = seeds.length === limit ? limit - 1 : seeds.length;
+      while (j > 0 && bounds[seeds[j - 1]] < bound) j--;
       seeds.splice(j, 0, i);
-      seedBounds.splice(j, 0, b);
+      if (seeds.length > limit) seeds.pop();
+      if (seeds.length === limit) {
+        seedFloor = Math.max(seedFloor, bounds[seeds[limit - 1]]);
+      }
     }
-    const top = new TopK(limit);
-    for (const slot of seeds) this.#rescore(query, slot, top, threshold);
+    for (const slot of seeds) this.#rescore(query, slot, top);
 
-    // Second pass: every other face that could still beat the floor.
+    // Second pass: every other face whose bound can still reach the floor.
     const seeded = new Set(seeds);
-    let floor = top.floor(threshold);
+    let floor = top.floor - slack;
     for (let i = 0; i < count; i++) {
-      if (bound(i) >= floor && !seeded.has(i)) {
-        this.#rescore(query, i, top, threshold);
-        floor = top.floor(threshold);
+      if (bounds[i] >= floor && !seeded.has(i)) {
+        this.#rescore(query, i, top);
+        floor = top.floor - slack;
       }
     }
     return top.items.map((match) => ({
@@ -237,30 +244,24 @@ export class FaceIndex {
     }));
   }
 
-  #rescore(query: Float64Array, slot: number, top: TopK, threshold: number) {
-    const score = similarity(
-      query,
-      this.#block(slot),
-      (slot & BLOCK_MASK) * this.dims,
-    );
-    if (score >= threshold) {
-      top.offer({
-        subjectId: this.#subjectIds[slot],
-        faceId: this.#faceIds[slot],
-        similarity: score,
-      });
-    }
+  #rescore(query: Float64Array, slot: number, top: TopK): void {
+    top.offer({
+      subjectId: this.#subjectIds[slot],
+      faceId: this.#faceIds[slot],
+      similarity: similarity(
+        query,
+        this.#block(slot),
+        (slot & BLOCK_MASK) * this.dims,
+      ),
+    });
   }
 
-  /**
-   * Quantises the query into the kernel's memory; returns its scale, ‖q̃‖
-   * and ‖q − q̃‖.
-   */
+  /** Quantises the query into the kernel's memory. */
   #writeQuery(query: Float64Array): QuantisedQuery {
     let max = 0;
     for (let i = 0; i < this.dims; i++) max = Math.max(max, Math.abs(query[i]));
     const scale = max / this.#queryRange;
-    const codes = new Int16Array(this.#memory.buffer, 0, this.#stride);
+    const codes = new Int16Array(this.#memory.buffer, 0, this.#codeBytes);
     let norm = 0, error = 0;
     for (let i = 0; i < this.dims; i++) {
       const code = Math.round(query[i] / scale);
@@ -279,8 +280,8 @@ export class FaceIndex {
 
   #reserve(count: number): void {
     if (count <= this.#capacity) return;
-    const perFace = this.#stride + 4; // the code and its int32 dot product
-    const most = Math.floor((MAX_PAGES * PAGE_BYTES - this.#codesAt) / perFace);
+    const perFace = this.#rowBytes + 4; // the row and its bound
+    const most = Math.floor((MAX_PAGES * PAGE_BYTES - this.#rowsAt) / perFace);
     if (count > most) {
       throw new FaceError(
         "limit_exceeded",
@@ -288,17 +289,10 @@ export class FaceIndex {
       );
     }
     const capacity = Math.min(most, Math.max(1024, 2 * this.#capacity, count));
-    const bytes = this.#codesAt + capacity * perFace;
-    const pages = Math.ceil(bytes / PAGE_BYTES) -
-      this.#memory.buffer.byteLength / PAGE_BYTES;
-    if (pages > 0) this.#memory.grow(pages);
-    this.#codes = new Int8Array(this.#memory.buffer);
-    const scales = new Float32Array(capacity);
-    scales.set(this.#scales);
-    this.#scales = scales;
-    const errors = new Float32Array(capacity);
-    errors.set(this.#errors);
-    this.#errors = errors;
+    const pages = Math.ceil((this.#rowsAt + capacity * perFace) / PAGE_BYTES);
+    this.#memory.grow(pages - this.#memory.buffer.byteLength / PAGE_BYTES);
+    this.#bytes = new Int8Array(this.#memory.buffer);
+    this.#floats = new Float32Array(this.#memory.buffer);
     this.#capacity = capacity;
   }
 }

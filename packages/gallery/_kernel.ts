@@ -1,37 +1,83 @@
 /**
  * The scan kernel: a WebAssembly SIMD function, emitted byte by byte here
- * (no toolchain is needed to build it), that takes the dot product of an
- * int16 query with every int8 code of the index.
+ * (no toolchain is needed to build it), that streams once through every
+ * row of the index and writes, per row, the coarse similarity bound that
+ * decides whether the row is rescored.
+ *
+ * A row is `rowBytes(dims)` bytes: the int8 code padded to whole 16-byte
+ * vectors, then the float32 scale of the code, then the float32 norm of
+ * its quantisation error, then padding that keeps the next row 16-byte
+ * aligned.
  *
  * @module
  */
 
-/** Bytes per code row: the dimension rounded up to whole 16-byte vectors. */
-export function codeStride(dims: number): number {
+/** Bytes of a row's code: the dimension rounded up to whole 16-byte vectors. */
+export function codeBytes(dims: number): number {
   return Math.ceil(dims / 16) * 16;
 }
 
-/**
- * `scan(codes, count, query, out)`: for each of `count` rows of
- * `codeStride(dims)` int8 values starting at byte `codes`, writes the int32
- * dot product with the `codeStride(dims)` int16 values at `query` to `out`.
- * The caller keeps every sum below 2^31 in magnitude (see
- * {@linkcode queryRange}); the result is then exact.
- */
-export type ScanFunction = (
-  codes: number,
-  count: number,
-  query: number,
-  out: number,
-) => void;
+/** Bytes of a row: code, scale, error, padding. */
+export function rowBytes(dims: number): number {
+  return codeBytes(dims) + 16;
+}
 
 /**
  * Largest magnitude of a query value such that no dot product with codes in
- * [-127, 127] can overflow int32.
+ * [-127, 127] can leave int32: the kernel's integer sums are then exact.
  */
 export function queryRange(dims: number): number {
-  return Math.min(32767, Math.floor(0x7fffffff / (127 * codeStride(dims))));
+  return Math.min(32767, Math.floor(0x7fffffff / (127 * codeBytes(dims))));
 }
+
+/**
+ * `scan(rows, count, query, out, queryScale, queryNorm)`: for each of
+ * `count` rows from byte `rows`, takes the exact int32 dot product `d` of
+ * its code with the `codeBytes(dims)` int16 values at byte `query`, and
+ * writes the float32 `d · scale · queryScale + error · queryNorm` to `out`
+ * (4 bytes per row). For unit vectors both terms are at most about 1 in
+ * magnitude, and the six float32 roundings on the way (of `d`, of the two
+ * query factors, of two products and the sum) leave the result within
+ * 1e-6 of the exact value.
+ */
+export type ScanFunction = (
+  rows: number,
+  count: number,
+  query: number,
+  out: number,
+  queryScale: number,
+  queryNorm: number,
+) => void;
+
+/** Compiles the kernel for `dims` over `memory` (at most 65536 pages). */
+export function scanKernel(
+  dims: number,
+  memory: WebAssembly.Memory,
+): ScanFunction {
+  const module = new WebAssembly.Module(kernelBytes(dims));
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return instance.exports.scan as ScanFunction;
+}
+
+// Instruction encodings (WebAssembly core and SIMD specifications).
+const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR_IF = 0x0d, VOID = 0x40;
+const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
+const F32_LOAD = 0x2a, F32_STORE = 0x38, I32_CONST = 0x41, I32_EQZ = 0x45;
+const I32_ADD = 0x6a, I32_SUB = 0x6b;
+const F32_ADD = 0x92, F32_MUL = 0x94, F32_CONVERT_I32_S = 0xb2;
+const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+const V128_LOAD = 0x00, I8X16_SHUFFLE = 0x0d, I32X4_EXTRACT_LANE = 0x1b;
+const I16X8_EXTEND_LOW_I8X16_S = 0x87, I16X8_EXTEND_HIGH_I8X16_S = 0x88;
+const I32X4_ADD = 0xae, I32X4_DOT_I16X8_S = 0xba;
+
+// Parameters, then the v128 locals.
+const ROWS = 0, COUNT = 1, QUERY = 2, OUT = 3, QUERY_SCALE = 4, QUERY_NORM = 5;
+const LOW = 6, HIGH = 7, SLICE = 8;
+
+// Shuffles that bring the upper 8, then the upper 4, bytes of a vector
+// onto its lowest lanes, for the horizontal sum.
+const UPPER_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+const UPPER_LANE = [4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15];
 
 function uleb(value: number): number[] {
   const bytes: number[] = [];
@@ -44,6 +90,25 @@ function uleb(value: number): number[] {
   return bytes;
 }
 
+/** Signed LEB128 of a non-negative number below 2^31. */
+function sleb(value: number): number[] {
+  const bytes = uleb(value);
+  // A set sign bit in the last byte would read as negative: add a byte.
+  if (bytes[bytes.length - 1] & 0x40) {
+    bytes[bytes.length - 1] |= 0x80;
+    bytes.push(0);
+  }
+  return bytes;
+}
+
+function simd(opcode: number, ...immediates: number[]): number[] {
+  return [0xfd, ...uleb(opcode), ...immediates];
+}
+
+function v128Load(offset: number): number[] {
+  return simd(V128_LOAD, 4, ...uleb(offset));
+}
+
 function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
@@ -53,54 +118,27 @@ function name(text: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
-const simd = (opcode: number) => [0xfd, ...uleb(opcode)];
-const V128_LOAD = 0x00, I8X16_SHUFFLE = 0x0d, I32X4_EXTRACT_LANE = 0x1b;
-const EXTEND_LOW_S = 0x87, EXTEND_HIGH_S = 0x88;
-const I32X4_ADD = 0xae, I32X4_DOT_I16X8_S = 0xba;
-// Params 0-3 are codes, count, query, out; locals 4-6 are v128.
-const CODES = 0, COUNT = 1, QUERY = 2, OUT = 3, ACC_LOW = 4, ACC_HIGH = 5;
-const ROW = 6;
-
-function load(offset: number): number[] {
-  return [...simd(V128_LOAD), 4, ...uleb(offset)];
-}
-
-// Shuffles that bring the upper 8, then the upper 4, bytes of a vector
-// onto its lowest lanes, for the horizontal sum.
-const UPPER_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
-const UPPER_LANE = [4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15];
-
 /**
- * The module's bytes. The row loop is unrolled over the dimension, so
- * every load has a constant offset; two accumulators (low and high halves
- * of each 16-byte row slice) keep the two dot-product chains independent.
+ * The module's bytes. The loop over the code is unrolled, so every load
+ * has a constant offset; the low and high halves of each 16-byte slice
+ * feed separate accumulators, which keeps the two dependency chains apart.
  */
 export function kernelBytes(dims: number): Uint8Array<ArrayBuffer> {
-  const chunks = codeStride(dims) / 16;
-  const body: number[] = [
-    // if (count == 0) return; do { ... } while (--count)
-    0x02,
-    0x40,
-    LOCAL_GET,
-    COUNT,
-    0x45,
-    0x0d,
-    0,
-    0x03,
-    0x40,
-  ];
-  for (let j = 0; j < chunks; j++) {
-    body.push(LOCAL_GET, CODES, ...load(16 * j), LOCAL_SET, ROW);
+  const code = codeBytes(dims);
+  const body: number[] = [];
+  // if (count != 0) do { ... } while (--count != 0)
+  body.push(BLOCK, VOID, LOCAL_GET, COUNT, I32_EQZ, BR_IF, 0, LOOP, VOID);
+  for (let j = 0; j < code / 16; j++) {
+    body.push(LOCAL_GET, ROWS, ...v128Load(16 * j), LOCAL_SET, SLICE);
     for (
       const [acc, extend, offset] of [
-        [ACC_LOW, EXTEND_LOW_S, 32 * j],
-        [ACC_HIGH, EXTEND_HIGH_S, 32 * j + 16],
+        [LOW, I16X8_EXTEND_LOW_I8X16_S, 32 * j],
+        [HIGH, I16X8_EXTEND_HIGH_I8X16_S, 32 * j + 16],
       ]
     ) {
       if (j > 0) body.push(LOCAL_GET, acc);
-      body.push(LOCAL_GET, ROW, ...simd(extend), LOCAL_GET, QUERY);
-      body.push(...load(offset), ...simd(I32X4_DOT_I16X8_S));
+      body.push(LOCAL_GET, SLICE, ...simd(extend), LOCAL_GET, QUERY);
+      body.push(...v128Load(offset), ...simd(I32X4_DOT_I16X8_S));
       if (j > 0) body.push(...simd(I32X4_ADD));
       body.push(LOCAL_SET, acc);
     }
@@ -108,68 +146,84 @@ export function kernelBytes(dims: number): Uint8Array<ArrayBuffer> {
   body.push(
     LOCAL_GET,
     OUT,
+    // The horizontal sum of LOW + HIGH, as float32.
     LOCAL_GET,
-    ACC_LOW,
+    LOW,
     LOCAL_GET,
-    ACC_HIGH,
+    HIGH,
     ...simd(I32X4_ADD),
     LOCAL_TEE,
-    ACC_LOW,
-    // Horizontal sum: add the upper 8 bytes onto the lower, then lane 1
-    // onto lane 0.
+    LOW,
     LOCAL_GET,
-    ACC_LOW,
+    LOW,
     LOCAL_GET,
-    ACC_LOW,
-    ...simd(I8X16_SHUFFLE),
-    ...UPPER_HALF,
+    LOW,
+    ...simd(I8X16_SHUFFLE, ...UPPER_HALF),
     ...simd(I32X4_ADD),
     LOCAL_TEE,
-    ACC_LOW,
+    LOW,
     LOCAL_GET,
-    ACC_LOW,
+    LOW,
     LOCAL_GET,
-    ACC_LOW,
-    ...simd(I8X16_SHUFFLE),
-    ...UPPER_LANE,
+    LOW,
+    ...simd(I8X16_SHUFFLE, ...UPPER_LANE),
     ...simd(I32X4_ADD),
-    ...simd(I32X4_EXTRACT_LANE),
-    0,
-    0x36, // i32.store align=4
+    ...simd(I32X4_EXTRACT_LANE, 0),
+    F32_CONVERT_I32_S,
+    // · scale · queryScale + error · queryNorm
+    LOCAL_GET,
+    ROWS,
+    F32_LOAD,
+    2,
+    ...uleb(code),
+    F32_MUL,
+    LOCAL_GET,
+    QUERY_SCALE,
+    F32_MUL,
+    LOCAL_GET,
+    ROWS,
+    F32_LOAD,
+    2,
+    ...uleb(code + 4),
+    LOCAL_GET,
+    QUERY_NORM,
+    F32_MUL,
+    F32_ADD,
+    F32_STORE,
     2,
     0,
+    // rows += rowBytes; out += 4; --count
     LOCAL_GET,
-    CODES,
-    0x41, // i32.const
-    ...signedLeb(codeStride(dims)),
-    0x6a, // i32.add
+    ROWS,
+    I32_CONST,
+    ...sleb(rowBytes(dims)),
+    I32_ADD,
     LOCAL_SET,
-    CODES,
+    ROWS,
     LOCAL_GET,
     OUT,
-    0x41,
+    I32_CONST,
     4,
-    0x6a,
+    I32_ADD,
     LOCAL_SET,
     OUT,
     LOCAL_GET,
     COUNT,
-    0x41,
+    I32_CONST,
     1,
-    0x6b, // i32.sub
+    I32_SUB,
     LOCAL_TEE,
     COUNT,
-    0x0d, // br_if loop
+    BR_IF,
     0,
-    0x0b,
-    0x0b,
-    0x0b,
+    END,
+    END,
+    END,
   );
-  const func = [1, 3, 0x7b, ...body];
-  const i32 = 0x7f;
+  const func = [1, 3, V128, ...body];
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, 4, i32, i32, i32, i32, 0]),
+    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, F32, F32, 0]),
     // The memory is imported, so the index can grow it and view it.
     ...section(2, [
       1,
@@ -184,27 +238,4 @@ export function kernelBytes(dims: number): Uint8Array<ArrayBuffer> {
     ...section(7, [1, ...name("scan"), 0x00, 0]),
     ...section(10, [1, ...uleb(func.length), ...func]),
   ]);
-}
-
-function signedLeb(value: number): number[] {
-  const bytes: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    if ((value === 0 && !(byte & 0x40)) || (value === -1 && byte & 0x40)) {
-      bytes.push(byte);
-      return bytes;
-    }
-    bytes.push(byte | 0x80);
-  }
-}
-
-/** Compiles the kernel for `dims` over `memory` (at most 65536 pages). */
-export function scanKernel(
-  dims: number,
-  memory: WebAssembly.Memory,
-): ScanFunction {
-  const module = new WebAssembly.Module(kernelBytes(dims));
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return instance.exports.scan as ScanFunction;
 }
