@@ -272,10 +272,24 @@ export class FaceIndex {
     return { scale, norm: Math.sqrt(norm), error: Math.sqrt(error) };
   }
 
+  /**
+   * The block holding `slot`'s vector. A block grows by doubling up to
+   * its full size, so a small gallery does not pay for a whole block.
+   */
   #block(slot: number): Float32Array {
     const index = slot >>> BLOCK_BITS;
-    this.#vectors[index] ??= new Float32Array((BLOCK_MASK + 1) * this.dims);
-    return this.#vectors[index];
+    const needed = ((slot & BLOCK_MASK) + 1) * this.dims;
+    const block = this.#vectors[index];
+    if (block !== undefined && block.length >= needed) return block;
+    const grown = new Float32Array(
+      Math.min(
+        (BLOCK_MASK + 1) * this.dims,
+        Math.max(needed, 2 * (block?.length ?? 0), 64 * this.dims),
+      ),
+    );
+    if (block !== undefined) grown.set(block);
+    this.#vectors[index] = grown;
+    return grown;
   }
 
   #reserve(count: number): void {
