@@ -876,7 +876,7 @@ export class Gallery {
     for await (
       const { key, value } of this.#kv.list<FaceRecord>(
         { prefix: this.#tenantKey("face") },
-        { batchSize: 1000 },
+        { batchSize: 500 },
       )
     ) {
       const [subjectId, faceId] = key.slice(-2) as string[];
