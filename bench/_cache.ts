@@ -14,12 +14,6 @@ const CACHE_DIR = new URL("../.cache/lfw-embeddings/", import.meta.url);
 /** Limits far above any real record, to tell a damaged file from a short one. */
 const MAX_PATH_BYTES = 4096, MAX_FLOATS = 65536;
 const MANIFEST = new URL("../weights/manifest.json", import.meta.url);
-/** The packages whose code turns an image file into an embedding. */
-const PIPELINE_CODE = [
-  new URL("../packages/core/", import.meta.url),
-  new URL("../packages/model/", import.meta.url),
-];
-
 /**
  * An embedding file ended in the middle of a record, or held something that
  * is not a record.
@@ -28,31 +22,29 @@ export class CacheFormatError extends Error {
   override name = "CacheFormatError";
 }
 
-async function sha256(
-  bytes: Uint8Array<ArrayBuffer> | string,
-): Promise<string> {
-  const data = typeof bytes === "string"
-    ? new TextEncoder().encode(bytes)
-    : bytes;
-  const digest = await crypto.subtle.digest("SHA-256", data);
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(text),
+  );
   return Array.from(
     new Uint8Array(digest),
     (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  ).join("");
 }
 
 /**
- * Everything an LFW embedding depends on besides the image: the sha256 of
- * each model (from `weights/manifest.json`), a hash of the pipeline's source
- * (so that a change of the detector or of alignment does not reuse stale
- * embeddings) and the options that change embeddings.
+ * What an LFW embedding depends on besides the image and the code: the
+ * sha256 of each model (from `weights/manifest.json`) and the options that
+ * change embeddings. The code is not part of the key, because unrelated
+ * edits in a shared checkout would throw the cache away every few minutes:
+ * after changing how the pipeline computes, delete `.cache/lfw-embeddings/`.
  *
  * @example
  * ```ts
  * import { cacheKey } from "./_cache.ts";
  * const key = await cacheKey({ channelOrder: "bgr", mirror: false, pick: "central" });
- * console.log(Object.keys(key)); // ["models", "code", "options"]
+ * console.log(Object.keys(key)); // ["models", "options"]
  * ```
  */
 export async function cacheKey(
@@ -64,20 +56,7 @@ export async function cacheKey(
   const models = Object.fromEntries(
     manifest.models.map(({ file, sha256 }) => [file, sha256]),
   );
-  const sources: string[] = [];
-  for (const dir of PIPELINE_CODE) {
-    for await (const entry of Deno.readDir(dir)) {
-      if (
-        entry.isFile && entry.name.endsWith(".ts") &&
-        !/_(test|bench)\.ts$/.test(entry.name)
-      ) sources.push(new URL(entry.name, dir).href);
-    }
-  }
-  const hashes: string[] = [];
-  for (const source of sources.sort()) {
-    hashes.push(await sha256(await Deno.readFile(new URL(source))));
-  }
-  return { models, code: await sha256(hashes.join("\n")), options };
+  return { models, options };
 }
 
 /**

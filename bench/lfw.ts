@@ -156,8 +156,8 @@ export interface EmbedOptions {
   readonly workers?: number;
   /**
    * Read and extend the embedding cache in `.cache/lfw-embeddings/`, keyed
-   * by the models' sha256, the pipeline's code and options and the image
-   * path. Default false.
+   * by the models' sha256, the pipeline options and the image path (delete
+   * it after changing how the pipeline computes). Default false.
    */
   readonly cache?: boolean;
   /**

@@ -1,0 +1,116 @@
+/**
+ * `Deno.bench` with the time of every call kept, so that the run can write
+ * medians (which `deno bench` does not report) and ratios between rows
+ * measured in the same process.
+ *
+ * @module
+ */
+
+import { median } from "./lfw.ts";
+
+/**
+ * The median of one benchmark and how many calls it is over, as written to
+ * `bench/results/speed.json`.
+ *
+ * @example
+ * ```ts
+ * import type { Speed } from "./_speed.ts";
+ * const embed: Speed = { ms: 23.1, runs: 100 };
+ * console.log(embed.ms);
+ * ```
+ */
+export interface Speed {
+  readonly ms: number;
+  readonly runs: number;
+}
+
+/**
+ * Options of {@linkcode SpeedRecorder.bench}.
+ *
+ * @example
+ * ```ts
+ * import type { SpeedOptions } from "./_speed.ts";
+ * const options: SpeedOptions = { group: "embed", n: 100, baseline: true };
+ * console.log(options.n);
+ * ```
+ */
+export interface SpeedOptions {
+  /** `deno bench` group: rows in a group are compared in its summary. */
+  readonly group: string;
+  /**
+   * Measured calls; the median is over the last `n` calls, after `deno
+   * bench`'s warm-up ones.
+   */
+  readonly n: number;
+  /** The row the group's other rows are compared with. */
+  readonly baseline?: boolean;
+}
+
+/**
+ * Registers benchmarks and records each call's duration.
+ *
+ * @example
+ * ```ts
+ * import { SpeedRecorder } from "./_speed.ts";
+ * const speed = new SpeedRecorder();
+ * speed.bench("sum", { group: "math", n: 1000 }, () => {
+ *   let s = 0;
+ *   for (let i = 0; i < 1000; i++) s += i;
+ * });
+ * globalThis.addEventListener("unload", () => console.log(speed.results()));
+ * ```
+ */
+export class SpeedRecorder {
+  readonly #samples = new Map<string, { n: number; times: number[] }>();
+
+  /** Registers `fn` with `deno bench` under `name`. */
+  bench(
+    name: string,
+    options: SpeedOptions,
+    fn: () => void | Promise<unknown>,
+  ): void {
+    if (this.#samples.has(name)) {
+      throw new RangeError(`benchmark "${name}" is registered twice`);
+    }
+    if (!Number.isInteger(options.n) || options.n < 1) {
+      throw new RangeError(
+        `n must be a whole number of at least 1, got ${options.n}`,
+      );
+    }
+    const samples = { n: options.n, times: [] as number[] };
+    this.#samples.set(name, samples);
+    const keep = (started: number) => {
+      samples.times.push(performance.now() - started);
+      // Only the last n calls count: earlier ones are deno bench's warm-up.
+      if (samples.times.length > 2 * samples.n) {
+        samples.times.splice(0, samples.times.length - samples.n);
+      }
+    };
+    Deno.bench({
+      name,
+      group: options.group,
+      baseline: options.baseline,
+      n: options.n,
+      warmup: Math.min(10, options.n),
+      fn() {
+        const started = performance.now();
+        const pending = fn();
+        if (pending instanceof Promise) {
+          return pending.then(() => keep(started));
+        }
+        keep(started);
+      },
+    });
+  }
+
+  /** The median of each benchmark that ran, by name. */
+  results(): Record<string, Speed> {
+    const results: Record<string, Speed> = {};
+    for (const [name, { n, times }] of this.#samples) {
+      if (times.length === 0) continue;
+      const last = times.slice(-n);
+      results[name] = { ms: median(last), runs: last.length };
+    }
+    return results;
+  }
+}

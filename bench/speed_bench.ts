@@ -1,0 +1,374 @@
+/**
+ * The speed of every stage, and of the alternatives on the same inputs in
+ * the same process:
+ *
+ * ```sh
+ * deno task bench
+ * ```
+ *
+ * Inputs are LFW photos (250×250 JPEG) and a 1920×1080 frame tiled from 40
+ * of them, encoded as JPEG (quality 90, 4:2:0) and PNG. Peers: a stock
+ * onnxruntime-web session (`InferenceSession.create(bytes)`, no options) and
+ * onnxruntime-node on the same `weights/mobilefacenet.onnx` and the same
+ * input tensors, and imagescript against our decoder. The run writes the
+ * median of each row to `bench/results/speed.json`, what it ran on to
+ * `bench/results/speed-run.json`, and prints the ratios.
+ *
+ * @module
+ */
+
+import encodeJpeg from "@jsquash/jpeg/encode.js";
+import encodePng from "@jsquash/png/encode.js";
+import { Image } from "imagescript";
+import * as ortNode from "onnxruntime-node";
+import * as stockOrt from "onnxruntime-web";
+import {
+  alignFace,
+  cosineSimilarity,
+  decodeImage,
+  facesToTensor,
+  type RgbImage,
+} from "@facever/core";
+import {
+  DEFAULT_CHANNEL_ORDER,
+  FACE_SIZE,
+  FaceDetector,
+  FaceEmbedder,
+  FaceEngine,
+} from "@facever/model";
+import { describeMachine } from "./_machine.ts";
+import { type Speed, SpeedRecorder } from "./_speed.ts";
+import { lfwRoot, readPairs } from "./lfw.ts";
+
+const RESULTS = new URL("./results/", import.meta.url);
+const MODEL = new URL("../weights/mobilefacenet.onnx", import.meta.url);
+const FRAME_WIDTH = 1920, FRAME_HEIGHT = 1080, TILE = 250;
+const BATCH = 8;
+
+const root = lfwRoot();
+if (!root) {
+  throw new Error(
+    "the benchmark measures real photos: set LFW_DIR, or place LFW (pairs.txt and images_deepfunneled/) at ../shared/datasets/lfw",
+  );
+}
+
+// The images of the first View 2 pairs: 8 for the per-image rows, 40 more
+// for the frame.
+const files = [
+  ...new Set(
+    (await readPairs(root, "pairs.txt"))[0].flatMap((p) => [p.a, p.b]),
+  ),
+].slice(0, BATCH + 40);
+const jpegs = await Promise.all(files.map((file) => Deno.readFile(file)));
+const photos = await Promise.all(jpegs.map((bytes) => decodeImage(bytes)));
+for (const [i, photo] of photos.entries()) {
+  if (photo.width !== TILE || photo.height !== TILE) {
+    throw new RangeError(
+      `${
+        files[i]
+      } is ${photo.width}x${photo.height}; LFW photos are ${TILE}x${TILE}`,
+    );
+  }
+}
+
+/** The frame: LFW photos tiled left to right, top to bottom, cut at the edges. */
+function tiledFrame(tiles: readonly RgbImage[]): ImageData {
+  const rgba = new Uint8ClampedArray(FRAME_WIDTH * FRAME_HEIGHT * 4);
+  let k = 0;
+  for (let top = 0; top < FRAME_HEIGHT; top += TILE) {
+    for (let left = 0; left < FRAME_WIDTH; left += TILE, k++) {
+      const { data } = tiles[k % tiles.length];
+      for (let y = 0; y < TILE && top + y < FRAME_HEIGHT; y++) {
+        for (let x = 0; x < TILE && left + x < FRAME_WIDTH; x++) {
+          const to = ((top + y) * FRAME_WIDTH + left + x) * 4;
+          const from = (y * TILE + x) * 3;
+          rgba[to] = data[from];
+          rgba[to + 1] = data[from + 1];
+          rgba[to + 2] = data[from + 2];
+          rgba[to + 3] = 255;
+        }
+      }
+    }
+  }
+  return {
+    width: FRAME_WIDTH,
+    height: FRAME_HEIGHT,
+    data: rgba,
+    colorSpace: "srgb",
+  } as ImageData;
+}
+
+const frame = tiledFrame(photos.slice(BATCH));
+const frameJpeg = new Uint8Array(
+  await encodeJpeg(frame, {
+    quality: 90,
+    baseline: true,
+    progressive: false,
+    chroma_subsample: 2,
+  }),
+);
+const framePng = new Uint8Array(await encodePng(frame));
+const frameImage = await decodeImage(frameJpeg);
+
+const images = photos.slice(0, BATCH);
+const detector = await FaceDetector.load();
+const embedder = await FaceEmbedder.load({ batchSize: BATCH });
+const engine = await FaceEngine.create();
+const detections = await Promise.all(
+  images.map((image) => detector.detectFaces(image)),
+);
+const faces = images.map((image, i) => {
+  if (detections[i].length === 0) {
+    throw new Error(`no face found in ${files[i]}`);
+  }
+  return alignFace(image, detections[i][0].landmarks);
+});
+const embeddings = await embedder.embed(faces);
+const frameFaces = (await detector.detectFaces(frameImage)).length;
+
+// The peers get the tensors our embedder would build, made once, outside
+// the timing: they are measured on inference alone.
+const tensors = faces.map((face) =>
+  facesToTensor([face], { channelOrder: DEFAULT_CHANNEL_ORDER })
+);
+const batchTensor = facesToTensor(faces, {
+  channelOrder: DEFAULT_CHANNEL_ORDER,
+});
+const dims = (n: number) => [n, 3, FACE_SIZE, FACE_SIZE];
+const modelBytes = await Deno.readFile(MODEL);
+const stock = await stockOrt.InferenceSession.create(modelBytes);
+const native = await ortNode.InferenceSession.create(modelBytes);
+const nativeOneThread = await ortNode.InferenceSession.create(modelBytes, {
+  intraOpNumThreads: 1,
+});
+
+const speed = new SpeedRecorder();
+/** Round-robin over the 8 photos, so no row measures one lucky input. */
+function cycle<T>(items: readonly T[]): () => T {
+  let i = 0;
+  return () => items[i++ % items.length];
+}
+
+const jpeg250 = cycle(jpegs.slice(0, BATCH));
+const jpeg250Peer = cycle(jpegs.slice(0, BATCH));
+speed.bench(
+  "decode.250",
+  { group: "decode.250", n: 200, baseline: true },
+  () => decodeImage(jpeg250()),
+);
+speed.bench(
+  "decode.250.imagescript",
+  { group: "decode.250", n: 200 },
+  () => Image.decode(jpeg250Peer()),
+);
+speed.bench(
+  "decode.1080p",
+  { group: "decode.1080p", n: 40, baseline: true },
+  () => decodeImage(frameJpeg),
+);
+speed.bench(
+  "decode.1080p.imagescript",
+  { group: "decode.1080p", n: 40 },
+  () => Image.decode(frameJpeg),
+);
+speed.bench(
+  "decode.png.1080p",
+  { group: "decode.png", n: 30, baseline: true },
+  () => decodeImage(framePng),
+);
+speed.bench(
+  "decode.png.1080p.imagescript",
+  { group: "decode.png", n: 30 },
+  () => Image.decode(framePng),
+);
+
+const image250 = cycle(images);
+speed.bench(
+  "detect",
+  { group: "detect", n: 100, baseline: true },
+  () => detector.detectFaces(image250()),
+);
+speed.bench(
+  "detect.1080p",
+  { group: "detect", n: 20 },
+  () => detector.detectFaces(frameImage),
+);
+
+const toAlign = cycle(images.map((image, i) => ({ image, i })));
+speed.bench("align", { group: "align", n: 500 }, () => {
+  const { image, i } = toAlign();
+  alignFace(image, detections[i][0].landmarks);
+});
+
+const face = cycle(faces);
+const stockTensor = cycle(tensors);
+const nativeTensor = cycle(tensors);
+const nativeOneTensor = cycle(tensors);
+speed.bench(
+  "embed.ours",
+  { group: "embed", n: 100, baseline: true },
+  () => embedder.embed([face()]),
+);
+speed.bench(
+  "embed.stock-ort-web",
+  { group: "embed", n: 100 },
+  () =>
+    stock.run({
+      input: new stockOrt.Tensor("float32", stockTensor(), dims(1)),
+    }),
+);
+speed.bench(
+  "embed.ort-node",
+  { group: "embed", n: 200 },
+  () =>
+    native.run({
+      input: new ortNode.Tensor("float32", nativeTensor(), dims(1)),
+    }),
+);
+speed.bench(
+  "embed.ort-node.1-thread",
+  { group: "embed", n: 200 },
+  () =>
+    nativeOneThread.run({
+      input: new ortNode.Tensor("float32", nativeOneTensor(), dims(1)),
+    }),
+);
+speed.bench("embed.ours.batch8", {
+  group: "embed.batch8",
+  n: 20,
+  baseline: true,
+}, () => embedder.embed(faces));
+speed.bench(
+  "embed.stock-ort-web.batch8",
+  { group: "embed.batch8", n: 20 },
+  () =>
+    stock.run({
+      input: new stockOrt.Tensor("float32", batchTensor, dims(BATCH)),
+    }),
+);
+speed.bench(
+  "embed.ort-node.batch8",
+  { group: "embed.batch8", n: 50 },
+  () =>
+    native.run({
+      input: new ortNode.Tensor("float32", batchTensor, dims(BATCH)),
+    }),
+);
+
+const pipelineJpeg = cycle(jpegs.slice(0, BATCH));
+speed.bench(
+  "pipeline.250",
+  { group: "pipeline", n: 50, baseline: true },
+  () => engine.embedImage(pipelineJpeg()),
+);
+speed.bench(
+  "pipeline.1080p",
+  { group: "pipeline", n: 15 },
+  () => engine.embedImage(frameJpeg),
+);
+
+const pair = cycle(embeddings.map((e, i) => [e, embeddings[(i + 1) % BATCH]]));
+speed.bench("cosine", { group: "cosine", n: 10_000 }, () => {
+  const [a, b] = pair();
+  cosineSimilarity(a, b);
+});
+
+/** `slow / fast` of two rows, as text, or why it is missing. */
+function ratio(
+  results: Record<string, Speed>,
+  slow: string,
+  fast: string,
+): string {
+  const a = results[slow], b = results[fast];
+  return a && b ? `${(a.ms / b.ms).toFixed(2)}×` : "n/a (row not run)";
+}
+
+function report(results: Record<string, Speed>): string {
+  const ms = (name: string) => results[name]?.ms.toFixed(2) ?? "n/a";
+  const perFace = (name: string) =>
+    results[name] ? (results[name].ms / BATCH).toFixed(2) : "n/a";
+  return [
+    "",
+    "Ratios (medians, same process, same inputs; > 1 means the second is faster):",
+    `  embed, stock onnxruntime-web / ours: ${
+      ratio(results, "embed.stock-ort-web", "embed.ours")
+    } (${ms("embed.stock-ort-web")} vs ${ms("embed.ours")} ms)`,
+    `  embed, ours / onnxruntime-node: ${
+      ratio(results, "embed.ours", "embed.ort-node")
+    } (${ms("embed.ort-node")} ms, default threads); one thread: ${
+      ratio(results, "embed.ours", "embed.ort-node.1-thread")
+    } (${ms("embed.ort-node.1-thread")} ms)`,
+    `  embed batch 8, ours per face: ${
+      perFace("embed.ours.batch8")
+    } ms (batch 1: ${ms("embed.ours")} ms); stock / ours ${
+      ratio(results, "embed.stock-ort-web.batch8", "embed.ours.batch8")
+    }; ours / onnxruntime-node ${
+      ratio(results, "embed.ours.batch8", "embed.ort-node.batch8")
+    }`,
+    `  decode, imagescript / ours: 250 JPEG ${
+      ratio(results, "decode.250.imagescript", "decode.250")
+    }, 1080p JPEG ${
+      ratio(results, "decode.1080p.imagescript", "decode.1080p")
+    }, 1080p PNG ${
+      ratio(results, "decode.png.1080p.imagescript", "decode.png.1080p")
+    }`,
+    `  pipeline: 250 JPEG ${
+      ms("pipeline.250")
+    } ms, 1080p JPEG (${frameFaces} faces found) ${ms("pipeline.1080p")} ms`,
+  ].join("\n");
+}
+
+// deno bench has no hook after the last row; the unload event is the end
+// of the run, and it allows only synchronous work.
+globalThis.addEventListener("unload", () => {
+  const results = speed.results();
+  if (Object.keys(results).length === 0) return;
+  Deno.mkdirSync(RESULTS, { recursive: true });
+  Deno.writeTextFileSync(
+    new URL("speed.json", RESULTS),
+    JSON.stringify(results, null, 2) + "\n",
+  );
+  const imports = (JSON.parse(
+    Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
+  ) as { imports: Record<string, string> }).imports;
+  Deno.writeTextFileSync(
+    new URL("speed-run.json", RESULTS),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: describeMachine(),
+        packages: Object.fromEntries(
+          [
+            "onnxruntime-web",
+            "onnxruntime-node",
+            "imagescript",
+            "@jsquash/jpeg",
+            "fast-png",
+          ]
+            .map((name) => [name, imports[name]]),
+        ),
+        threads: {
+          ours: 1,
+          "stock-ort-web": stockOrt.env.wasm.numThreads,
+          "ort-node": "default (intraOpNumThreads unset)",
+        },
+        inputs: {
+          photos: files.slice(0, BATCH).map((file) =>
+            file.slice(root.length + 1)
+          ),
+          frame: {
+            width: FRAME_WIDTH,
+            height: FRAME_HEIGHT,
+            tiles: files.length - BATCH,
+            jpegBytes: frameJpeg.length,
+            pngBytes: framePng.length,
+            facesFound: frameFaces,
+          },
+        },
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.log(report(results));
+});
