@@ -14,6 +14,12 @@ const CACHE_DIR = new URL("../.cache/lfw-embeddings/", import.meta.url);
 /** Limits far above any real record, to tell a damaged file from a short one. */
 const MAX_PATH_BYTES = 4096, MAX_FLOATS = 65536;
 const MANIFEST = new URL("../weights/manifest.json", import.meta.url);
+/** The models an LFW embedding goes through, in the manifest's order. */
+const PIPELINE_MODELS = [
+  "mobilefacenet.onnx",
+  "face_detector.onnx",
+  "face_landmark68.onnx",
+] as const;
 /**
  * An embedding file ended in the middle of a record, or held something that
  * is not a record.
@@ -35,8 +41,8 @@ async function sha256(text: string): Promise<string> {
 
 /**
  * What an LFW embedding depends on besides the image and the code: the
- * sha256 of each model (from `weights/manifest.json`) and the options that
- * change embeddings. The code is not part of the key, because unrelated
+ * sha256 of each model it goes through (from `weights/manifest.json`) and
+ * the options that change embeddings. The code is not part of the key, because unrelated
  * edits in a shared checkout would throw the cache away every few minutes:
  * after changing how the pipeline computes, delete `.cache/lfw-embeddings/`.
  *
@@ -53,9 +59,16 @@ export async function cacheKey(
   const manifest = JSON.parse(await Deno.readTextFile(MANIFEST)) as {
     models: { file: string; sha256: string }[];
   };
-  const models = Object.fromEntries(
-    manifest.models.map(({ file, sha256 }) => [file, sha256]),
-  );
+  const models: Record<string, string> = {};
+  for (const file of PIPELINE_MODELS) {
+    const model = manifest.models.find((entry) => entry.file === file);
+    if (!model) {
+      throw new Error(
+        `weights/manifest.json has no entry for ${file}: run \`deno task weights\``,
+      );
+    }
+    models[file] = model.sha256;
+  }
   return { models, options };
 }
 
