@@ -11,7 +11,7 @@ import { FaceError } from "@facever/core";
  * embeddings are normalised in float32 (off by about 1e-7); anything further
  * off was not normalised, or was truncated or corrupted on the way.
  */
-export const UNIT_TOLERANCE = 1e-3;
+const UNIT_TOLERANCE = 1e-3;
 
 /**
  * Checks that `embedding` has `dims` finite values and unit length, and

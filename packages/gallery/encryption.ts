@@ -6,8 +6,16 @@
 
 import { FaceError } from "@facever/core";
 
-/** The environment variable {@linkcode encryptionKeyFromEnv} reads by default. */
-export const ENCRYPTION_KEY_VARIABLE = "FACEVER_GALLERY_KEY";
+/**
+ * The environment variable {@linkcode encryptionKeyFromEnv} reads by default.
+ *
+ * @example
+ * ```ts
+ * import { ENCRYPTION_KEY_VARIABLE } from "@facever/gallery";
+ * console.log(ENCRYPTION_KEY_VARIABLE); // "FACEVER_GALLERY_KEY"
+ * ```
+ */
+export const ENCRYPTION_KEY_VARIABLE: string = "FACEVER_GALLERY_KEY";
 
 const KEY_BYTES = 32;
 

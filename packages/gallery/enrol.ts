@@ -38,11 +38,17 @@ export interface CandidateFace {
  * `no_face` become rejections; any other error stops the enrolment.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import type { FaceFinder } from "@facever/gallery";
- * import { FaceEngine } from "@facever/model";
- * const engine = await FaceEngine.create();
- * const findFaces: FaceFinder = (image) => engine.faces(image);
+ * // In real use: (image) => engine.faces(image), with FaceEngine of
+ * // @facever/model.
+ * const oneFace: FaceFinder = () =>
+ *   Promise.resolve([{
+ *     box: { x: 0, y: 0, width: 100, height: 100 },
+ *     score: 0.99,
+ *     embedding: [0.6, 0.8],
+ *   }]);
+ * console.log((await oneFace(new Uint8Array())).length); // 1
  * ```
  */
 export type FaceFinder = (
@@ -209,14 +215,36 @@ export interface EnrolOptions {
 /**
  * Default {@linkcode EnrolOptions.minFaceSize}: faces are aligned to
  * 112×112, and a face much smaller than that is mostly upsampled blur.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MIN_FACE_SIZE } from "@facever/gallery";
+ * console.log(DEFAULT_MIN_FACE_SIZE); // 64
+ * ```
  */
-export const DEFAULT_MIN_FACE_SIZE = 64;
+export const DEFAULT_MIN_FACE_SIZE: number = 64;
 
-/** Default {@linkcode EnrolOptions.minScore}. */
-export const DEFAULT_MIN_SCORE = 0.9;
+/**
+ * Default {@linkcode EnrolOptions.minScore}.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MIN_SCORE } from "@facever/gallery";
+ * console.log(DEFAULT_MIN_SCORE); // 0.9
+ * ```
+ */
+export const DEFAULT_MIN_SCORE: number = 0.9;
 
-/** Default {@linkcode EnrolOptions.maxBytes}: 20 MiB. */
-export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
+/**
+ * Default {@linkcode EnrolOptions.maxBytes}: 20 MiB.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_BYTES } from "@facever/gallery";
+ * console.log(DEFAULT_MAX_BYTES); // 20971520
+ * ```
+ */
+export const DEFAULT_MAX_BYTES: number = 20 * 1024 * 1024;
 
 /**
  * Enrols every image of `folder/<subject>/`, creating subjects as needed
@@ -235,16 +263,24 @@ export const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
  * `findFaces` throws that is not a rejection.
  *
  * @example
- * ```ts ignore
- * import { enrolFolder, Gallery, progressBar } from "@facever/gallery";
- * import { FaceEngine } from "@facever/model";
- * const engine = await FaceEngine.create();
- * const kv = await Deno.openKv("gallery.sqlite");
- * const gallery = await Gallery.open(kv, { tenant: "acme", modelId: "m", dims: 512 });
- * const summary = await enrolFolder(gallery, "photos", (image) => engine.faces(image), {
- *   onProgress: progressBar(),
- * });
- * console.log(summary.enrolled, summary.rejections);
+ * ```ts
+ * import { enrolFolder, Gallery } from "@facever/gallery";
+ * const kv = await Deno.openKv(":memory:");
+ * const gallery = await Gallery.open(kv, { tenant: "acme", modelId: "m", dims: 2 });
+ * const folder = await Deno.makeTempDir();
+ * await Deno.mkdir(`${folder}/ada`);
+ * await Deno.writeFile(`${folder}/ada/1.jpg`, new Uint8Array([0xff, 0xd8]));
+ * // In real use: (image) => engine.faces(image), with FaceEngine of
+ * // @facever/model.
+ * const findFaces = () =>
+ *   Promise.resolve([{
+ *     box: { x: 0, y: 0, width: 100, height: 100 },
+ *     score: 0.99,
+ *     embedding: [0.6, 0.8],
+ *   }]);
+ * const summary = await enrolFolder(gallery, folder, findFaces);
+ * console.log(summary.enrolled, summary.outcomes[0].status); // 1 enrolled
+ * kv.close();
  * ```
  */
 export async function enrolFolder(
@@ -499,10 +535,19 @@ export interface ProgressOutput {
  * summary line when the last image is done.
  *
  * @example
- * ```ts ignore
- * import { enrolFolder, progressBar } from "@facever/gallery";
- * await enrolFolder(gallery, "photos", findFaces, { onProgress: progressBar() });
- * // enrol [############--------]  60%  600/1000  enrolled 590  skipped 0  rejected 10  ETA 0:41
+ * ```ts
+ * import { enrolFolder, Gallery, progressBar } from "@facever/gallery";
+ * const kv = await Deno.openKv(":memory:");
+ * const gallery = await Gallery.open(kv, { tenant: "acme", modelId: "m", dims: 2 });
+ * const folder = await Deno.makeTempDir();
+ * await Deno.mkdir(`${folder}/ada`);
+ * await Deno.writeFile(`${folder}/ada/1.jpg`, new Uint8Array([0xff, 0xd8]));
+ * const findFaces = () => Promise.resolve([]);
+ * await enrolFolder(gallery, folder, findFaces, { onProgress: progressBar() });
+ * // stderr:
+ * // enrol [####################] 100%  1/1  enrolled 0  skipped 0  rejected 1  ETA 0:00
+ * // enrol: 1 images in 0:00: 0 enrolled, 0 skipped, 1 rejected (no_face 1)
+ * kv.close();
  * ```
  */
 export function progressBar(

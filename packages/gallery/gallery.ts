@@ -277,27 +277,73 @@ export interface VerifyOptions {
   readonly threshold: number;
 }
 
-/** Largest embedding size a gallery takes (a float32 record of 16 KiB). */
-export const MAX_DIMS = 4096;
+/**
+ * Largest embedding size a gallery takes (a float32 record of 16 KiB).
+ *
+ * @example
+ * ```ts
+ * import { MAX_DIMS } from "@facever/gallery";
+ * console.log(MAX_DIMS); // 4096
+ * ```
+ */
+export const MAX_DIMS: number = 4096;
 
 /**
  * Most faces one subject may have. Deleting a subject removes three keys
  * per face in one atomic commit, and Deno KV allows 1000 mutations per
  * commit.
+ *
+ * @example
+ * ```ts
+ * import { MAX_FACES_PER_SUBJECT } from "@facever/gallery";
+ * console.log(MAX_FACES_PER_SUBJECT); // 256
+ * ```
  */
-export const MAX_FACES_PER_SUBJECT = 256;
+export const MAX_FACES_PER_SUBJECT: number = 256;
 
-/** Largest {@linkcode Metadata}, in bytes of JSON. */
-export const MAX_METADATA_BYTES = 4096;
+/**
+ * Largest {@linkcode Metadata}, in bytes of JSON.
+ *
+ * @example
+ * ```ts
+ * import { MAX_METADATA_BYTES } from "@facever/gallery";
+ * console.log(MAX_METADATA_BYTES); // 4096
+ * ```
+ */
+export const MAX_METADATA_BYTES: number = 4096;
 
-/** Largest `limit` of {@linkcode Gallery.identify}. */
-export const MAX_IDENTIFY_LIMIT = 1000;
+/**
+ * Largest `limit` of {@linkcode Gallery.identify}.
+ *
+ * @example
+ * ```ts
+ * import { MAX_IDENTIFY_LIMIT } from "@facever/gallery";
+ * console.log(MAX_IDENTIFY_LIMIT); // 1000
+ * ```
+ */
+export const MAX_IDENTIFY_LIMIT: number = 1000;
 
-/** Default of {@linkcode GalleryOptions.maxStalenessMs}. */
-export const DEFAULT_MAX_STALENESS_MS = 1000;
+/**
+ * Default of {@linkcode GalleryOptions.maxStalenessMs}.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_STALENESS_MS } from "@facever/gallery";
+ * console.log(DEFAULT_MAX_STALENESS_MS); // 1000
+ * ```
+ */
+export const DEFAULT_MAX_STALENESS_MS: number = 1000;
 
-/** First element of every key the gallery writes. */
-export const KEY_ROOT = "facever_gallery";
+/**
+ * First element of every key the gallery writes.
+ *
+ * @example
+ * ```ts
+ * import { KEY_ROOT } from "@facever/gallery";
+ * console.log(KEY_ROOT); // "facever_gallery"
+ * ```
+ */
+export const KEY_ROOT: string = "facever_gallery";
 
 /**
  * Changes kept in the log. A process whose index is further behind reloads
@@ -307,6 +353,7 @@ const LOG_RETAIN = 10_000;
 const MAX_ATTEMPTS = 100;
 const MAX_ID_LENGTH = 128;
 const MAX_SOURCE_LENGTH = 256;
+const MAX_MODEL_ID_LENGTH = 256;
 const FORMAT = 1;
 
 interface MetaRecord {
@@ -413,11 +460,11 @@ export class Gallery {
     checkId("tenant", options.tenant);
     if (
       typeof options.modelId !== "string" || options.modelId.length === 0 ||
-      options.modelId.length > MAX_SOURCE_LENGTH
+      options.modelId.length > MAX_MODEL_ID_LENGTH
     ) {
       throw new FaceError(
         "invalid_argument",
-        `modelId must be a non-empty string of at most ${MAX_SOURCE_LENGTH} characters`,
+        `modelId must be a non-empty string of at most ${MAX_MODEL_ID_LENGTH} characters`,
       );
     }
     if (
