@@ -29,7 +29,15 @@ const GRAPH_INPUT = 11;
 const GRAPH_OUTPUT = 12;
 const GRAPH_VALUE_INFO = 13;
 const NODE_INPUT = 1;
+const NODE_OUTPUT = 2;
 const NODE_OP_TYPE = 4;
+const NODE_ATTRIBUTE = 5;
+const NODE_DOMAIN = 7;
+const ATTRIBUTE_NAME = 1;
+const ATTRIBUTE_F = 2;
+const ATTRIBUTE_I = 3;
+const ATTRIBUTE_FLOATS = 7;
+const ATTRIBUTE_INTS = 8;
 const TENSOR_DIMS = 1;
 const TENSOR_DATA_TYPE = 2;
 const TENSOR_FLOAT_DATA = 4;
@@ -96,6 +104,45 @@ export interface BatchResult {
   readonly model: Uint8Array;
   /** One line per edit, for logs and the manifest. */
   readonly changes: readonly string[];
+}
+
+/** An attribute value this module reads: a number or a list of numbers. */
+export type AttributeValue = number | readonly number[];
+
+/** One node of a graph, as {@linkcode readGraph} returns it. */
+export interface GraphNode {
+  /** The operator, e.g. `"Conv"`. */
+  readonly op: string;
+  /** The operator's domain; `""` is the default ONNX domain. */
+  readonly domain: string;
+  /** Input tensor names; `""` marks an omitted optional input. */
+  readonly inputs: readonly string[];
+  /** Output tensor names. */
+  readonly outputs: readonly string[];
+  /**
+   * Numeric attributes (int, float, ints, floats) by name; attributes of
+   * other kinds (strings, tensors, graphs) are left out.
+   */
+  readonly attributes: Readonly<Record<string, AttributeValue>>;
+}
+
+/** An initializer's dimensions and values. */
+export interface Initializer {
+  readonly dims: readonly number[];
+  /** float32 values, or int64 values for int64 tensors. */
+  readonly data: Float32Array | BigInt64Array;
+}
+
+/** A graph read whole: what a compiler of the model needs. */
+export interface Graph {
+  /** Graph inputs that are not initializers. */
+  readonly inputs: readonly ValueSummary[];
+  /** Graph outputs. */
+  readonly outputs: readonly ValueSummary[];
+  /** Nodes in graph order (ONNX requires topological order). */
+  readonly nodes: readonly GraphNode[];
+  /** float32 and int64 initializers by name. */
+  readonly initializers: ReadonlyMap<string, Initializer>;
 }
 
 /** The smallest normal float32; anything non-zero below it is subnormal. */
@@ -287,6 +334,113 @@ export function summarise(model: Uint8Array): ModelSummary {
     parameters,
     operators,
   };
+}
+
+/**
+ * Reads a model's nodes, numeric attributes and float32/int64 initializers.
+ * Initializers of other types make it throw, as does external data.
+ *
+ * @example
+ * ```ts ignore
+ * import { readGraph } from "./_onnx.ts";
+ * const graph = readGraph(await Deno.readFile("weights/mobilefacenet.onnx"));
+ * console.log(graph.nodes[0].op); // "Conv"
+ * ```
+ */
+export function readGraph(model: Uint8Array): Graph {
+  const graph = readFields(graphField(readFields(model)).payload);
+  const summary = summarise(model);
+  const initializers = new Map<string, Initializer>();
+  const nodes: GraphNode[] = [];
+  for (const field of graph) {
+    if (field.number === GRAPH_INITIALIZER) {
+      const tensor = readFields(field.payload);
+      const name = tensorName(tensor);
+      const dims = repeatedVarints(tensor, TENSOR_DIMS).map((dim) =>
+        toSafeNumber(dim, "initializer dimension")
+      );
+      const type = dataType(tensor);
+      const data = type === DATA_TYPE_FLOAT
+        ? floatValues(tensor, name)
+        : type === DATA_TYPE_INT64
+        ? BigInt64Array.from(int64Values(tensor, name))
+        : undefined;
+      if (!data) {
+        throw new OnnxFormatError(
+          `initializer ${name} has data type ${type}; only float32 (1) and int64 (7) are read`,
+        );
+      }
+      const count = dims.reduce((product, dim) => product * dim, 1);
+      if (data.length !== count) {
+        throw new OnnxFormatError(
+          `initializer ${name} holds ${data.length} values for dimensions [${dims}]`,
+        );
+      }
+      initializers.set(name, { dims, data });
+    } else if (field.number === GRAPH_NODE) {
+      const node = readFields(field.payload);
+      const attributes: Record<string, AttributeValue> = {};
+      for (const attribute of node) {
+        if (attribute.number !== NODE_ATTRIBUTE) continue;
+        const parts = readFields(attribute.payload);
+        const value = attributeValue(parts);
+        if (value !== undefined) {
+          attributes[stringOf(parts, ATTRIBUTE_NAME)] = value;
+        }
+      }
+      nodes.push({
+        op: stringOf(node, NODE_OP_TYPE),
+        domain: stringOf(node, NODE_DOMAIN),
+        inputs: node.filter((f) => f.number === NODE_INPUT).map(stringValue),
+        outputs: node.filter((f) => f.number === NODE_OUTPUT).map(stringValue),
+        attributes,
+      });
+    }
+  }
+  return {
+    inputs: summary.inputs,
+    outputs: summary.outputs,
+    nodes,
+    initializers,
+  };
+}
+
+function attributeValue(parts: readonly Field[]): AttributeValue | undefined {
+  const ints = repeatedVarints(parts, ATTRIBUTE_INTS);
+  if (ints.length > 0) {
+    return ints.map((value) => toSafeNumber(value, "attribute value"));
+  }
+  const floats = parts.filter((f) => f.number === ATTRIBUTE_FLOATS);
+  if (floats.length > 0) {
+    return floats.flatMap((f) => Array.from(littleEndianFloats(f.payload)));
+  }
+  const int = last(parts, ATTRIBUTE_I);
+  if (int) return toSafeNumber(varintValue(int), "attribute value");
+  const float = last(parts, ATTRIBUTE_F);
+  if (float) return littleEndianFloats(float.payload)[0];
+  return undefined;
+}
+
+function littleEndianFloats(bytes: Uint8Array): Float32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  return Float32Array.from(
+    { length: bytes.length >> 2 },
+    (_, i) => view.getFloat32(i * 4, true),
+  );
+}
+
+function floatValues(tensor: readonly Field[], name: string): Float32Array {
+  assertInline(tensor);
+  const raw = last(tensor, TENSOR_RAW_DATA);
+  if (raw) return littleEndianFloats(raw.payload);
+  const parts = tensor.filter((f) => f.number === TENSOR_FLOAT_DATA);
+  if (parts.some((f) => f.payload.length % 4 !== 0)) {
+    throw new OnnxFormatError(`initializer ${name} has truncated float_data`);
+  }
+  // Packed (one length-delimited field) or one fixed32 field per value.
+  return Float32Array.from(
+    parts.flatMap((f) => Array.from(littleEndianFloats(f.payload))),
+  );
 }
 
 function editGraph(

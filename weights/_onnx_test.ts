@@ -3,8 +3,10 @@ import {
   flushTinyWeights,
   makeBatchDynamic,
   OnnxFormatError,
+  readGraph,
   summarise,
 } from "./_onnx.ts";
+import { onnxModel } from "./_test_util.ts";
 import {
   type Field,
   lenField,
@@ -179,6 +181,77 @@ Deno.test("makeBatchDynamic", async (t) => {
       name: "OnnxFormatError",
       message: /x does not have a fixed batch of 1/,
     });
+  });
+});
+
+Deno.test("readGraph", async (t) => {
+  await t.step("reads nodes, numeric attributes and initializers", () => {
+    const graph = readGraph(onnxModel({
+      input: { name: "x", dims: ["batch", 2, 3, 3] },
+      output: { name: "y", dims: ["batch", 4] },
+      nodes: [
+        {
+          op: "Conv",
+          inputs: ["x", "w"],
+          outputs: ["c"],
+          attributes: { kernel_shape: [3, 3], group: 1 },
+        },
+        { op: "Reshape", inputs: ["c", "shape"], outputs: ["y"] },
+      ],
+      initializers: {
+        w: { dims: [4, 2, 3, 3], data: new Float32Array(72).fill(0.5) },
+        shape: { dims: [2], data: BigInt64Array.of(0n, -1n) },
+      },
+    }));
+    assert.deepEqual(graph.inputs, [
+      { name: "x", elemType: 1, shape: ["batch", 2, 3, 3] },
+    ]);
+    assert.deepEqual(graph.nodes.map((n) => [n.op, n.inputs, n.outputs]), [
+      ["Conv", ["x", "w"], ["c"]],
+      ["Reshape", ["c", "shape"], ["y"]],
+    ]);
+    assert.deepEqual(graph.nodes[0].attributes, {
+      kernel_shape: [3, 3],
+      group: 1,
+    });
+    assert.deepEqual(graph.initializers.get("w")?.dims, [4, 2, 3, 3]);
+    assert.equal(graph.initializers.get("w")?.data[71], 0.5);
+    assert.deepEqual(
+      graph.initializers.get("shape")?.data,
+      BigInt64Array.of(0n, -1n),
+    );
+  });
+
+  await t.step("reads float_data as well as raw_data", () => {
+    const graph = readGraph(writeFields([
+      message(7, [
+        message(5, [
+          varintField(1, 2),
+          varintField(2, 1),
+          text(8, "w"),
+          lenField(4, floats([1.5, -2])),
+        ]),
+        valueInfo(11, "x", [1, 2]),
+        valueInfo(12, "x", [1, 2]),
+      ]),
+    ]));
+    assert.deepEqual(
+      graph.initializers.get("w")?.data,
+      Float32Array.of(1.5, -2),
+    );
+  });
+
+  await t.step("refuses initializers of other types", () => {
+    assert.throws(
+      () =>
+        readGraph(writeFields([
+          message(7, [
+            tensor("i", [1], 6, new Uint8Array(4)),
+            valueInfo(11, "x", [1]),
+          ]),
+        ])),
+      { name: "OnnxFormatError", message: /data type 6/ },
+    );
   });
 });
 

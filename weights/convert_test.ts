@@ -3,22 +3,26 @@ import * as ort from "onnxruntime-web/wasm";
 import { extractFiles, npmAvailable } from "./_npm.ts";
 import { summarise } from "./_onnx.ts";
 import { NORMALISE, syntheticImages } from "./_synthetic.ts";
-import { packTempParent } from "./_test_util.ts";
+import { maxAbsDifference, packTempParent } from "./_test_util.ts";
 import {
   convertTarball,
   fetchSource,
   type Manifest,
+  type ManifestEntry,
   manifestJson,
   MODELS,
   type ModelSpec,
   sha256Hex,
   transform,
 } from "./convert.ts";
+import { WasmModel } from "./wasm_model.ts";
 
 ort.env.wasm.numThreads = 1;
 
 const DIR = new URL(".", import.meta.url);
 const TOLERANCE = 1e-5;
+/** Compiled modules reorder sums and fuse multiply-adds; still within this. */
+const COMPILED_TOLERANCE = 1e-4;
 
 const HAS_NPM = await npmAvailable();
 if (!HAS_NPM) {
@@ -44,7 +48,7 @@ function source(): Promise<{ tarball: Uint8Array; originals: Uint8Array[] }> {
   return sources;
 }
 
-function committed(spec: ModelSpec): Promise<Uint8Array> {
+function committed(spec: { file: string }): Promise<Uint8Array> {
   return Deno.readFile(new URL(spec.file, DIR));
 }
 
@@ -99,38 +103,59 @@ async function run(
   return out;
 }
 
-function maxAbsDifference(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
-
 async function readManifest(): Promise<Manifest> {
   return JSON.parse(
     await Deno.readTextFile(new URL("manifest.json", DIR)),
   ) as Manifest;
 }
 
+/** What a committed file declares: input and output names and shapes. */
+async function declared(
+  entry: ManifestEntry,
+  bytes: Uint8Array,
+): Promise<{ inputs: unknown[]; outputs: unknown[] }> {
+  if (entry.format === "onnx") {
+    const summary = summarise(bytes);
+    assert.equal(summary.parameters, entry.parameters);
+    return {
+      inputs: summary.inputs.map(({ name, shape }) => [name, shape]),
+      outputs: summary.outputs.map(({ name, shape }) => [name, shape]),
+    };
+  }
+  const model = await WasmModel.load(bytes);
+  const [input] = entry.input.shape;
+  const [output] = entry.outputs[0].dims;
+  // A module runs any batch: feed one item and read the output's shape.
+  const item = entry.input.shape.slice(1) as number[];
+  const data = new Float32Array(item.reduce((n, d) => n * d, 1));
+  const result = await model.run({
+    [model.inputNames[0]]: { data, dims: [1, ...item] },
+  });
+  const [name] = model.outputNames;
+  return {
+    inputs: [[model.inputNames[0], [input, ...item]]],
+    outputs: [[name, [output, ...result[name].dims.slice(1)]]],
+  };
+}
+
 Deno.test("committed model files match manifest.json", async (t) => {
   const manifest = await readManifest();
   assert.deepEqual(
     manifest.models.map((entry) => entry.id),
-    MODELS.map((spec) => spec.id),
+    MODELS.flatMap((spec) =>
+      spec.compiled ? [spec.id, spec.compiled.id] : [spec.id]
+    ),
   );
   for (const entry of manifest.models) {
     await t.step(entry.id, async () => {
       const bytes = await Deno.readFile(new URL(entry.file, DIR));
       assert.equal(bytes.length, entry.bytes);
       assert.equal(await sha256Hex(bytes), entry.sha256);
-      const summary = summarise(bytes);
-      assert.equal(summary.parameters, entry.parameters);
-      assert.deepEqual(summary.inputs.map((input) => input.shape), [
-        entry.input.shape,
-      ]);
+      const { inputs, outputs } = await declared(entry, bytes);
+      assert.deepEqual(inputs, [[entry.input.name, entry.input.shape]]);
       assert.deepEqual(
-        summary.outputs.map((output) => output.shape),
-        entry.outputs.map((output) => output.dims),
+        outputs,
+        entry.outputs.map((output) => [output.name, output.dims]),
       );
     });
   }
@@ -149,7 +174,7 @@ Deno.test({
     assert.equal(manifestJson(first.manifest), committedManifest);
     assert.equal(manifestJson(second.manifest), committedManifest);
     for (const model of first.models) {
-      assert.deepEqual(model.bytes, await committed(model.spec));
+      assert.deepEqual(model.bytes, await committed(model.entry));
     }
   },
 });
@@ -178,6 +203,39 @@ Deno.test({
             difference <= TOLERANCE,
             `${output.name} differs by ${difference}`,
           );
+        }
+      });
+      const { compiled } = spec;
+      if (!compiled) continue;
+      await t.step(compiled.id, async () => {
+        // Several different faces in one batch, each against the npm
+        // original (which takes batch 1).
+        const batch = 4;
+        const input = syntheticInput(spec, batch, 41 + i);
+        const model = await WasmModel.load(await committed(compiled));
+        const after = await model.run({
+          [spec.input.name]: { data: input, dims: inputDims(spec, batch) },
+        });
+        const original = await session(originals[i]);
+        const itemSize = input.length / batch;
+        for (let item = 0; item < batch; item++) {
+          const before = await run(
+            original,
+            spec,
+            input.subarray(item * itemSize, (item + 1) * itemSize),
+            1,
+          );
+          for (const output of spec.outputs) {
+            const size = before[output.name].length;
+            const difference = maxAbsDifference(
+              before[output.name],
+              after[output.name].data.subarray(item * size, (item + 1) * size),
+            );
+            assert.ok(
+              difference <= COMPILED_TOLERANCE,
+              `item ${item} ${output.name} differs by ${difference}`,
+            );
+          }
         }
       });
     }

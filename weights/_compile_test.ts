@@ -1,0 +1,205 @@
+import assert from "node:assert/strict";
+import * as ort from "onnxruntime-web/wasm";
+import { compileGraph, UnsupportedGraphError } from "./_compile.ts";
+import {
+  maxAbsDifference,
+  onnxModel,
+  randomFloats,
+  type TestGraph,
+  type TestNode,
+} from "./_test_util.ts";
+import { WasmModel } from "./wasm_model.ts";
+
+ort.env.wasm.numThreads = 1;
+
+let seed = 100;
+const weights = (dims: number[], scale = 0.3) => ({
+  dims,
+  data: randomFloats(dims.reduce((n, d) => n * d, 1), seed++, scale),
+});
+const slopes = (channels: number) => ({
+  dims: [channels, 1, 1],
+  data: randomFloats(channels, seed++, 0.5).map((s) => s + 0.25),
+});
+const conv = (
+  x: string,
+  w: string,
+  b: string | undefined,
+  y: string,
+  { kernel = 1, stride = 1, pad = 0, group = 1 } = {},
+): TestNode => ({
+  op: "Conv",
+  inputs: b ? [x, w, b] : [x, w],
+  outputs: [y],
+  attributes: {
+    kernel_shape: [kernel, kernel],
+    strides: [stride, stride],
+    pads: [pad, pad, pad, pad],
+    group,
+  },
+});
+const prelu = (x: string, slope: string, y: string): TestNode => ({
+  op: "PRelu",
+  inputs: [x, slope],
+  outputs: [y],
+});
+
+/**
+ * A small MobileFaceNet-like graph with every pattern the compiler fuses,
+ * at sizes that leave partial pixel blocks: a dense 3×3/2 stem, depthwise
+ * 3×3 at strides 1 and 2, expansions into padded maps, a residual Add, a
+ * bias-free Conv, a scalar PRelu slope, a global depthwise 4×4 and a final
+ * Reshape.
+ */
+function testGraph(): TestGraph {
+  return {
+    input: { name: "x", dims: ["batch", 3, 14, 14] },
+    output: { name: "y", dims: ["batch", 24] },
+    nodes: [
+      conv("x", "w1", "b1", "c1", { kernel: 3, stride: 2, pad: 1 }),
+      prelu("c1", "s1", "p1"),
+      conv("p1", "w2", "b2", "c2", { kernel: 3, pad: 1, group: 8 }),
+      prelu("c2", "s2", "p2"),
+      conv("p2", "w3", undefined, "t1"),
+      conv("t1", "w4", "b4", "c4"),
+      prelu("c4", "s4", "p4"),
+      conv("p4", "w5", "b5", "c5", { kernel: 3, pad: 1, group: 24 }),
+      prelu("c5", "s5", "p5"),
+      conv("p5", "w6", "b6", "c6"),
+      { op: "Add", inputs: ["t1", "c6"], outputs: ["t2"] },
+      conv("t2", "w7", "b7", "c7"),
+      prelu("c7", "s7", "p7"),
+      conv("p7", "w8", "b8", "c8", { kernel: 3, stride: 2, pad: 1, group: 32 }),
+      prelu("c8", "s8", "p8"),
+      conv("p8", "w9", "b9", "c9", { kernel: 4, group: 32 }),
+      conv("c9", "w10", "b10", "c10"),
+      { op: "Reshape", inputs: ["c10", "shape"], outputs: ["y"] },
+    ],
+    initializers: {
+      w1: weights([8, 3, 3, 3]),
+      b1: weights([8]),
+      s1: slopes(8),
+      w2: weights([8, 1, 3, 3]),
+      b2: weights([8]),
+      s2: slopes(8),
+      w3: weights([16, 8, 1, 1]),
+      w4: weights([24, 16, 1, 1]),
+      b4: weights([24]),
+      s4: slopes(24),
+      w5: weights([24, 1, 3, 3]),
+      b5: weights([24]),
+      s5: { dims: [1], data: Float32Array.of(0.2) },
+      w6: weights([16, 24, 1, 1]),
+      b6: weights([16]),
+      w7: weights([32, 16, 1, 1]),
+      b7: weights([32]),
+      s7: slopes(32),
+      w8: weights([32, 1, 3, 3]),
+      b8: weights([32]),
+      s8: slopes(32),
+      w9: weights([32, 1, 4, 4]),
+      b9: weights([32]),
+      w10: weights([24, 32, 1, 1]),
+      b10: weights([24]),
+      shape: { dims: [2], data: BigInt64Array.of(0n, -1n) },
+    },
+  };
+}
+
+Deno.test("compiled graph gives onnxruntime's outputs", async () => {
+  const model = onnxModel(testGraph());
+  const compiled = compileGraph(model);
+  assert.deepEqual(compiled.interface.input.dims, [3, 14, 14]);
+  assert.deepEqual(compiled.interface.output.dims, [24]);
+  assert.deepEqual(
+    compiled.layers.map((l) => [l.kind, l.prelu, l.residual]),
+    [
+      ["dense", true, false],
+      ["depthwise", true, false],
+      ["pointwise", false, false],
+      ["pointwise", true, false],
+      ["depthwise", true, false],
+      ["pointwise", false, true],
+      ["pointwise", true, false],
+      ["depthwise", true, false],
+      ["depthwise", false, false],
+      ["pointwise", false, false],
+    ],
+  );
+  assert.ok(compiled.reshapeFolded);
+
+  const batch = 3;
+  const input = randomFloats(batch * 3 * 14 * 14, 7);
+  const session = await ort.InferenceSession.create(model);
+  const expected = await session.run({
+    x: new ort.Tensor("float32", input, [batch, 3, 14, 14]),
+  });
+  const wasm = await WasmModel.load(compiled.wasm);
+  const { y } = await wasm.run({
+    x: { data: input, dims: [batch, 3, 14, 14] },
+  });
+  assert.deepEqual(y.dims, [batch, 24]);
+  const difference = maxAbsDifference(y.data, expected.y.data as Float32Array);
+  assert.ok(difference < 1e-5, `differs by ${difference}`);
+});
+
+Deno.test("compiling is deterministic", () => {
+  const model = onnxModel(testGraph());
+  assert.deepEqual(compileGraph(model).wasm, compileGraph(model).wasm);
+});
+
+Deno.test("unsupported graphs are refused with the node named", async (t) => {
+  const refuse = (edit: (g: TestGraph) => TestGraph, pattern: RegExp) =>
+    assert.throws(
+      () => compileGraph(onnxModel(edit(testGraph()))),
+      (error: unknown) =>
+        error instanceof UnsupportedGraphError && pattern.test(error.message),
+    );
+  const replace = (g: TestGraph, index: number, node: TestNode) => ({
+    ...g,
+    nodes: g.nodes.map((n, i) => i === index ? node : n),
+  });
+
+  await t.step("an operator other than Conv, PRelu, Add, Reshape", () =>
+    refuse(
+      (g) => replace(g, 1, { op: "Relu", inputs: ["c1"], outputs: ["p1"] }),
+      /Relu -> p1: not a fusable Conv chain/,
+    ));
+  await t.step("a grouped convolution that is not depthwise", () =>
+    refuse(
+      (g) => ({
+        ...replace(
+          g,
+          2,
+          conv("p1", "w2", "b2", "c2", { kernel: 3, pad: 1, group: 2 }),
+        ),
+        initializers: { ...g.initializers, w2: weights([8, 4, 3, 3]) },
+      }),
+      /grouped convolution with group 2/,
+    ));
+  await t.step("output channels not a multiple of 8", () =>
+    refuse(
+      (g) => ({
+        ...g,
+        initializers: { ...g.initializers, w3: weights([12, 8, 1, 1]) },
+      }),
+      /12 output channels/,
+    ));
+  await t.step("a dense 3x3 convolution inside the graph", () =>
+    refuse(
+      (g) => ({
+        ...replace(g, 2, conv("p1", "w2", "b2", "c2", { kernel: 3, pad: 1 })),
+        initializers: { ...g.initializers, w2: weights([8, 8, 3, 3]) },
+      }),
+      /only compiled on the graph input/,
+    ));
+  await t.step("an output that is not a 1x1 map", () =>
+    refuse(
+      (g) => ({
+        ...g,
+        output: { name: "p8", dims: ["batch", 32, 4, 4] },
+        nodes: g.nodes.slice(0, 15),
+      }),
+      /must be a 1x1 map/,
+    ));
+});
