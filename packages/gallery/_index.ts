@@ -14,9 +14,9 @@
  *
  * with x̃ and q̃ the dequantised code and query, ‖x − x̃‖ stored per face
  * (rounded up) and ‖x‖ ≤ 1 + 1e-6 for a unit vector rounded to float32.
- * Only faces whose bound reaches the k-th best exact similarity found so
- * far are rescored in double precision, so the answer is the one a
- * brute-force double-precision scan gives, in the same order.
+ * Only faces whose bound reaches the k-th best subject's exact similarity
+ * found so far are rescored in double precision, so the answer is the one
+ * a brute-force double-precision scan gives, in the same order.
  *
  * @module
  */
@@ -55,7 +55,10 @@ interface QuantisedQuery {
   readonly error: number;
 }
 
-/** Sorted, bounded list of the best matches: similarity down, face id up. */
+/**
+ * The best matches, one per subject (its closest face), sorted by
+ * similarity down and face id up, at most `limit` of them.
+ */
 class TopK {
   readonly #limit: number;
   readonly #threshold: number;
@@ -66,7 +69,10 @@ class TopK {
     this.#threshold = threshold;
   }
 
-  /** The similarity a match must reach to enter. */
+  /**
+   * The similarity a face must exceed to change the result. A face below
+   * it can neither enter nor raise a subject already in.
+   */
   get floor(): number {
     return this.items.length < this.#limit
       ? this.#threshold
@@ -76,6 +82,11 @@ class TopK {
   offer(match: Match): void {
     if (match.similarity < this.#threshold) return;
     const { items } = this;
+    const same = items.findIndex((m) => m.subjectId === match.subjectId);
+    if (same !== -1) {
+      if (!ranksBefore(match, items[same])) return;
+      items.splice(same, 1);
+    }
     let i = items.length;
     while (i > 0 && ranksBefore(match, items[i - 1])) i--;
     if (i >= this.#limit) return;
@@ -199,9 +210,10 @@ export class FaceIndex {
   }
 
   /**
-   * The `limit` faces most similar to `query` (a unit vector of `dims`
-   * doubles) with similarity at least `threshold`, best first; ties go to
-   * the smaller face id. Reported similarities are clamped to [-1, 1].
+   * The `limit` subjects whose closest face is most similar to `query` (a
+   * unit vector of `dims` doubles), each with that face, best first, all
+   * with similarity at least `threshold`; ties go to the smaller face id.
+   * Reported similarities are clamped to [-1, 1].
    */
   search(query: Float64Array, limit: number, threshold: number): Match[] {
     const count = this.size;

@@ -9,22 +9,32 @@ interface Entry {
   readonly vector: Float32Array;
 }
 
-/** Brute force: every dot product in double precision, sorted. */
+/**
+ * Brute force: every dot product in double precision; each subject's best
+ * face, sorted.
+ */
 function exact(
   entries: readonly Entry[],
   query: Float64Array,
   limit: number,
   threshold: number,
 ): Match[] {
-  const scored = entries.map(({ faceId, subjectId, vector }) => {
+  const best = new Map<string, Match>();
+  for (const { faceId, subjectId, vector } of entries) {
     let similarity = 0;
     for (let i = 0; i < query.length; i++) similarity += query[i] * vector[i];
-    return { faceId, subjectId, similarity };
-  }).filter((m) => m.similarity >= threshold);
-  scored.sort((a, b) =>
+    const known = best.get(subjectId);
+    if (
+      similarity >= threshold &&
+      (known === undefined || similarity > known.similarity ||
+        (similarity === known.similarity && faceId < known.faceId))
+    ) {
+      best.set(subjectId, { faceId, subjectId, similarity });
+    }
+  }
+  return [...best.values()].sort((a, b) =>
     b.similarity - a.similarity || (a.faceId < b.faceId ? -1 : 1)
-  );
-  return scored.slice(0, limit).map((m) => ({
+  ).slice(0, limit).map((m) => ({
     ...m,
     similarity: Math.min(1, Math.max(-1, m.similarity)),
   }));

@@ -84,7 +84,8 @@ export interface FaceInfo {
 }
 
 /**
- * One answer of {@linkcode Gallery.identify}.
+ * One answer of {@linkcode Gallery.identify}: a subject and its face
+ * closest to the query.
  *
  * @example
  * ```ts
@@ -258,7 +259,10 @@ export interface IdentifyOptions {
    * caller knows which model's calibration applies.
    */
   readonly threshold: number;
-  /** Most matches to return, 1 to {@linkcode MAX_IDENTIFY_LIMIT}; default 1. */
+  /**
+   * Most subjects to return, 1 to {@linkcode MAX_IDENTIFY_LIMIT}; default
+   * 1.
+   */
   readonly limit?: number;
 }
 
@@ -711,11 +715,10 @@ export class Gallery {
   }
 
   /**
-   * Who is this? The enrolled faces most similar to `embedding`, best
-   * first, at most one per face (a subject with several close faces may
-   * appear more than once), all with similarity of at least `threshold`.
-   * Exact: the same answer as comparing with every face in double
-   * precision. Ties go to the smaller face id.
+   * Who is this? The `limit` subjects whose closest face is most similar
+   * to `embedding`, best first, each with that face, all with similarity
+   * of at least `threshold`. Exact: the same answer as comparing with
+   * every face in double precision. Ties go to the smaller face id.
    *
    * @throws {FaceError} `invalid_embedding` for a malformed embedding;
    * `invalid_argument` for a bad limit or threshold.
