@@ -1,8 +1,16 @@
 /**
- * Times one face through the embedder and the landmark model on
- * onnxruntime-web with one thread: the npm originals against the same
- * graphs with tiny weights flushed, in one process. Rounds alternate between
- * the variants so that drift in machine load hits them alike.
+ * Times the embedder side by side in one process, on one thread: a default
+ * onnxruntime-web session (`InferenceSession.create(bytes)`, no options) on
+ * the npm original and on `mobilefacenet.onnx`, against
+ * `mobilefacenet.wasm` run by `WasmModel`, at batch 1 and 8; and the
+ * landmark model before and after flushing. Every round runs each variant
+ * once, in an order that rotates from round to round, so that drift in
+ * machine load hits them alike; ratios are to the default session on the
+ * converted ONNX file at the same batch.
+ *
+ * The faces are real: LFW images (from `LFW_DIR` or
+ * `../shared/datasets/lfw`) aligned with the mean landmarks our detector
+ * finds on LFW, or image-like synthetic faces where LFW is absent.
  *
  * ```sh
  * deno run --allow-read --allow-env --allow-run=npm --allow-write=weights weights/_speed.ts
@@ -12,18 +20,36 @@
  */
 
 import * as ort from "onnxruntime-web/wasm";
+import {
+  alignFace,
+  decodeImage,
+  facesToTensor,
+  type Point,
+} from "@facever/core";
 import { extractFiles, pathFromFileUrl } from "./_npm.ts";
-import { fetchSource, MODELS, type ModelSpec, transform } from "./convert.ts";
 import { NORMALISE, syntheticImages } from "./_synthetic.ts";
+import { fetchSource, MODELS, type ModelSpec } from "./convert.ts";
+import { WasmModel } from "./wasm_model.ts";
 
 const WARM_UP = 5;
 const RUNS = 41;
+const BATCHES = [1, 8];
+
+/** Mean of the five points our detector finds on LFW's deep-funneled faces. */
+const LFW_LANDMARKS: readonly Point[] = [
+  { x: 104.2, y: 112.2 },
+  { x: 143.8, y: 111.4 },
+  { x: 124.5, y: 135.1 },
+  { x: 109.7, y: 159.3 },
+  { x: 142.9, y: 159.0 },
+];
 
 interface Variant {
+  readonly model: string;
+  readonly batch: number;
   readonly label: string;
-  readonly spec: ModelSpec;
-  readonly session: ort.InferenceSession;
-  readonly input: ort.Tensor;
+  readonly reference: boolean;
+  readonly run: () => Promise<void>;
   readonly times: number[];
 }
 
@@ -35,76 +61,155 @@ function median(values: readonly number[]): number {
     : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Up to `count` LFW faces as a BGR tensor, or undefined without LFW. */
+async function lfwFaces(count: number): Promise<Float32Array | undefined> {
+  const root = Deno.env.get("LFW_DIR") ??
+    pathFromFileUrl(new URL("../../shared/datasets/lfw", import.meta.url));
+  const images = `${root}/images_deepfunneled`;
+  try {
+    const people = [...Deno.readDirSync(images)].filter((e) => e.isDirectory)
+      .map((e) => e.name).sort().slice(0, count);
+    const faces = [];
+    for (const person of people) {
+      const bytes = await Deno.readFile(
+        `${images}/${person}/${person}_0001.jpg`,
+      );
+      faces.push(alignFace(await decodeImage(bytes), LFW_LANDMARKS));
+    }
+    return facesToTensor(faces, { channelOrder: "bgr" });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
   ort.env.wasm.numThreads = 1;
   const dir = new URL(".", import.meta.url);
   const tarball = await fetchSource(pathFromFileUrl(dir));
-  const specs = MODELS.filter((spec) =>
-    spec.id === "mobilefacenet" || spec.id === "face_landmark68"
-  );
-  const originals = await extractFiles(
-    tarball,
-    specs.map((spec) => spec.sourcePath),
-  );
-  const variants: Variant[] = [];
-  for (const [i, spec] of specs.entries()) {
-    const [, channels, height, width] = spec.input.shape;
-    const input = new ort.Tensor(
-      "float32",
-      syntheticImages(
-        [1, Number(channels), Number(height), Number(width)],
-        NORMALISE[spec.input.normalisation],
-        1,
-      ),
-      [1, Number(channels), Number(height), Number(width)],
+  const byId = (id: string) =>
+    MODELS.find((spec) => spec.id === id) as ModelSpec;
+  const embedder = byId("mobilefacenet");
+  const landmarks = byId("face_landmark68");
+  const [embedderOriginal, landmarksOriginal] = await extractFiles(tarball, [
+    embedder.sourcePath,
+    landmarks.sourcePath,
+  ]);
+
+  const maxBatch = Math.max(...BATCHES);
+  const lfw = await lfwFaces(maxBatch);
+  const faces = lfw ??
+    syntheticImages(
+      [maxBatch, 3, 112, 112],
+      NORMALISE[embedder.input.normalisation],
+      1,
     );
-    const models: [string, Uint8Array][] = [
-      ["npm original", originals[i]],
-      [
-        "converted (flushed, dynamic batch)",
-        await Deno.readFile(new URL(spec.file, dir)),
-      ],
-      [
-        "dynamic batch only (not flushed)",
-        transform(spec, originals[i], { flush: false }).bytes,
-      ],
-    ];
-    for (const [label, bytes] of models) {
-      const session = await ort.InferenceSession.create(bytes, {
-        executionProviders: ["wasm"],
-        graphOptimizationLevel: "all",
-      });
-      variants.push({ label, spec, session, input, times: [] });
+  const variants: Variant[] = [];
+  const add = (
+    model: string,
+    batch: number,
+    label: string,
+    reference: boolean,
+    run: () => Promise<void>,
+  ) => variants.push({ model, batch, label, reference, run, times: [] });
+
+  const stock = async (
+    bytes: Uint8Array,
+    input: Float32Array,
+    dims: number[],
+  ) => {
+    // A default session: no options at all.
+    const session = await ort.InferenceSession.create(bytes);
+    const tensor = new ort.Tensor("float32", input, dims);
+    return async () => {
+      const results = await session.run({ input: tensor });
+      for (const value of Object.values(results)) value.dispose();
+    };
+  };
+  const converted = await Deno.readFile(new URL(embedder.file, dir));
+  const compiled = await WasmModel.load(
+    new URL(embedder.compiled?.file as string, dir),
+  );
+  for (const batch of BATCHES) {
+    const input = faces.subarray(0, batch * 3 * 112 * 112);
+    const dims = [batch, 3, 112, 112];
+    if (batch === 1) {
+      add(
+        embedder.id,
+        batch,
+        "onnxruntime-web, npm original",
+        false,
+        await stock(embedderOriginal, input, dims),
+      );
+    }
+    add(
+      embedder.id,
+      batch,
+      "onnxruntime-web, mobilefacenet.onnx",
+      true,
+      await stock(converted, input, dims),
+    );
+    add(embedder.id, batch, "mobilefacenet.wasm", false, async () => {
+      await compiled.run({ input: { data: input, dims } });
+    });
+  }
+  const gray = syntheticImages(
+    [1, 1, 64, 64],
+    NORMALISE[landmarks.input.normalisation],
+    1,
+  );
+  add(
+    landmarks.id,
+    1,
+    "onnxruntime-web, npm original",
+    false,
+    await stock(landmarksOriginal, gray, [1, 1, 64, 64]),
+  );
+  add(
+    landmarks.id,
+    1,
+    "onnxruntime-web, face_landmark68.onnx",
+    true,
+    await stock(await Deno.readFile(new URL(landmarks.file, dir)), gray, [
+      1,
+      1,
+      64,
+      64,
+    ]),
+  );
+
+  for (let round = 0; round < WARM_UP + RUNS; round++) {
+    for (let i = 0; i < variants.length; i++) {
+      const variant = variants[(round + i) % variants.length];
+      const start = performance.now();
+      await variant.run();
+      const elapsed = performance.now() - start;
+      if (round >= WARM_UP) variant.times.push(elapsed);
     }
   }
-  const once = async (variant: Variant) => {
-    const start = performance.now();
-    const results = await variant.session.run({
-      [variant.spec.input.name]: variant.input,
-    });
-    const elapsed = performance.now() - start;
-    for (const tensor of Object.values(results)) tensor.dispose();
-    return elapsed;
-  };
-  for (let round = 0; round < WARM_UP; round++) {
-    for (const variant of variants) await once(variant);
-  }
-  for (let round = 0; round < RUNS; round++) {
-    for (const variant of variants) variant.times.push(await once(variant));
-  }
+
   console.log(
-    `onnxruntime-web ${ort.env.versions.web}, wasm, 1 thread, ${navigator.hardwareConcurrency} cores; median of ${RUNS} runs after ${WARM_UP} warm-up runs, batch 1`,
+    `onnxruntime-web ${ort.env.versions.web}, wasm, 1 thread, ${navigator.hardwareConcurrency} cores; ${
+      lfw ? "LFW faces" : "synthetic faces (LFW not found)"
+    }; median of ${RUNS} rounds after ${WARM_UP} warm-up rounds`,
   );
-  console.log("| model | variant | median ms | min ms |");
-  console.log("| --- | --- | ---: | ---: |");
+  console.log(
+    "| model | batch | variant | ms per call | ms per face | ratio |",
+  );
+  console.log("| --- | ---: | --- | ---: | ---: | ---: |");
   for (const variant of variants) {
+    const reference = variants.find((v) =>
+      v.reference && v.model === variant.model && v.batch === variant.batch
+    ) as Variant;
+    const ms = median(variant.times);
     console.log(
-      `| ${variant.spec.id} | ${variant.label} | ${
-        median(variant.times).toFixed(1)
-      } | ${Math.min(...variant.times).toFixed(1)} |`,
+      `| ${variant.model} | ${variant.batch} | ${variant.label} | ${
+        ms.toFixed(1)
+      } | ${(ms / variant.batch).toFixed(1)} | ${
+        (ms / median(reference.times)).toFixed(2)
+      } |`,
     );
   }
-  for (const variant of variants) await variant.session.release();
 }
 
 if (import.meta.main) {
