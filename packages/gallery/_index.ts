@@ -5,9 +5,9 @@
  * Every face is held twice. Its int8 code, with the code's scale and the
  * norm of its quantisation error, is one row of a contiguous WebAssembly
  * memory that the SIMD kernel streams through; its float32 vector sits in
- * blocks on the JavaScript side for rescoring. A query is quantised to
- * int16, and the kernel gives every face an upper bound on its exact
- * similarity:
+ * blocks on the JavaScript side for rescoring. A query is quantised to 7
+ * bits (see `_kernel.ts`), and the kernel gives every face an upper bound
+ * on its exact similarity:
  *
  *     q·x = q̃·x̃ + q̃·(x − x̃) + (q − q̃)·x
  *     q·x ≤ q̃·x̃ + ‖q̃‖·‖x − x̃‖ + ‖q − q̃‖·‖x‖     (Cauchy–Schwarz)
@@ -24,7 +24,7 @@
 import { FaceError } from "@facever/core";
 import {
   codeBytes,
-  queryRange,
+  QUERY_MAX,
   rowBytes,
   type ScanFunction,
   scanKernel,
@@ -47,7 +47,7 @@ const NORM_BOUND = 1 + 1e-6;
 const ROUNDING_SLACK = 2e-6;
 
 interface QuantisedQuery {
-  /** Value of one int16 step. */
+  /** Value of one query step. */
   readonly scale: number;
   /** ‖q̃‖. */
   readonly norm: number;
@@ -110,7 +110,6 @@ export class FaceIndex {
   readonly dims: number;
   readonly #rowBytes: number;
   readonly #codeBytes: number;
-  readonly #queryRange: number;
   readonly #rowsAt: number;
   readonly #memory: WebAssembly.Memory;
   readonly #scan: ScanFunction;
@@ -121,20 +120,21 @@ export class FaceIndex {
   #capacity = 0;
   #bytes: Int8Array;
   #floats: Float32Array;
+  #words: Int32Array;
 
   /** An empty index for embeddings of `dims` values. */
   constructor(dims: number) {
     this.dims = dims;
     this.#rowBytes = rowBytes(dims);
     this.#codeBytes = codeBytes(dims);
-    this.#queryRange = queryRange(dims);
-    // The int16 query sits at offset 0, the rows right after it, and the
+    // The query sits at offset 0, the rows right after it, and the
     // kernel's output after the rows.
-    this.#rowsAt = 2 * this.#codeBytes;
+    this.#rowsAt = this.#codeBytes;
     this.#memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
     this.#scan = scanKernel(dims, this.#memory);
     this.#bytes = new Int8Array(this.#memory.buffer);
     this.#floats = new Float32Array(this.#memory.buffer);
+    this.#words = new Int32Array(this.#memory.buffer);
   }
 
   /** Number of faces held. */
@@ -163,18 +163,20 @@ export class FaceIndex {
     // rounds to at most 127.
     const scale = Math.fround(max / CODE_MAX);
     const row = this.#rowsAt + slot * this.#rowBytes;
-    let residual = 0;
+    let residual = 0, sum = 0;
     for (let i = 0; i < this.dims; i++) {
       const code = Math.round(vector[i] / scale);
       this.#bytes[row + i] = code;
       residual += (vector[i] - scale * code) ** 2;
+      sum += code;
     }
-    const floats = (row + this.#codeBytes) / 4;
-    this.#floats[floats] = scale;
+    const words = (row + this.#codeBytes) / 4;
+    this.#floats[words] = scale;
     // Rounded up: the bound must never be below the true error.
-    this.#floats[floats + 1] = Math.fround(
+    this.#floats[words + 1] = Math.fround(
       Math.sqrt(residual) * (1 + 2 ** -20),
     );
+    this.#words[words + 2] = sum;
     this.#block(slot).set(vector, (slot & BLOCK_MASK) * this.dims);
     this.#faceIds.push(faceId);
     this.#subjectIds.push(subjectId);
@@ -272,12 +274,12 @@ export class FaceIndex {
   #writeQuery(query: Float64Array): QuantisedQuery {
     let max = 0;
     for (let i = 0; i < this.dims; i++) max = Math.max(max, Math.abs(query[i]));
-    const scale = max / this.#queryRange;
-    const codes = new Int16Array(this.#memory.buffer, 0, this.#codeBytes);
+    const scale = max / QUERY_MAX;
+    const codes = new Uint8Array(this.#memory.buffer, 0, this.#codeBytes);
     let norm = 0, error = 0;
     for (let i = 0; i < this.dims; i++) {
       const code = Math.round(query[i] / scale);
-      codes[i] = code;
+      codes[i] = code + QUERY_MAX;
       norm += (scale * code) ** 2;
       error += (query[i] - scale * code) ** 2;
     }
@@ -319,6 +321,7 @@ export class FaceIndex {
     this.#memory.grow(pages - this.#memory.buffer.byteLength / PAGE_BYTES);
     this.#bytes = new Int8Array(this.#memory.buffer);
     this.#floats = new Float32Array(this.#memory.buffer);
+    this.#words = new Int32Array(this.#memory.buffer);
     this.#capacity = capacity;
   }
 }

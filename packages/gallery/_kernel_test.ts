@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { codeBytes, queryRange, rowBytes, scanKernel } from "./_kernel.ts";
+import { codeBytes, QUERY_MAX, rowBytes, scanKernel } from "./_kernel.ts";
 import { uniform } from "./_test_util.ts";
 
 interface Row {
@@ -8,28 +8,31 @@ interface Row {
   readonly error: number;
 }
 
-/** Lays rows out as the index does and runs the kernel over them. */
+/** Lays the query and rows out as the index does and runs the kernel. */
 function runKernel(
   dims: number,
   rows: readonly Row[],
-  query: Int16Array,
+  query: Int8Array,
   queryScale: number,
   queryNorm: number,
 ): Float32Array {
-  const rowsAt = 2 * codeBytes(dims);
+  const rowsAt = codeBytes(dims);
   const outAt = rowsAt + rows.length * rowBytes(dims);
   const memory = new WebAssembly.Memory({
     initial: Math.ceil((outAt + 4 * rows.length) / 65536),
     maximum: 65536,
   });
-  new Int16Array(memory.buffer).set(query);
+  new Uint8Array(memory.buffer).set(query.map((q) => q + QUERY_MAX));
   const bytes = new Int8Array(memory.buffer);
   const floats = new Float32Array(memory.buffer);
+  const words = new Int32Array(memory.buffer);
   for (const [i, row] of rows.entries()) {
     const at = rowsAt + i * rowBytes(dims);
     bytes.set(row.code, at);
-    floats[(at + codeBytes(dims)) / 4] = row.scale;
-    floats[(at + codeBytes(dims)) / 4 + 1] = row.error;
+    const word = (at + codeBytes(dims)) / 4;
+    floats[word] = row.scale;
+    floats[word + 1] = row.error;
+    words[word + 2] = row.code.reduce((sum, c) => sum + c, 0);
   }
   scanKernel(dims, memory)(
     rowsAt,
@@ -49,13 +52,12 @@ function norm(values: ArrayLike<number>): number {
 }
 
 Deno.test("the kernel's bound is within 1e-6 of d·scale·queryScale + error·queryNorm", async (t) => {
-  for (const dims of [1, 15, 16, 17, 100, 512, 1000]) {
+  for (const dims of [1, 15, 16, 17, 33, 100, 512, 1000]) {
     await t.step(`${dims} dimensions`, () => {
       const random = uniform(dims);
-      const range = queryRange(dims);
-      const query = Int16Array.from(
+      const query = Int8Array.from(
         { length: dims },
-        () => Math.round((2 * random() - 1) * range) || 1,
+        () => Math.round((2 * random() - 1) * QUERY_MAX) || 1,
       );
       const queryScale = 1 / norm(query);
       const queryNorm = 0.99;
@@ -84,23 +86,28 @@ Deno.test("the kernel's bound is within 1e-6 of d·scale·queryScale + error·qu
   }
 });
 
-Deno.test("the kernel's int32 sums do not overflow at the extremes", () => {
+Deno.test("the kernel is exact at the extremes of codes and query", () => {
   for (const dims of [512, 4096]) {
-    const range = queryRange(dims);
-    const query = new Int16Array(dims).fill(range);
-    const full = (sign: number) => ({
-      code: new Int8Array(dims).fill(sign * 127),
-      scale: Math.fround(1 / (127 * Math.sqrt(dims))),
-      error: 0,
-    });
-    const bounds = runKernel(
-      dims,
-      [full(1), full(-1)],
-      query,
-      1 / (range * Math.sqrt(dims)),
-      1,
-    );
-    assert.ok(Math.abs(bounds[0] - 1) < 1e-6, `${dims}: ${bounds[0]}`);
-    assert.ok(Math.abs(bounds[1] + 1) < 1e-6, `${dims}: ${bounds[1]}`);
+    const scale = Math.fround(1 / (127 * Math.sqrt(dims)));
+    const queryScale = 1 / (QUERY_MAX * Math.sqrt(dims));
+    for (
+      const [code, q, expected] of [[127, 63, 1], [-127, 63, -1], [
+        -127,
+        -63,
+        1,
+      ], [127, -63, -1]]
+    ) {
+      const [bound] = runKernel(
+        dims,
+        [{ code: new Int8Array(dims).fill(code), scale, error: 0 }],
+        new Int8Array(dims).fill(q),
+        queryScale,
+        1,
+      );
+      assert.ok(
+        Math.abs(bound - expected) < 1e-6,
+        `${dims}, ${code}·${q}: ${bound}`,
+      );
+    }
   }
 });
