@@ -85,7 +85,7 @@ export async function cacheKey(
  * import { pathToFileURL } from "node:url";
  * const dir = pathToFileURL(`${await Deno.makeTempDir()}/`);
  * const cache = await EmbeddingCache.open({ options: { mirror: false } }, dir);
- * await cache.put("a.jpg", { embedding: new Float32Array([0.6, 0.8]), ms: 41 });
+ * cache.put("a.jpg", { embedding: new Float32Array([0.6, 0.8]), ms: 41 });
  * console.log(cache.get("a.jpg")?.ms); // 41
  * await cache.close();
  * ```
@@ -94,6 +94,7 @@ export class EmbeddingCache {
   readonly #entries: Map<string, ImageEmbedding>;
   readonly #file: Deno.FsFile;
   #writing = Promise.resolve();
+  #failure: unknown;
 
   private constructor(entries: Map<string, ImageEmbedding>, file: Deno.FsFile) {
     this.#entries = entries;
@@ -140,22 +141,35 @@ export class EmbeddingCache {
     return this.#entries.get(file);
   }
 
-  /** Records `value` for `file`, in memory at once and on disk in order. */
-  put(file: string, value: ImageEmbedding): Promise<void> {
+  /**
+   * Records `value` for `file`: in memory at once, on disk in the order of
+   * the calls. A failed write is reported by {@linkcode close}.
+   */
+  put(file: string, value: ImageEmbedding): void {
     this.#entries.set(file, value);
     const record = encodeRecord(file, value);
     this.#writing = this.#writing.then(async () => {
-      for (let done = 0; done < record.length;) {
-        done += await this.#file.write(record.subarray(done));
+      if (this.#failure) return;
+      try {
+        for (let done = 0; done < record.length;) {
+          done += await this.#file.write(record.subarray(done));
+        }
+      } catch (error) {
+        this.#failure = error;
       }
     });
-    return this.#writing;
   }
 
-  /** Waits for pending writes and closes the file. */
+  /**
+   * Waits for pending writes and closes the file.
+   *
+   * @throws The error of the first write that failed; the records before it
+   * are on disk.
+   */
   async close(): Promise<void> {
     await this.#writing;
     this.#file.close();
+    if (this.#failure) throw this.#failure;
   }
 }
 

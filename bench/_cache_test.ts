@@ -18,8 +18,8 @@ Deno.test("EmbeddingCache", async (t) => {
     async () => {
       const cache = await EmbeddingCache.open(key, url);
       assert.equal(cache.size, 0);
-      await cache.put("/lfw/Añа/a.jpg", { embedding: face, ms: 12.5 });
-      await cache.put("/lfw/b.jpg", { embedding: undefined, ms: 30 });
+      cache.put("/lfw/Añа/a.jpg", { embedding: face, ms: 12.5 });
+      cache.put("/lfw/b.jpg", { embedding: undefined, ms: 30 });
       await cache.close();
       const reopened = await EmbeddingCache.open(key, url);
       assert.equal(reopened.size, 2);
@@ -53,7 +53,7 @@ Deno.test("EmbeddingCache", async (t) => {
       Deno.writeFileSync(path, whole.subarray(0, whole.length - 5));
       const cache = await EmbeddingCache.open(key, url);
       assert.equal(cache.size, 1);
-      await cache.put("/lfw/c.jpg", { embedding: face, ms: 1 });
+      cache.put("/lfw/c.jpg", { embedding: face, ms: 1 });
       await cache.close();
       const reopened = await EmbeddingCache.open(key, url);
       assert.deepEqual(

@@ -80,7 +80,12 @@ export function embedOnWorkers(
           stop(new EmbedError(data.file, data.error));
           return;
         }
-        onResult(data.file, { embedding: data.embedding, ms: data.ms });
+        try {
+          onResult(data.file, { embedding: data.embedding, ms: data.ms });
+        } catch (error) {
+          stop(error as Error);
+          return;
+        }
         if (++done === files.length) stop();
         else send(worker);
       };
