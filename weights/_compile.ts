@@ -621,7 +621,9 @@ function planActivations(
     const residual = step.epilogue.residual;
     // The residual is read and written at the same index, so the output may
     // take its place; the convolution's own input may not.
-    if (residual && lastUse.get(residual) === i) release(residual);
+    if (residual && residual !== step.input && lastUse.get(residual) === i) {
+      release(residual);
+    }
     const layout = { ...step.outShape, pad: pads.get(step.output) ?? 0 };
     const reuse = free.get(keyOf(layout))?.pop();
     const offset = reuse ?? next;

@@ -143,6 +143,50 @@ Deno.test("compiled graph gives onnxruntime's outputs", async () => {
   assert.ok(difference < 1e-5, `differs by ${difference}`);
 });
 
+Deno.test("a residual that is also the convolution's input", async () => {
+  // u = t + conv1x1(t): the output must not overwrite t while the second
+  // block of 8 output channels still reads it.
+  const model = onnxModel({
+    input: { name: "x", dims: ["batch", 3, 4, 4] },
+    output: { name: "y", dims: ["batch", 16] },
+    nodes: [
+      conv("x", "w1", "b1", "t", { kernel: 3, pad: 1 }),
+      conv("t", "w2", "b2", "c"),
+      { op: "Add", inputs: ["c", "t"], outputs: ["u"] },
+      conv("u", "w3", "b3", "g", { kernel: 4, group: 16 }),
+      conv("g", "w4", "b4", "h"),
+      { op: "Reshape", inputs: ["h", "shape"], outputs: ["y"] },
+    ],
+    initializers: {
+      w1: weights([16, 3, 3, 3]),
+      b1: weights([16]),
+      w2: weights([16, 16, 1, 1]),
+      b2: weights([16]),
+      w3: weights([16, 1, 4, 4]),
+      b3: weights([16]),
+      w4: weights([16, 16, 1, 1]),
+      b4: weights([16]),
+      shape: { dims: [2], data: BigInt64Array.of(0n, -1n) },
+    },
+  });
+  const compiled = compileGraph(model);
+  assert.deepEqual(compiled.layers.map((l) => l.residual), [
+    false,
+    true,
+    false,
+    false,
+  ]);
+  const input = randomFloats(2 * 3 * 4 * 4, 11);
+  const session = await ort.InferenceSession.create(model);
+  const expected = await session.run({
+    x: new ort.Tensor("float32", input, [2, 3, 4, 4]),
+  });
+  const wasm = await WasmModel.load(compiled.wasm);
+  const { y } = await wasm.run({ x: { data: input, dims: [2, 3, 4, 4] } });
+  const difference = maxAbsDifference(y.data, expected.y.data as Float32Array);
+  assert.ok(difference < 1e-5, `differs by ${difference}`);
+});
+
 Deno.test("compiling is deterministic", () => {
   const model = onnxModel(testGraph());
   assert.deepEqual(compileGraph(model).wasm, compileGraph(model).wasm);
