@@ -21,6 +21,7 @@
 
 import { type GraphNode, type Initializer, readGraph } from "./_onnx.ts";
 import { encodeModule, FunctionBuilder, ValType } from "./_wasm.ts";
+import { type CompiledInterface, INTERFACE_SECTION } from "./_interface.ts";
 
 /** The graph uses something the compiler does not handle. */
 export class UnsupportedGraphError extends Error {
@@ -29,30 +30,6 @@ export class UnsupportedGraphError extends Error {
     super(message);
     this.name = "UnsupportedGraphError";
   }
-}
-
-/** The name of the custom section that describes the module's interface. */
-export const INTERFACE_SECTION = "facever.interface";
-
-/**
- * The interface of a compiled module, stored as JSON in its
- * {@linkcode INTERFACE_SECTION} custom section. The module exports `memory`
- * and `run()`: write one item's input at `input.offset`, call `run`, read
- * the output at `output.offset`.
- */
-export interface CompiledInterface {
-  readonly input: {
-    readonly name: string;
-    /** Dimensions of one item, without the batch, e.g. `[3, 112, 112]`. */
-    readonly dims: readonly number[];
-    /** Byte offset of the item in memory, float32 little-endian, NCHW. */
-    readonly offset: number;
-  };
-  readonly output: {
-    readonly name: string;
-    readonly dims: readonly number[];
-    readonly offset: number;
-  };
 }
 
 /** One compiled layer: a convolution with what was fused into it. */

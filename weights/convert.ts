@@ -303,6 +303,15 @@ export async function convertModel(
  * Compiles a converted model to WebAssembly (see `_compile.ts`) and builds
  * its manifest entry, which inherits the source, contract and transforms of
  * the ONNX file and adds the compilation.
+ *
+ * @example
+ * ```ts ignore
+ * import { compileModel, convertModel, MODELS } from "./convert.ts";
+ * const [embedder] = MODELS;
+ * const converted = await convertModel(embedder, original);
+ * const compiled = await compileModel(embedder.compiled!, converted);
+ * console.log(compiled.entry.file); // "mobilefacenet.wasm"
+ * ```
  */
 export async function compileModel(
   compiled: CompiledSpec,

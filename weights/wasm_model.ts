@@ -21,8 +21,7 @@
  * @module
  */
 
-/** The custom section that describes a compiled module; see `_compile.ts`. */
-const INTERFACE_SECTION = "facever.interface";
+import { INTERFACE_SECTION, type Port } from "./_interface.ts";
 
 /** A float32 tensor: flat data in row-major order and its dimensions. */
 export interface Float32Tensor {
@@ -52,12 +51,6 @@ export class WasmModelError extends Error {
     this.name = "WasmModelError";
     this.code = code;
   }
-}
-
-interface Port {
-  readonly name: string;
-  readonly dims: readonly number[];
-  readonly offset: number;
 }
 
 function isPort(value: unknown): value is Port {
@@ -98,6 +91,18 @@ export class WasmModel {
    * @throws {WasmModelError} `load_failed` when the file cannot be read,
    * `unsupported_runtime` when this runtime cannot compile SIMD or relaxed
    * SIMD, `invalid_module` when the bytes are not a compiled model.
+   *
+   * @example
+   * ```ts
+   * import { WasmModel, WasmModelError } from "./wasm_model.ts";
+   * try {
+   *   const model = await WasmModel.load(new URL("./mobilefacenet.wasm", import.meta.url));
+   *   console.log(model.inputNames); // ["input"]
+   * } catch (error) {
+   *   if (!(error instanceof WasmModelError && error.code === "unsupported_runtime")) throw error;
+   *   // fall back to mobilefacenet.onnx on onnxruntime-web
+   * }
+   * ```
    */
   static async load(source: Uint8Array | URL): Promise<WasmModel> {
     const bytes = source instanceof Uint8Array
