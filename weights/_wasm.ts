@@ -269,7 +269,7 @@ export interface ModuleSpec {
  * console.log(WebAssembly.validate(bytes)); // true
  * ```
  */
-export function encodeModule(spec: ModuleSpec): Uint8Array {
+export function encodeModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   const section = (id: number, content: readonly number[]): Uint8Array =>
     Uint8Array.from([id, ...uleb(content.length), ...content]);
   const signature = (f: FunctionBuilder) =>

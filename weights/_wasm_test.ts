@@ -40,7 +40,7 @@ Deno.test("an encoded module runs: loops, memory, SIMD and data", async () => {
     data: [{ offset: 16, bytes: floats }],
     custom: [{ name: "note", bytes: new TextEncoder().encode("hi") }],
   });
-  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const module = await WebAssembly.compile(bytes);
   assert.deepEqual(
     new Uint8Array(WebAssembly.Module.customSections(module, "note")[0]),
     new TextEncoder().encode("hi"),
