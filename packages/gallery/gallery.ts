@@ -935,8 +935,13 @@ export class Gallery {
     return index;
   }
 
+  /**
+   * Applies the log entries up to `target`. Everything is read first and
+   * applied at once, so no search ever sees half a replay.
+   */
   async #replay(index: FaceIndex, target: number): Promise<void> {
     const added = new Set<string>();
+    const removed = new Set<string>();
     for await (
       const { value } of this.#kv.list<ChangeRecord>({
         start: this.#tenantKey("log", this.#indexSeq + 1),
@@ -946,10 +951,12 @@ export class Gallery {
       for (const faceId of value.added) added.add(faceId);
       for (const faceId of value.removed) {
         added.delete(faceId);
-        index.remove(faceId);
+        removed.add(faceId);
       }
     }
     const missing = [...added].filter((faceId) => !index.has(faceId));
+    const faces: { faceId: string; subjectId: string; vector: Float32Array }[] =
+      [];
     // getMany reads at most 10 keys.
     for (let i = 0; i < missing.length; i += 10) {
       const batch = missing.slice(i, i + 10);
@@ -961,21 +968,22 @@ export class Gallery {
           ? []
           : [{ faceId: batch[j], subjectId: owner.value }]
       );
-      const faces = await this.#kv.getMany<FaceRecord[]>(
+      const records = await this.#kv.getMany<FaceRecord[]>(
         found.map(({ faceId, subjectId }) =>
           this.#tenantKey("face", subjectId, faceId)
         ),
       );
-      for (const [j, face] of faces.entries()) {
+      for (const [j, record] of records.entries()) {
         // Removed after the head was read: a later change says so.
-        if (face.value === null) continue;
+        if (record.value === null) continue;
         const { faceId, subjectId } = found[j];
-        index.add(
-          faceId,
-          subjectId,
-          await this.#openEmbedding(faceId, face.value),
-        );
+        const vector = await this.#openEmbedding(faceId, record.value);
+        faces.push({ faceId, subjectId, vector });
       }
+    }
+    for (const faceId of removed) index.remove(faceId);
+    for (const { faceId, subjectId, vector } of faces) {
+      index.add(faceId, subjectId, vector);
     }
   }
 
