@@ -11,6 +11,16 @@ let runtime: Promise<Ort> | undefined;
 let configuredThreads: number | undefined;
 
 /**
+ * The global `Worker` before onnxruntime-web's wasm factory ran. Taking
+ * Deno for Node, the factory replaces it, as it initialises, with Node's
+ * `worker_threads` one (for wasm threads, which Deno cannot use anyway):
+ * every worker started after that, FacePool's included, would be a Node
+ * worker, without `self` or `onmessage`. It is put back after each session
+ * is created.
+ */
+const WebWorker = globalThis.Worker;
+
+/**
  * onnxruntime-web, imported once. Its bundle captures `location.origin` as
  * it is evaluated and resolves its own URL against it; in a worker started
  * from a file the origin is the string "null", which is no base URL, so the
@@ -66,10 +76,15 @@ export async function createWasmSession(
 ): Promise<Session> {
   const ort = await importRuntime();
   configureThreads(ort, threads);
-  const session = await ort.InferenceSession.create(bytes, {
-    executionProviders: ["wasm"],
-    graphOptimizationLevel: "all",
-  });
+  let session: WebOrt.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ["wasm"],
+      graphOptimizationLevel: "all",
+    });
+  } finally {
+    globalThis.Worker = WebWorker;
+  }
   return {
     backend: "wasm",
     inputNames: session.inputNames,

@@ -7,3 +7,4 @@ export * from "./runner.ts";
 export * from "./detector.ts";
 export * from "./embedder.ts";
 export * from "./engine.ts";
+export * from "./pool.ts";

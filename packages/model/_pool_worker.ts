@@ -1,0 +1,32 @@
+// A FacePool worker: one FaceEngine, with its own ONNX Runtime sessions, so
+// that the workers of a pool run on separate cores.
+
+import { FaceEngine } from "./engine.ts";
+import { resolveBackend } from "./runner.ts";
+import { serve } from "./_worker_pool.ts";
+import {
+  type PoolAnswer,
+  type PoolInit,
+  type PoolReady,
+  type PoolRequest,
+  receiveOptions,
+} from "./_pool_protocol.ts";
+
+serve<PoolInit, PoolReady, PoolRequest, PoolAnswer>(async (init) => {
+  const options = receiveOptions(init);
+  const engine = await FaceEngine.create(options);
+  return {
+    ready: {
+      backend: await resolveBackend(options.backend),
+      threshold: engine.threshold,
+    },
+    async handle(request) {
+      const faces = request.method === "faces"
+        ? await engine.faces(request.image)
+        : [await engine.embedImage(request.image, { pick: request.pick })];
+      // Each embedding owns its buffer, which the worker no longer needs.
+      const buffers = new Set(faces.map(({ embedding }) => embedding.buffer));
+      return { value: faces, transfer: [...buffers] as ArrayBuffer[] };
+    },
+  };
+});
