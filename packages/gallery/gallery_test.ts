@@ -552,6 +552,45 @@ Deno.test("embeddings can be encrypted at rest with a key from the environment",
   kv.close();
 });
 
+Deno.test("the log keeps 10,000 writes; an index further behind reloads", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const writer = await Gallery.open(kv, OPTIONS);
+  const reader = await Gallery.open(kv, { ...OPTIONS, maxStalenessMs: 0 });
+  const random = unitVectors(11, DIMS);
+  const gone = random();
+  await writer.createSubject("first");
+  const goneId = await writer.addFace("first", gone);
+  assert.equal(
+    (await reader.identify(gone, { threshold: 0.99 }))[0].faceId,
+    goneId,
+  );
+  // The removal falls out of the log: only a reload can learn of it.
+  await writer.removeFace(goneId);
+  const added = [];
+  for (let s = 0; s < 40; s++) {
+    await writer.createSubject(`s${s}`);
+    for (let i = 0; i < 251; i++) {
+      const vector = random();
+      added.push({ vector, faceId: await writer.addFace(`s${s}`, vector) });
+    }
+  }
+  const log = await Array.fromAsync(
+    kv.list({ prefix: [KEY_ROOT, OPTIONS.tenant, "log"] }),
+  );
+  assert.ok(log.length <= 10_000, `${log.length} log entries`);
+  assert.notEqual(
+    (await reader.identify(gone, { threshold: -1 }))[0].faceId,
+    goneId,
+  );
+  for (const { vector, faceId } of [added[0], added[5000], added.at(-1)!]) {
+    assert.equal(
+      (await reader.identify(vector, { threshold: 0.99 }))[0].faceId,
+      faceId,
+    );
+  }
+  kv.close();
+});
+
 Deno.test("an enrolment by another process is identified within maxStalenessMs", async () => {
   const folder = await Deno.makeTempDir({ prefix: "gallery_test_" });
   const path = join(folder, "gallery.sqlite");
