@@ -258,9 +258,9 @@ export const DEFAULT_MAX_BYTES: number = 20 * 1024 * 1024;
  * any point leaves no duplicate. Rejected images are tried again on a
  * rerun.
  *
- * @throws {FaceError} `invalid_argument` when a subfolder's name is not a
- * valid subject id (checked before any image is read); whatever
- * `findFaces` throws that is not a rejection.
+ * @throws {FaceError} `invalid_argument` for bad options, or when a
+ * subfolder's name is not a valid subject id (checked before any image is
+ * read); whatever `findFaces` throws that is not a rejection.
  *
  * @example
  * ```ts
@@ -292,6 +292,24 @@ export async function enrolFolder(
   const minFaceSize = options.minFaceSize ?? DEFAULT_MIN_FACE_SIZE;
   const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!(Number.isFinite(minFaceSize) && minFaceSize >= 0)) {
+    throw new FaceError(
+      "invalid_argument",
+      `minFaceSize must be a number of pixels of at least 0, got ${minFaceSize}`,
+    );
+  }
+  if (!(minScore >= 0 && minScore <= 1)) {
+    throw new FaceError(
+      "invalid_argument",
+      `minScore must be a detector score in [0, 1], got ${minScore}`,
+    );
+  }
+  if (!(Number.isInteger(maxBytes) && maxBytes > 0)) {
+    throw new FaceError(
+      "invalid_argument",
+      `maxBytes must be a whole number of bytes above 0, got ${maxBytes}`,
+    );
+  }
   const started = performance.now();
   const plan = await planFolder(gallery, folder);
   const total = plan.reduce((sum, { files }) => sum + files.length, 0);

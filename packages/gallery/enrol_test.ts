@@ -173,7 +173,7 @@ Deno.test("enrolFolder gives an outcome per image and resumes without duplicates
   await Deno.remove(folder, { recursive: true });
 });
 
-Deno.test("enrolFolder refuses a folder name that is not a subject id before reading images", async () => {
+Deno.test("enrolFolder refuses bad options, and a folder name that is not a subject id before reading images", async () => {
   const folder = await writeFolder({
     [`${"x".repeat(129)}/1.json`]: { faces: [face(100)] },
   });
@@ -193,6 +193,15 @@ Deno.test("enrolFolder refuses a folder name that is not a subject id before rea
       error instanceof FaceError && error.code === "invalid_argument",
   );
   assert.equal(read, 0);
+  for (
+    const options of [{ minScore: 2 }, { minFaceSize: NaN }, { maxBytes: 0 }]
+  ) {
+    await assert.rejects(
+      enrolFolder(gallery, folder, scripted, options),
+      (error: unknown) =>
+        error instanceof FaceError && error.code === "invalid_argument",
+    );
+  }
   kv.close();
   await Deno.remove(folder, { recursive: true });
 });
