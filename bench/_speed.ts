@@ -109,7 +109,11 @@ export class SpeedRecorder {
     for (const [name, { n, times }] of this.#samples) {
       if (times.length === 0) continue;
       const last = times.slice(-n);
-      results[name] = { ms: median(last), runs: last.length };
+      // Four significant digits: run-to-run noise is far larger.
+      results[name] = {
+        ms: Number(median(last).toPrecision(4)),
+        runs: last.length,
+      };
     }
     return results;
   }

@@ -113,6 +113,7 @@ const frameImage = await decodeImage(frameJpeg);
 const images = photos.slice(0, BATCH);
 const detector = await FaceDetector.load();
 const embedder = await FaceEmbedder.load({ batchSize: BATCH });
+const mirrorEmbedder = await FaceEmbedder.load({ mirror: true });
 const engine = await FaceEngine.create();
 const detections = await Promise.all(
   images.map((image) => detector.detectFaces(image)),
@@ -208,6 +209,12 @@ speed.bench(
   "embed.ours",
   { group: "embed", n: 100, baseline: true },
   () => embedder.embed([face()]),
+);
+const mirrorFace = cycle(faces);
+speed.bench(
+  "embed.ours.mirror",
+  { group: "embed", n: 100 },
+  () => mirrorEmbedder.embed([mirrorFace()]),
 );
 speed.bench(
   "embed.stock-ort-web",
@@ -305,6 +312,9 @@ function report(results: Record<string, Speed>): string {
     }; ours / onnxruntime-node ${
       ratio(results, "embed.ours.batch8", "embed.ort-node.batch8")
     }`,
+    `  mirror lever, with / without: ${
+      ratio(results, "embed.ours.mirror", "embed.ours")
+    } (${ms("embed.ours.mirror")} ms)`,
     `  decode, imagescript / ours: 250 JPEG ${
       ratio(results, "decode.250.imagescript", "decode.250")
     }, 1080p JPEG ${
