@@ -99,7 +99,9 @@ export interface RunnerOptions {
  * ```
  */
 export interface Float32Tensor {
+  /** The values, last dimension varying fastest. */
   readonly data: Float32Array;
+  /** The size of each dimension; their product is `data.length`. */
   readonly dims: readonly number[];
 }
 
