@@ -8,7 +8,7 @@ import {
   type TestGraph,
   type TestNode,
 } from "./_test_util.ts";
-import { WasmModel } from "./wasm_model.ts";
+import { WasmModel } from "../packages/model/_compiled.ts";
 
 ort.env.wasm.numThreads = 1;
 

@@ -29,7 +29,7 @@ import {
 import { extractFiles, pathFromFileUrl } from "./_npm.ts";
 import { NORMALISE, syntheticImages } from "./_synthetic.ts";
 import { fetchSource, MODELS, type ModelSpec } from "./convert.ts";
-import { WasmModel } from "./wasm_model.ts";
+import { WasmModel } from "../packages/model/_compiled.ts";
 
 const WARM_UP = 5;
 const RUNS = 41;

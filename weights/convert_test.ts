@@ -15,7 +15,7 @@ import {
   sha256Hex,
   transform,
 } from "./convert.ts";
-import { WasmModel } from "./wasm_model.ts";
+import { WasmModel } from "../packages/model/_compiled.ts";
 
 ort.env.wasm.numThreads = 1;
 

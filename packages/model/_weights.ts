@@ -12,3 +12,8 @@ export const LANDMARKER_URL = new URL(
   "../../weights/face_landmark68.onnx",
   import.meta.url,
 );
+// The embedder compiled to wasm SIMD by `deno task weights` (see weights/README.md).
+export const EMBEDDER_WASM_URL = new URL(
+  "../../weights/mobilefacenet.wasm",
+  import.meta.url,
+);

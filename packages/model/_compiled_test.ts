@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-web/wasm";
-import { NORMALISE, syntheticImages } from "./_synthetic.ts";
-import { maxAbsDifference } from "./_test_util.ts";
-import { encodeModule, FunctionBuilder } from "./_wasm.ts";
-import { WasmModel, WasmModelError } from "./wasm_model.ts";
+import { NORMALISE, syntheticImages } from "../../weights/_synthetic.ts";
+import { maxAbsDifference } from "../../weights/_test_util.ts";
+import { encodeModule, FunctionBuilder } from "../../weights/_wasm.ts";
+import { WasmModel, WasmModelError } from "./_compiled.ts";
 
 ort.env.wasm.numThreads = 1;
 
-const WASM = new URL("./mobilefacenet.wasm", import.meta.url);
-const ONNX = new URL("./mobilefacenet.onnx", import.meta.url);
+const WASM = new URL("../../weights/mobilefacenet.wasm", import.meta.url);
+const ONNX = new URL("../../weights/mobilefacenet.onnx", import.meta.url);
 const FACE = [3, 112, 112];
 const FACE_SIZE = 3 * 112 * 112;
 

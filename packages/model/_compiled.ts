@@ -11,8 +11,8 @@
  *
  * @example
  * ```ts
- * import { WasmModel } from "./wasm_model.ts";
- * const model = await WasmModel.load(new URL("./mobilefacenet.wasm", import.meta.url));
+ * import { WasmModel } from "./_compiled.ts";
+ * const model = await WasmModel.load(new URL("../../weights/mobilefacenet.wasm", import.meta.url));
  * const face = new Float32Array(3 * 112 * 112);
  * const { output } = await model.run({ input: { data: face, dims: [1, 3, 112, 112] } });
  * console.log(output.dims); // [1, 512]
@@ -21,7 +21,7 @@
  * @module
  */
 
-import { INTERFACE_SECTION, type Port } from "./_interface.ts";
+import { INTERFACE_SECTION, type Port } from "./_compiled_interface.ts";
 
 /** A float32 tensor: flat data in row-major order and its dimensions. */
 export interface Float32Tensor {
@@ -94,9 +94,9 @@ export class WasmModel {
    *
    * @example
    * ```ts
-   * import { WasmModel, WasmModelError } from "./wasm_model.ts";
+   * import { WasmModel, WasmModelError } from "./_compiled.ts";
    * try {
-   *   const model = await WasmModel.load(new URL("./mobilefacenet.wasm", import.meta.url));
+   *   const model = await WasmModel.load(new URL("../../weights/mobilefacenet.wasm", import.meta.url));
    *   console.log(model.inputNames); // ["input"]
    * } catch (error) {
    *   if (!(error instanceof WasmModelError && error.code === "unsupported_runtime")) throw error;
