@@ -14,12 +14,6 @@ const CACHE_DIR = new URL("../.cache/lfw-embeddings/", import.meta.url);
 /** Limits far above any real record, to tell a damaged file from a short one. */
 const MAX_PATH_BYTES = 4096, MAX_FLOATS = 65536;
 const MANIFEST = new URL("../weights/manifest.json", import.meta.url);
-/** The models an LFW embedding goes through, in the manifest's order. */
-const PIPELINE_MODELS = [
-  "mobilefacenet.onnx",
-  "face_detector.onnx",
-  "face_landmark68.onnx",
-] as const;
 /**
  * An embedding file ended in the middle of a record, or held something that
  * is not a record.
@@ -41,10 +35,12 @@ async function sha256(text: string): Promise<string> {
 
 /**
  * What an LFW embedding depends on besides the image and the code: the
- * sha256 of each model it goes through (from `weights/manifest.json`) and
- * the options that change embeddings. The code is not part of the key, because unrelated
- * edits in a shared checkout would throw the cache away every few minutes:
- * after changing how the pipeline computes, delete `.cache/lfw-embeddings/`.
+ * sha256 of every model in `weights/manifest.json` (which of them runs
+ * depends on the backend, and new weights deserve a new measurement) and
+ * the options that change embeddings. The code is not part of the key:
+ * unrelated edits in a shared checkout would throw the cache away every few
+ * minutes. After changing how the pipeline computes, delete
+ * `.cache/lfw-embeddings/`.
  *
  * @example
  * ```ts
@@ -59,16 +55,10 @@ export async function cacheKey(
   const manifest = JSON.parse(await Deno.readTextFile(MANIFEST)) as {
     models: { file: string; sha256: string }[];
   };
-  const models: Record<string, string> = {};
-  for (const file of PIPELINE_MODELS) {
-    const model = manifest.models.find((entry) => entry.file === file);
-    if (!model) {
-      throw new Error(
-        `weights/manifest.json has no entry for ${file}: run \`deno task weights\``,
-      );
-    }
-    models[file] = model.sha256;
-  }
+  const models = Object.fromEntries(
+    manifest.models.map(({ file, sha256 }) => [file, sha256])
+      .sort(([a], [b]) => a < b ? -1 : 1),
+  );
   return { models, options };
 }
 

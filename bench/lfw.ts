@@ -12,10 +12,9 @@
 
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type ChannelOrder, cosineSimilarity } from "@facever/core";
-import { DEFAULT_CHANNEL_ORDER, type FacePick } from "@facever/model";
+import { type ChannelOrder, cosineSimilarity, FaceError } from "@facever/core";
+import { DEFAULT_CHANNEL_ORDER, type FacePick, FacePool } from "@facever/model";
 import { cacheKey, EmbeddingCache } from "./_cache.ts";
-import { embedOnWorkers } from "./_pool.ts";
 
 /** One LFW pair: two image paths and whether they show the same person. */
 export interface Pair {
@@ -135,8 +134,9 @@ export interface ImageEmbedding {
   /** The unit-length embedding, or `undefined` when no face was found. */
   readonly embedding: Float32Array | undefined;
   /**
-   * Milliseconds from reading the file to the embedding, measured in the
-   * worker, with every worker busy.
+   * Milliseconds from handing the file's bytes to the pool to the
+   * embedding (decode, detect, align, embed and the round trip to the
+   * worker), with every worker busy.
    */
   readonly ms: number;
 }
@@ -154,7 +154,7 @@ export interface ImageEmbedding {
 export interface EmbedOptions {
   /** The pipeline's choices; see {@linkcode PipelineOptions}. */
   readonly pipeline?: PipelineOptions;
-  /** Workers, each with its own models; default one per core. */
+  /** Workers of the `FacePool`, each with its own models; default one per core. */
   readonly workers?: number;
   /**
    * Read and extend the embedding cache in `.cache/lfw-embeddings/`, keyed
@@ -190,9 +190,34 @@ export function resolvePipeline(
 }
 
 /**
- * Embeds each distinct image of `pairs` on worker threads. An image without
- * a face maps to an `undefined` embedding and is scored as a failure, never
- * dropped; any other failure rejects with an `EmbedError` naming the file.
+ * The pipeline failed on an image for a reason other than "no face": the
+ * benchmark stops rather than score a broken run.
+ *
+ * @example
+ * ```ts
+ * import { EmbedError } from "./lfw.ts";
+ * const error = new EmbedError("a.jpg", new Error("truncated"));
+ * console.log(error.message); // "cannot embed a.jpg: truncated"
+ * ```
+ */
+export class EmbedError extends Error {
+  override name = "EmbedError";
+  /** The image that failed. */
+  readonly file: string;
+
+  constructor(file: string, cause: unknown) {
+    super(`cannot embed ${file}: ${(cause as Error)?.message ?? cause}`, {
+      cause,
+    });
+    this.file = file;
+  }
+}
+
+/**
+ * Embeds each distinct image of `pairs` on a {@linkcode FacePool}, one
+ * worker per core by default. An image without a face maps to an
+ * `undefined` embedding and is scored as a failure, never dropped; any
+ * other failure rejects with an {@linkcode EmbedError}.
  *
  * @example
  * ```ts
@@ -221,21 +246,52 @@ export async function embedPairs(
   let done = 0;
   options.onProgress?.(0, missing.length);
   try {
-    await embedOnWorkers(
-      missing,
-      pipeline,
-      options.workers ?? navigator.hardwareConcurrency,
-      (file, result) => {
+    if (missing.length > 0) {
+      await embedFiles(missing, pipeline, options, (file, result) => {
         results.set(file, result);
         cache?.put(file, result);
         options.onProgress?.(++done, missing.length);
-      },
-    );
+      });
+    }
   } finally {
     await cache?.close();
   }
   // In the order of `pairs`, whatever order the workers finished in.
   return new Map(files.map((file) => [file, results.get(file)!]));
+}
+
+async function embedFiles(
+  files: readonly string[],
+  pipeline: Required<PipelineOptions>,
+  options: EmbedOptions,
+  onResult: (file: string, result: ImageEmbedding) => void,
+): Promise<void> {
+  await using pool = await FacePool.create({
+    workers: options.workers,
+    embedder: { channelOrder: pipeline.channelOrder, mirror: pipeline.mirror },
+  });
+  let next = 0;
+  // One call in flight per worker, so that a call never waits behind
+  // another and its time is the pipeline's.
+  const lane = async () => {
+    while (next < files.length) {
+      const file = files[next++];
+      const bytes = await Deno.readFile(file);
+      const started = performance.now();
+      let embedding: Float32Array | undefined;
+      try {
+        embedding = (await pool.embedImage(bytes, { pick: pipeline.pick }))
+          .embedding;
+      } catch (error) {
+        if (!(error instanceof FaceError && error.code === "no_face")) {
+          next = files.length;
+          throw new EmbedError(file, error);
+        }
+      }
+      onResult(file, { embedding, ms: performance.now() - started });
+    }
+  };
+  await Promise.all(Array.from({ length: pool.workers }, lane));
 }
 
 /**

@@ -196,7 +196,7 @@ speed.bench(
 );
 
 const toAlign = cycle(images.map((image, i) => ({ image, i })));
-speed.bench("align", { group: "align", n: 500 }, () => {
+speed.benchSync("align", { group: "align", n: 500 }, () => {
   const { image, i } = toAlign();
   alignFace(image, detections[i][0].landmarks);
 });
@@ -275,7 +275,7 @@ speed.bench(
 );
 
 const pair = cycle(embeddings.map((e, i) => [e, embeddings[(i + 1) % BATCH]]));
-speed.bench("cosine", { group: "cosine", n: 10_000 }, () => {
+speed.benchSync("cosine", { group: "cosine", n: 10_000 }, () => {
   const [a, b] = pair();
   cosineSimilarity(a, b);
 });
