@@ -238,15 +238,19 @@ const STAGES: readonly (readonly [string, string])[] = [
   ["decode.png.1080p", "PNG decode, 1920×1080 frame"],
   ["detect", "detection + landmarks, 250×250 (1 pass)"],
   ["detect.1080p", "detection + landmarks, 1920×1080 (13 passes, every face)"],
+  ["detect.native", "detection + landmarks, 250×250, native backend"],
   ["align", "alignment to 112×112"],
   ["embed.ours", "embedding, batch 1"],
   ["embed.ours.batch8", "embedding, batch 8 (per call)"],
   ["embed.ours.mirror", "embedding with the mirror lever, batch 1"],
+  ["embed.ours.native", "embedding, batch 1, native backend"],
   [
     "pipeline.250",
     "whole pipeline, 250×250 JPEG: decode → largest face's embedding",
   ],
   ["pipeline.1080p", "whole pipeline, 1920×1080 JPEG"],
+  ["pipeline.250.native", "whole pipeline, 250×250 JPEG, native backend"],
+  ["pipeline.1080p.native", "whole pipeline, 1920×1080 JPEG, native backend"],
   ["cosine", "cosine of two 512-d embeddings"],
 ];
 
@@ -262,16 +266,25 @@ const PEERS: readonly (readonly [string, string, string])[] = [
     "embed.stock-ort-web.batch8",
     "embed.ours.batch8",
   ],
-  ["onnxruntime-node (native), batch 1", "embed.ort-node", "embed.ours"],
+  [
+    "onnxruntime-node (native), default threads, batch 1",
+    "embed.ort-node",
+    "embed.ours",
+  ],
   [
     "onnxruntime-node, one thread, batch 1",
     "embed.ort-node.1-thread",
     "embed.ours",
   ],
   [
-    "onnxruntime-node (native), batch 8",
+    "onnxruntime-node, default threads, batch 8",
     "embed.ort-node.batch8",
     "embed.ours.batch8",
+  ],
+  [
+    "onnxruntime-node, one thread, vs our native backend",
+    "embed.ort-node.1-thread",
+    "embed.ours.native",
   ],
   ["imagescript, 250×250 JPEG", "decode.250.imagescript", "decode.250"],
   ["imagescript, 1920×1080 JPEG", "decode.1080p.imagescript", "decode.1080p"],
@@ -309,6 +322,8 @@ async function speedSection(speed: Record<string, Speed>) {
   const { frame } = run.inputs;
   return [
     `### Speed — \`results/speed.json\`, ${day(run.date)}`,
+    "",
+    "Rows without `.native` run the wasm backend (the compiled MobileFaceNet for embeddings, onnxruntime-web for detection), which runs everywhere; `.native` rows run the same code on onnxruntime-node.",
     "",
     stages,
     "",

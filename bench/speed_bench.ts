@@ -7,7 +7,8 @@
  * ```
  *
  * Inputs are LFW photos (250×250 JPEG) and a 1920×1080 frame tiled from 40
- * of them, encoded as JPEG (quality 90, 4:2:0) and PNG. Peers: a stock
+ * of them, encoded as JPEG (quality 90, 4:2:0) and PNG. Our rows run the
+ * wasm backend, `.native` rows the native one. Peers: a stock
  * onnxruntime-web session (`InferenceSession.create(bytes)`, no options) and
  * onnxruntime-node on the same `weights/mobilefacenet.onnx` and the same
  * input tensors, and imagescript against our decoder. The run writes the
@@ -111,10 +112,19 @@ const framePng = new Uint8Array(await encodePng(frame));
 const frameImage = await decodeImage(frameJpeg);
 
 const images = photos.slice(0, BATCH);
-const detector = await FaceDetector.load();
-const embedder = await FaceEmbedder.load({ batchSize: BATCH });
-const mirrorEmbedder = await FaceEmbedder.load({ mirror: true });
-const engine = await FaceEngine.create();
+// Rows without a suffix run the wasm backend, the one that runs everywhere
+// (Deno Deploy included); `.native` rows run onnxruntime-node through our
+// code. Both with the default of one thread.
+const detector = await FaceDetector.load({ backend: "wasm" });
+const embedder = await FaceEmbedder.load({ backend: "wasm", batchSize: BATCH });
+const mirrorEmbedder = await FaceEmbedder.load({
+  backend: "wasm",
+  mirror: true,
+});
+const engine = await FaceEngine.create({ backend: "wasm" });
+const nativeDetector = await FaceDetector.load({ backend: "native" });
+const nativeEmbedder = await FaceEmbedder.load({ backend: "native" });
+const nativeEngine = await FaceEngine.create({ backend: "native" });
 const detections = await Promise.all(
   images.map((image) => detector.detectFaces(image)),
 );
@@ -194,6 +204,12 @@ speed.bench(
   { group: "detect", n: 20 },
   () => detector.detectFaces(frameImage),
 );
+const nativeImage250 = cycle(images);
+speed.bench(
+  "detect.native",
+  { group: "detect", n: 100 },
+  () => nativeDetector.detectFaces(nativeImage250()),
+);
 
 const toAlign = cycle(images.map((image, i) => ({ image, i })));
 speed.benchSync("align", { group: "align", n: 500 }, () => {
@@ -209,6 +225,12 @@ speed.bench(
   "embed.ours",
   { group: "embed", n: 100, baseline: true },
   () => embedder.embed([face()]),
+);
+const nativeFace = cycle(faces);
+speed.bench(
+  "embed.ours.native",
+  { group: "embed", n: 200 },
+  () => nativeEmbedder.embed([nativeFace()]),
 );
 const mirrorFace = cycle(faces);
 speed.bench(
@@ -273,6 +295,17 @@ speed.bench(
   { group: "pipeline", n: 15 },
   () => engine.embedImage(frameJpeg),
 );
+const nativePipelineJpeg = cycle(jpegs.slice(0, BATCH));
+speed.bench(
+  "pipeline.250.native",
+  { group: "pipeline", n: 50 },
+  () => nativeEngine.embedImage(nativePipelineJpeg()),
+);
+speed.bench(
+  "pipeline.1080p.native",
+  { group: "pipeline", n: 15 },
+  () => nativeEngine.embedImage(frameJpeg),
+);
 
 const pair = cycle(embeddings.map((e, i) => [e, embeddings[(i + 1) % BATCH]]));
 speed.benchSync("cosine", { group: "cosine", n: 10_000 }, () => {
@@ -305,6 +338,9 @@ function report(results: Record<string, Speed>): string {
     } (${ms("embed.ort-node")} ms, default threads); one thread: ${
       ratio(results, "embed.ours", "embed.ort-node.1-thread")
     } (${ms("embed.ort-node.1-thread")} ms)`,
+    `  embed, our native backend / onnxruntime-node, one thread each: ${
+      ratio(results, "embed.ours.native", "embed.ort-node.1-thread")
+    } (${ms("embed.ours.native")} ms)`,
     `  embed batch 8, ours per face: ${
       perFace("embed.ours.batch8")
     } ms (batch 1: ${ms("embed.ours")} ms); stock / ours ${
@@ -322,9 +358,11 @@ function report(results: Record<string, Speed>): string {
     }, 1080p PNG ${
       ratio(results, "decode.png.1080p.imagescript", "decode.png.1080p")
     }`,
-    `  pipeline: 250 JPEG ${
-      ms("pipeline.250")
-    } ms, 1080p JPEG (${frameFaces} faces found) ${ms("pipeline.1080p")} ms`,
+    `  pipeline: 250 JPEG ${ms("pipeline.250")} ms (native ${
+      ms("pipeline.250.native")
+    }), 1080p JPEG with ${frameFaces} faces ${
+      ms("pipeline.1080p")
+    } ms (native ${ms("pipeline.1080p.native")})`,
   ].join("\n");
 }
 
@@ -359,6 +397,7 @@ globalThis.addEventListener("unload", () => {
         ),
         threads: {
           ours: 1,
+          "ours.native": 1,
           "stock-ort-web": stockOrt.env.wasm.numThreads,
           "ort-node": "default (intraOpNumThreads unset)",
         },
