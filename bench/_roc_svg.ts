@@ -142,6 +142,10 @@ export function rocSvg(title: string, series: readonly RocSeries[]): string {
       TOP + plotHeight / 2
     }) rotate(-90)" text-anchor="middle">true accept rate</text>`,
   );
+  // Bottom right, where ROC curves never are; wide enough for the longest
+  // label at about 6.5 px per character.
+  const longest = Math.max(...series.map(({ label }) => label.length));
+  const legendX = LEFT + plotWidth - 12 - 30 - Math.ceil(longest * 6.5);
   series.forEach(({ label, points }, i) => {
     const colour = COLOURS[i % COLOURS.length];
     const path = corners(points)
@@ -150,12 +154,12 @@ export function rocSvg(title: string, series: readonly RocSeries[]): string {
     const legendY = TOP + plotHeight - 14 - 18 * (series.length - 1 - i);
     out.push(
       `<path d="${path}" fill="none" stroke="${colour}" stroke-width="1.5"/>`,
-      `<line x1="${LEFT + plotWidth - 230}" y1="${legendY}" x2="${
-        LEFT + plotWidth - 206
+      `<line x1="${legendX}" y1="${legendY}" x2="${
+        legendX + 24
       }" y2="${legendY}" stroke="${colour}" stroke-width="2"/>`,
-      `<text x="${
-        LEFT + plotWidth - 200
-      }" y="${legendY}" dominant-baseline="middle">${escape(label)}</text>`,
+      `<text x="${legendX + 30}" y="${legendY}" dominant-baseline="middle">${
+        escape(label)
+      }</text>`,
     );
   });
   out.push("</svg>");

@@ -98,15 +98,21 @@ async function section(render: () => Promise<string>): Promise<string> {
 const pct = (value: number, digits = 2) => `${(value * 100).toFixed(digits)} %`;
 const num = (value: number) => value.toLocaleString("en-US");
 const day = (iso: string) => iso.slice(0, 10);
+/** Two decimals, or two significant digits below 0.1 ms (cosine). */
+const formatMs = (ms: number) => ms < 0.1 ? ms.toPrecision(2) : ms.toFixed(2);
 
 function machineLine(machine: Machine): string {
   return `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Deno ${machine.deno} (V8 ${machine.v8})`;
 }
 
-function table(header: readonly string[], rows: readonly string[][]): string {
+/** A Markdown table whose first `labels` columns are text, the rest numbers. */
+function table(
+  header: readonly string[],
+  rows: readonly string[][],
+  labels = 1,
+): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
-  // Labels left, numbers right.
-  const rule = header.map((_, i) => i === 0 ? "---" : "---:");
+  const rule = header.map((_, i) => i < labels ? "---" : "---:");
   return [line(header), line(rule), ...rows.map(line)].join("\n");
 }
 
@@ -223,7 +229,7 @@ async function leversSection() {
       rows,
     ),
     "",
-    `ms per image: median time from reading the file to the embedding, with ${levers.workers} workers busy at once, measured option after option while other jobs shared the machine: options that do the same work (channel order, which face) differ only by that load. The cost of the mirror lever measured side by side is the \`embed.ours.mirror\` row of the speed table.`,
+    `ms per image: median time from handing a file's bytes to the pool to its embedding, with ${levers.workers} workers busy at once, measured option after option while other jobs may share the machine: options that do the same work (channel order, which face) differ only by that load. The cost of the mirror lever measured side by side is the \`embed.ours.mirror\` row of the speed table.`,
     "",
     "![ROC curves of the options](results/levers-roc.svg)",
     "",
@@ -297,7 +303,7 @@ const PEERS: readonly (readonly [string, string, string])[] = [
 
 async function speedSection(speed: Record<string, Speed>) {
   const run = await readResult<SpeedRun>("speed-run.json", "bench");
-  const ms = (name: string) => speed[name]?.ms.toFixed(2) ?? "–";
+  const ms = (name: string) => speed[name] ? formatMs(speed[name].ms) : "–";
   const stages = table(
     ["stage", "row", "median ms", "runs"],
     STAGES.map(([name, what]) => [
@@ -306,6 +312,7 @@ async function speedSection(speed: Record<string, Speed>) {
       ms(name),
       String(speed[name]?.runs ?? "–"),
     ]),
+    2,
   );
   const peers = table(
     ["peer", "row", "peer ms", "ours ms", "peer ÷ ours"],
@@ -318,6 +325,7 @@ async function speedSection(speed: Record<string, Speed>) {
         ? `${(speed[peer].ms / speed[ours].ms).toFixed(2)}×`
         : "–",
     ]),
+    2,
   );
   const { frame } = run.inputs;
   return [
