@@ -13,7 +13,12 @@
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ChannelOrder, cosineSimilarity, FaceError } from "@facever/core";
-import { DEFAULT_CHANNEL_ORDER, type FacePick, FacePool } from "@facever/model";
+import {
+  type Backend,
+  DEFAULT_CHANNEL_ORDER,
+  type FacePick,
+  FacePool,
+} from "@facever/model";
 import { cacheKey, EmbeddingCache } from "./_cache.ts";
 
 /** One LFW pair: two image paths and whether they show the same person. */
@@ -157,6 +162,11 @@ export interface EmbedOptions {
   /** Workers of the `FacePool`, each with its own models; default one per core. */
   readonly workers?: number;
   /**
+   * The ONNX Runtime of the workers (see `Backend`); default `"auto"`.
+   * Backends agree on embeddings within 1e-5, so the cache is shared.
+   */
+  readonly backend?: Backend;
+  /**
    * Read and extend the embedding cache in `.cache/lfw-embeddings/`, keyed
    * by the models' sha256, the pipeline options and the image path (delete
    * it after changing how the pipeline computes). Default false.
@@ -268,6 +278,7 @@ async function embedFiles(
 ): Promise<void> {
   await using pool = await FacePool.create({
     workers: options.workers,
+    backend: options.backend,
     embedder: { channelOrder: pipeline.channelOrder, mirror: pipeline.mirror },
   });
   let next = 0;

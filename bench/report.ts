@@ -42,12 +42,14 @@ interface LfwResult extends Evaluation {
   readonly date: string;
   readonly machine: Machine;
   readonly workers: number;
+  readonly backend: string;
 }
 
 interface LeversResult {
   readonly date: string;
   readonly machine: Machine;
   readonly workers: number;
+  readonly backend: string;
   readonly detector: string;
   readonly variants: readonly (Evaluation & {
     readonly id: string;
@@ -182,7 +184,7 @@ async function lfwSection(speed: Record<string, Speed> | undefined) {
       lfw.model.mirror ? ", mean with the mirror image" : ""
     }. ${num(lfw.pairs)} pairs, ${
       num(lfw.images)
-    } images, ${lfw.workers} workers. ${noFace}`,
+    } images, ${lfw.workers} workers, ${lfw.backend} backend. ${noFace}`,
     "",
     "Per fold (threshold chosen on the other nine):",
     "",
@@ -229,7 +231,7 @@ async function leversSection() {
       rows,
     ),
     "",
-    `ms per image: median time from handing a file's bytes to the pool to its embedding, with ${levers.workers} workers busy at once, measured option after option while other jobs may share the machine: options that do the same work (channel order, which face) differ only by that load. The cost of the mirror lever measured side by side is the \`embed.ours.mirror\` row of the speed table.`,
+    `ms per image: median time from handing a file's bytes to the pool to its embedding, with ${levers.workers} workers busy at once on the ${levers.backend} backend, measured option after option while other jobs may share the machine: options that do the same work (channel order, which face) differ only by that load. The cost of the mirror lever measured side by side is the \`embed.ours.mirror\` row of the speed table.`,
     "",
     "![ROC curves of the options](results/levers-roc.svg)",
     "",

@@ -47,6 +47,13 @@ const LEVERS: readonly Lever[] = [
   { id: "largest", label: "largest face", pipeline: { pick: "largest" } },
 ];
 
+/**
+ * The backend that runs everywhere, Deno Deploy included: the compiled
+ * embedder (`weights/mobilefacenet.wasm`) and onnxruntime-web. Named rather
+ * than left to `"auto"`, so that granting `--allow-ffi` does not change what
+ * is measured.
+ */
+const BACKEND = "wasm";
 const DETECTOR_ROUTE =
   "RFB-320 face detector (letterboxed, tiled pyramid) + 68-point landmarks reduced to 5, Umeyama similarity to the ArcFace 112x112 template";
 const RESULTS = new URL("./results/", import.meta.url);
@@ -80,6 +87,7 @@ async function run(
   const embeddings = await embedPairs(pairs, {
     pipeline: lever.pipeline,
     workers,
+    backend: BACKEND,
     cache: true,
     onProgress: (done, total) => {
       if (total === 0) return;
@@ -117,6 +125,7 @@ const common = {
   date: new Date().toISOString(),
   machine: describeMachine(),
   workers,
+  backend: BACKEND,
 };
 await Deno.mkdir(RESULTS, { recursive: true });
 
@@ -153,8 +162,11 @@ if (args.values.levers) {
   const result = {
     ...evaluation,
     model: {
-      file: "weights/mobilefacenet.onnx",
-      sha256: sha256("mobilefacenet.onnx"),
+      name: "MobileFaceNet",
+      files: {
+        "weights/mobilefacenet.wasm": sha256("mobilefacenet.wasm"),
+        "weights/mobilefacenet.onnx": sha256("mobilefacenet.onnx"),
+      },
       channelOrder: shipped.channelOrder,
       mirror: shipped.mirror,
     },
