@@ -21,7 +21,10 @@
 
 import { type GraphNode, type Initializer, readGraph } from "./_onnx.ts";
 import { encodeModule, FunctionBuilder, ValType } from "./_wasm.ts";
-import { type CompiledInterface, INTERFACE_SECTION } from "../packages/model/_compiled_interface.ts";
+import {
+  type CompiledInterface,
+  INTERFACE_SECTION,
+} from "../packages/model/_compiled_interface.ts";
 
 /** The graph uses something the compiler does not handle. */
 export class UnsupportedGraphError extends Error {

@@ -30,6 +30,7 @@ import { extractFiles, pathFromFileUrl } from "./_npm.ts";
 import { NORMALISE, syntheticImages } from "./_synthetic.ts";
 import { fetchSource, MODELS, type ModelSpec } from "./convert.ts";
 import { WasmModel } from "../packages/model/_compiled.ts";
+import { median } from "../bench/lfw.ts";
 
 const WARM_UP = 5;
 const RUNS = 41;
@@ -51,14 +52,6 @@ interface Variant {
   readonly reference: boolean;
   readonly run: () => Promise<void>;
   readonly times: number[];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Up to `count` LFW faces as a BGR tensor, or undefined without LFW. */

@@ -20,6 +20,7 @@ const started = performance.now();
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import { median } from "../../bench/lfw.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -67,14 +68,6 @@ async function child(file: string): Promise<Phases> {
     embed,
     total: performance.now(),
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 async function spawn(

@@ -18,7 +18,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Backend, FacePool } from "./mod.ts";
-import { lfwRoot } from "../../bench/lfw.ts";
+import { lfwRoot, median } from "../../bench/lfw.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -49,14 +49,6 @@ async function images(count: number): Promise<Uint8Array<ArrayBuffer>[]> {
       Deno.readFile(join(dir, name, `${name}_0001.jpg`))
     ),
   );
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Images per second of one round; "no face" counts as done. */

@@ -16,6 +16,7 @@
 import * as ort from "onnxruntime-node";
 import { OnnxModel } from "./runner.ts";
 import { DETECTOR_URL, EMBEDDER_URL, LANDMARKER_URL } from "./_weights.ts";
+import { median } from "../../bench/lfw.ts";
 
 const WARM_UP = 10;
 const RUNS = 301;
@@ -25,14 +26,6 @@ const MODELS = [
   { name: "face_detector", url: DETECTOR_URL, dims: [1, 3, 240, 320] },
   { name: "face_landmark68", url: LANDMARKER_URL, dims: [1, 1, 64, 64] },
 ] as const;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2
-    ? sorted[middle]
-    : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 /** Image-like input: smooth, in the models' normalised range. */
 function input(dims: readonly number[]): Float32Array {
