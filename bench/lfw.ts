@@ -48,12 +48,27 @@ export function lfwRoot(): string | undefined {
   }
 }
 
-function imagePath(root: string, name: string, index: string): string {
+/**
+ * The path of one LFW image: `index` is the person's photo number as the
+ * pair lists give it (1-based).
+ *
+ * @example
+ * ```ts
+ * import { lfwImagePath } from "./lfw.ts";
+ * console.log(lfwImagePath("/data/lfw", "Aaron_Peirsol", 2));
+ * // /data/lfw/images_deepfunneled/Aaron_Peirsol/Aaron_Peirsol_0002.jpg
+ * ```
+ */
+export function lfwImagePath(
+  root: string,
+  name: string,
+  index: number | string,
+): string {
   return join(
     root,
     "images_deepfunneled",
     name,
-    `${name}_${index.padStart(4, "0")}.jpg`,
+    `${name}_${String(index).padStart(4, "0")}.jpg`,
   );
 }
 
@@ -83,15 +98,15 @@ export async function readPairs(root: string, file: string): Promise<Pair[][]> {
       if (fields.length === 3) {
         const [name, i1, i2] = fields;
         pairs.push({
-          a: imagePath(root, name, i1),
-          b: imagePath(root, name, i2),
+          a: lfwImagePath(root, name, i1),
+          b: lfwImagePath(root, name, i2),
           same: true,
         });
       } else if (fields.length === 4) {
         const [name1, i1, name2, i2] = fields;
         pairs.push({
-          a: imagePath(root, name1, i1),
-          b: imagePath(root, name2, i2),
+          a: lfwImagePath(root, name1, i1),
+          b: lfwImagePath(root, name2, i2),
           same: false,
         });
       } else {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 // The test-image encoder of core: one PNG writer for every test.
 import { encodePng } from "../../packages/core/_test_images.ts";
-import { lfwRoot } from "../../bench/lfw.ts";
+import { lfwImagePath, lfwRoot } from "../../bench/lfw.ts";
 
 const root = lfwRoot();
 if (!root) {
@@ -13,12 +13,7 @@ if (!root) {
 const main = new URL("./main.ts", import.meta.url).pathname;
 
 function lfw(name: string, index: number): string {
-  return join(
-    root!,
-    "images_deepfunneled",
-    name,
-    `${name}_${String(index).padStart(4, "0")}.jpg`,
-  );
+  return lfwImagePath(root!, name, index);
 }
 
 async function cli(...args: string[]) {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import {
   type Box,
   cropImage,
@@ -8,7 +7,7 @@ import {
   type RgbImage,
 } from "@facever/core";
 import { type DetectedFace, FaceDetector } from "./detector.ts";
-import { lfwRoot } from "../../bench/lfw.ts";
+import { lfwImagePath, lfwRoot } from "../../bench/lfw.ts";
 
 const root = lfwRoot();
 if (!root) {
@@ -42,8 +41,7 @@ const PEOPLE = [
 ];
 
 async function lfw(name: string): Promise<RgbImage> {
-  const file = join(root!, "images_deepfunneled", name, `${name}_0001.jpg`);
-  return await decodeImage(await Deno.readFile(file));
+  return await decodeImage(await Deno.readFile(lfwImagePath(root!, name, 1)));
 }
 
 function centre(box: Box): { x: number; y: number } {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { alignFace, decodeImage } from "@facever/core";
 import { FaceDetector, FaceEmbedder } from "@facever/model";
 import { EMBEDDER_URL } from "./_weights.ts";
-import { lfwRoot } from "../../bench/lfw.ts";
+import { lfwImagePath, lfwRoot } from "../../bench/lfw.ts";
 
 const root = lfwRoot();
 if (!root) {
@@ -19,8 +18,9 @@ Deno.test({
     const detector = await FaceDetector.load();
     const faces = [];
     for (const name of ["Aaron_Peirsol", "Serena_Williams", "Colin_Powell"]) {
-      const file = join(root!, "images_deepfunneled", name, `${name}_0001.jpg`);
-      const image = await decodeImage(await Deno.readFile(file));
+      const image = await decodeImage(
+        await Deno.readFile(lfwImagePath(root!, name, 1)),
+      );
       const [face] = await detector.detectFaces(image);
       faces.push(alignFace(image, face.landmarks));
     }

@@ -10,7 +10,7 @@ import {
 } from "@facever/core";
 import { FaceEmbedder, FaceEngine, OnnxModel } from "@facever/model";
 import { EMBEDDER_URL } from "./_weights.ts";
-import { lfwRoot } from "../../bench/lfw.ts";
+import { lfwImagePath, lfwRoot } from "../../bench/lfw.ts";
 
 const root = lfwRoot();
 if (!root) {
@@ -20,13 +20,9 @@ if (!root) {
 }
 
 function lfw(name: string, index: number): Promise<RgbImage> {
-  const file = join(
-    root!,
-    "images_deepfunneled",
-    name,
-    `${name}_${String(index).padStart(4, "0")}.jpg`,
+  return Deno.readFile(lfwImagePath(root!, name, index)).then((bytes) =>
+    decodeImage(bytes)
   );
-  return Deno.readFile(file).then((bytes) => decodeImage(bytes));
 }
 
 /** Places images side by side on a grey canvas, vertically centred. */
