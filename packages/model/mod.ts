@@ -1,5 +1,6 @@
 /**
- * MobileFaceNet embeddings and face detection on onnxruntime-web (wasm).
+ * MobileFaceNet embeddings and face detection: on onnxruntime-node where
+ * native addons load, on WebAssembly everywhere else (see `Backend`).
  *
  * @module
  */
