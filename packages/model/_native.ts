@@ -2,8 +2,7 @@
 // Node-API addon where the runtime allows native code.
 
 import type * as NodeOrt from "onnxruntime-node";
-import type { Float32Tensor } from "./runner.ts";
-import type { Session } from "./_session.ts";
+import { ortSession, type Session } from "./_session.ts";
 
 type Ort = typeof NodeOrt;
 
@@ -49,24 +48,9 @@ export async function createNativeSession(
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
   });
-  return {
-    backend: "native",
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    async run(feeds) {
-      const inputs: Record<string, NodeOrt.Tensor> = {};
-      for (const [name, { data, dims }] of Object.entries(feeds)) {
-        inputs[name] = new ort.Tensor("float32", data, dims);
-      }
-      const results = await session.run(inputs);
-      const outputs: Record<string, Float32Tensor> = {};
-      for (const [name, tensor] of Object.entries(results)) {
-        outputs[name] = {
-          data: tensor.data as Float32Array,
-          dims: tensor.dims,
-        };
-      }
-      return outputs;
-    },
-  };
+  return ortSession(
+    "native",
+    session,
+    (data, dims) => new ort.Tensor("float32", data, dims),
+  );
 }

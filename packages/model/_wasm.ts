@@ -2,8 +2,7 @@
 // runs natively never parses its bundle or compiles its 12 MB of wasm.
 
 import type * as WebOrt from "onnxruntime-web/wasm";
-import type { Float32Tensor } from "./runner.ts";
-import type { Session } from "./_session.ts";
+import { ortSession, type Session } from "./_session.ts";
 
 type Ort = typeof WebOrt;
 
@@ -85,25 +84,9 @@ export async function createWasmSession(
   } finally {
     globalThis.Worker = WebWorker;
   }
-  return {
-    backend: "wasm",
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
-    async run(feeds) {
-      const inputs: Record<string, WebOrt.Tensor> = {};
-      for (const [name, { data, dims }] of Object.entries(feeds)) {
-        inputs[name] = new ort.Tensor("float32", data, dims);
-      }
-      const results = await session.run(inputs);
-      const outputs: Record<string, Float32Tensor> = {};
-      for (const [name, tensor] of Object.entries(results)) {
-        outputs[name] = {
-          data: tensor.data as Float32Array,
-          dims: tensor.dims,
-        };
-        tensor.dispose();
-      }
-      return outputs;
-    },
-  };
+  return ortSession(
+    "wasm",
+    session,
+    (data, dims) => new ort.Tensor("float32", data, dims),
+  );
 }
