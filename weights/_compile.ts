@@ -659,6 +659,39 @@ function bump(f: FunctionBuilder, index: number, count: number): void {
   if (count !== 0) f.get(index).i32(count).add().set(index);
 }
 
+/** The locals of one block of output channels over `count` pixels. */
+interface BlockLocals {
+  /** Accumulators: two vectors (8 channels) per pixel. */
+  readonly acc: readonly number[];
+  readonly count: number;
+  /** The two weight vectors of the current input channel or tap. */
+  readonly b: readonly number[];
+  readonly splat: number;
+  /** Address of the current weights. */
+  readonly wp: number;
+}
+
+/**
+ * Adds one input value per pixel times the block's 8 weights to the
+ * accumulators: the inner step of every dense and pointwise convolution.
+ * Pixel `p`'s input value sits at `input + p * pixelBytes`.
+ */
+function accumulateBlock(
+  f: FunctionBuilder,
+  { acc, count, b, splat, wp }: BlockLocals,
+  input: number,
+  pixelBytes: number,
+): void {
+  b.forEach((v, j) => f.get(wp).v128Load(j * V128).set(v));
+  for (let p = 0; p < count; p++) {
+    f.get(input).load32Splat(p * pixelBytes).set(splat);
+    b.forEach((v, j) => {
+      const sum = acc[p * 2 + j];
+      f.get(splat).get(v).get(sum).f32x4RelaxedMadd().set(sum);
+    });
+  }
+}
+
 /** A place in memory: a local holding an address, plus a constant offset. */
 interface Address {
   readonly local: number;
@@ -858,14 +891,7 @@ function pointwise(
       f.get(a).set(ap);
       f.loop();
       for (let k = 0; k < unroll; k++) {
-        b.forEach((v, j) => f.get(wp).v128Load(j * V128).set(v));
-        for (let p = 0; p < count; p++) {
-          f.get(ap).load32Splat(p * cin * F32).set(splat);
-          b.forEach((v, j) => {
-            const sum = acc[p * 2 + j];
-            f.get(splat).get(v).get(sum).f32x4RelaxedMadd().set(sum);
-          });
-        }
+        accumulateBlock(f, { acc, count, b, splat, wp }, ap, cin * F32);
         // Moving the pointers every step, rather than a distinct offset
         // per step, keeps V8 from hoisting one address per offset out of
         // the loop and spilling them.
@@ -916,14 +942,7 @@ function dense(
       f.get(col).i32(taps.length).mul().i32(step.weights).add().set(wp);
       f.get(a).set(tp);
       taps.forEach((tap, k) => {
-        b.forEach((v, j) => f.get(wp).v128Load(j * V128).set(v));
-        for (let p = 0; p < count; p++) {
-          f.get(tp).load32Splat(p * stride * F32).set(splat);
-          b.forEach((v, j) => {
-            const sum = acc[p * 2 + j];
-            f.get(splat).get(v).get(sum).f32x4RelaxedMadd().set(sum);
-          });
-        }
+        accumulateBlock(f, { acc, count, b, splat, wp }, tp, stride * F32);
         bump(f, wp, BLOCK_CHANNELS * F32);
         if (k + 1 < taps.length) bump(f, tp, taps[k + 1] - tap);
       });
