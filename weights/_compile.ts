@@ -24,6 +24,7 @@ import { encodeModule, FunctionBuilder, ValType } from "./_wasm.ts";
 import {
   type CompiledInterface,
   INTERFACE_SECTION,
+  type Port,
 } from "../packages/model/_compiled_interface.ts";
 
 /** The graph uses something the compiler does not handle. */
@@ -37,19 +38,37 @@ export class UnsupportedGraphError extends Error {
 
 /** One compiled layer: a convolution with what was fused into it. */
 export interface CompiledLayer {
-  /** The Conv node's output name in the ONNX graph. */
+  /** The Conv (or Gemm) node's output name in the ONNX graph. */
   readonly name: string;
   readonly kind: "pointwise" | "depthwise" | "dense";
   readonly kernel: number;
   readonly stride: number;
+  readonly dilation: number;
   readonly channelsIn: number;
   readonly channelsOut: number;
   /** Output height and width. */
   readonly size: readonly [number, number];
-  /** Whether a PRelu node was fused in. */
+  /** Whether a PRelu node (or a Relu ahead of an Add) was fused in. */
   readonly prelu: boolean;
   /** Whether an Add node was fused in. */
   readonly residual: boolean;
+  /** Whether a Relu node after the result (and the Add) was fused in. */
+  readonly relu: boolean;
+}
+
+/** Options of {@linkcode compileGraph}. */
+export interface CompileOptions {
+  /**
+   * The tensors the module computes, the graph's outputs by default. Nodes
+   * not needed for them are left out: a detector's box decoding, say, can
+   * stay in JavaScript while its convolutions are compiled.
+   */
+  readonly outputs?: readonly string[];
+  /**
+   * Input height and width to compile for instead of the graph's; only
+   * meaningful for a fully convolutional graph.
+   */
+  readonly inputSize?: readonly [number, number];
 }
 
 /** The result of {@linkcode compileGraph}. */
@@ -60,8 +79,8 @@ export interface CompileResult {
   readonly interface: CompiledInterface;
   /** The layers, in the order they run. */
   readonly layers: readonly CompiledLayer[];
-  /** Whether the final Reshape was folded into the output. */
-  readonly reshapeFolded: boolean;
+  /** Nodes folded into others without a layer of their own, by operator. */
+  readonly folded: Readonly<Record<string, number>>;
 }
 
 /**
@@ -80,7 +99,12 @@ const F32 = 4;
 const V128 = 16;
 const ALIGN = 64;
 
-/** How a tensor is stored: NHWC with `pad` zero pixels around it. */
+/**
+ * How a tensor is stored: NHWC with `pad` zero pixels around it, `c` floats
+ * per pixel. A tensor that is part of a channel Concat is a view into the
+ * concatenation: its `offset` is moved by its first channel and `c` is the
+ * concatenation's.
+ */
 interface Storage {
   readonly offset: number;
   readonly h: number;
@@ -89,10 +113,15 @@ interface Storage {
   readonly pad: number;
 }
 
+/**
+ * A computed tensor's size. `c` is the stored channel count, rounded up
+ * where a layer's blocks need it; `channels` is the graph's.
+ */
 interface Shape {
   readonly c: number;
   readonly h: number;
   readonly w: number;
+  readonly channels: number;
 }
 
 interface Epilogue {
@@ -102,6 +131,8 @@ interface Epilogue {
   readonly slopeMinusOne?: number;
   /** The tensor added to the result (same shape, unpadded), if any. */
   readonly residual?: string;
+  /** Whether the result (after the residual) goes through a ReLU. */
+  readonly relu: boolean;
 }
 
 interface ConvStep {
@@ -114,9 +145,20 @@ interface ConvStep {
   readonly kernel: number;
   readonly stride: number;
   readonly pad: number;
+  readonly dilation: number;
+  /** Whether the input is the graph input, stored NCHW. */
+  readonly onInput: boolean;
   /** Byte offset of the packed weights. */
   readonly weights: number;
   readonly epilogue: Epilogue;
+}
+
+/** What a step's epilogue is made of, before its constants are placed. */
+interface EpilogueSource {
+  readonly bias: Float32Array;
+  readonly slope?: Float32Array;
+  readonly residual?: string;
+  readonly relu: boolean;
 }
 
 /** Collects the packed constants that become the data segment. */
@@ -163,6 +205,21 @@ class ConstantPool {
 }
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
+
+/** A Conv-like layer as read from the graph, before fusion. */
+interface LayerSource {
+  readonly x: string;
+  /** Weights `[cout, cin / group, k, k]`. */
+  readonly weight: Float32Array;
+  readonly bias: Float32Array;
+  readonly cout: number;
+  readonly group: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly pad: number;
+  readonly dilation: number;
+}
 
 /**
  * Compiles an ONNX model into a WebAssembly module that computes the same
@@ -176,213 +233,388 @@ const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
  * console.log(wasm.length, layers.length);
  * ```
  */
-export function compileGraph(model: Uint8Array): CompileResult {
+export function compileGraph(
+  model: Uint8Array,
+  options: CompileOptions = {},
+): CompileResult {
   const graph = readGraph(model);
-  if (graph.inputs.length !== 1 || graph.outputs.length !== 1) {
-    throw new UnsupportedGraphError(
-      `expected one input and one output, got ${graph.inputs.length} and ${graph.outputs.length}`,
-    );
+  if (graph.inputs.length !== 1) {
+    unsupported(`expected one input, got ${graph.inputs.length}`);
   }
   const [inputValue] = graph.inputs;
-  const [outputValue] = graph.outputs;
-  const [, c0, h0, w0] = inputValue.shape;
+  const [, c0, graphH, graphW] = inputValue.shape;
   if (
     inputValue.elemType !== 1 || inputValue.shape.length !== 4 ||
-    typeof c0 !== "number" || typeof h0 !== "number" || typeof w0 !== "number"
+    typeof c0 !== "number" || typeof graphH !== "number" ||
+    typeof graphW !== "number"
   ) {
-    throw new UnsupportedGraphError(
+    unsupported(
       `input ${inputValue.name} must be float32 [batch, C, H, W] with fixed C, H and W`,
     );
   }
-  const inputShape: Shape = { c: c0, h: h0, w: w0 };
+  const [h0, w0] = options.inputSize ?? [graphH, graphW];
+  const outputNames = options.outputs ?? graph.outputs.map((o) => o.name);
+  if (outputNames.length === 0) unsupported("no output asked for");
+  const declared = new Map(graph.outputs.map((o) => [o.name, o]));
 
+  const producer = new Map<string, GraphNode>();
   const consumers = new Map<string, GraphNode[]>();
   for (const node of graph.nodes) {
+    node.outputs.forEach((name) => producer.set(name, node));
     for (const name of node.inputs) {
       if (!consumers.has(name)) consumers.set(name, []);
       consumers.get(name)?.push(node);
     }
   }
+  // Only what the outputs depend on is compiled.
+  const needed = new Set<GraphNode>();
+  const visit = [...outputNames];
+  while (visit.length > 0) {
+    const node = producer.get(visit.pop() as string);
+    if (!node || needed.has(node)) continue;
+    needed.add(node);
+    visit.push(...node.inputs);
+  }
   const soleConsumer = (name: string, op: string) => {
     const users = consumers.get(name) ?? [];
-    return users.length === 1 && users[0].op === op && users[0].domain === ""
+    return users.length === 1 && users[0].op === op && users[0].domain === "" &&
+        !outputNames.includes(name)
       ? users[0]
       : undefined;
   };
+  const scalar = (name: string) => {
+    const found = graph.initializers.get(name)?.data;
+    return found instanceof Float32Array && found.length === 1
+      ? found[0]
+      : undefined;
+  };
 
-  // Memory: input item, padded copy of it, output item, then constants,
-  // then activations.
-  const inputOffset = ALIGN;
-  const inputBytes = c0 * h0 * w0 * F32;
-
+  const inputShape: Shape = { c: c0, h: h0, w: w0, channels: c0 };
   const shapes = new Map<string, Shape>([[inputValue.name, inputShape]]);
   const pending: Omit<ConvStep, "weights" | "epilogue">[] = [];
+  const sources: { weight: Float32Array; epilogue: EpilogueSource }[] = [];
   const fused = new Set<GraphNode>();
-  const epilogueSources: {
-    bias?: Float32Array;
-    slope?: Float32Array;
-    residual?: string;
-  }[] = [];
-  const weightsOf: Initializer[] = [];
-  let finalTensor: string | undefined;
-  let reshapeFolded = false;
+  const folded: Record<string, number> = {};
+  const fold = (node: GraphNode) => {
+    fused.add(node);
+    folded[node.op] = (folded[node.op] ?? 0) + 1;
+  };
+  /** Tensors that are names for others: a flattened 1×1 map is the map. */
+  const alias = new Map<string, string>();
+  const real = (name: string) => alias.get(name) ?? name;
+  /** Concat members: the concatenation and the first channel of each. */
+  const views = new Map<string, { of: string; channel: number }>();
 
   for (const node of graph.nodes) {
-    if (fused.has(node)) continue;
+    if (!needed.has(node) || fused.has(node)) continue;
     const where = `node ${node.op} -> ${node.outputs.join(", ")}`;
-    if (node.op !== "Conv" || node.domain !== "") {
-      throw new UnsupportedGraphError(`${where}: not a fusable Conv chain`);
+    if (node.domain !== "") unsupported(`${where}: domain ${node.domain}`);
+    if (node.op === "Constant") continue;
+    if (node.op === "Concat") {
+      concat(node, where);
+      continue;
     }
-    const [x, weightName, biasName] = node.inputs;
-    const inShape = shapes.get(x);
-    const weight = initializer(graph.initializers, weightName, where);
-    const bias = biasName
-      ? initializer(graph.initializers, biasName, where)
-      : undefined;
-    if (!inShape) {
-      throw new UnsupportedGraphError(`${where}: input ${x} is not computed`);
+    if (node.op === "Flatten" || node.op === "Reshape") {
+      flatten(node, where);
+      continue;
     }
-    const conv = convGeometry(node, weight, inShape, where);
-    // The graph input stays NCHW (as given); only the dense kernel reads it.
-    const onInput = x === inputValue.name;
-    const kind: ConvStep["kind"] = conv.group !== 1
-      ? (conv.group === inShape.c && conv.group === conv.cout && !onInput
-        ? "depthwise"
-        : unsupported(`${where}: grouped convolution with group ${conv.group}`))
-      : onInput
-      ? "dense"
-      : conv.kernel === 1 && conv.stride === 1 && conv.pad === 0
-      ? "pointwise"
-      : unsupported(
-        `${where}: a dense ${conv.kernel}x${conv.kernel} convolution is only compiled on the graph input`,
-      );
-    if (kind !== "depthwise" && conv.cout % BLOCK_CHANNELS !== 0) {
+    const layer = node.op === "Conv"
+      ? convSource(node, where)
+      : node.op === "Gemm"
+      ? gemmSource(node, where)
+      : unsupported(`${where}: not a compiled operator`);
+    const inShape = shapes.get(real(layer.x));
+    if (!inShape) unsupported(`${where}: input ${layer.x} is not computed`);
+    if (
+      layer.weight.length / layer.cout * layer.group / layer.kernel ** 2 !==
+        inShape.channels
+    ) {
       unsupported(
-        `${where}: ${conv.cout} output channels, not a multiple of ${BLOCK_CHANNELS}`,
+        `${where}: weights for ${
+          layer.weight.length / layer.cout * layer.group / layer.kernel ** 2
+        } input channels, input has ${inShape.channels}`,
       );
     }
-    if (kind === "depthwise" && conv.cout % 4 !== 0) {
-      unsupported(`${where}: ${conv.cout} channels, not a multiple of 4`);
-    }
-    const outShape: Shape = {
-      c: conv.cout,
-      h: Math.floor((inShape.h + 2 * conv.pad - conv.kernel) / conv.stride) +
-        1,
-      w: Math.floor((inShape.w + 2 * conv.pad - conv.kernel) / conv.stride) +
-        1,
-    };
+    const onInput = layer.x === inputValue.name;
+    const kind: ConvStep["kind"] = layer.group !== 1
+      ? (layer.group === inShape.channels && layer.group === layer.cout &&
+          !onInput
+        ? "depthwise"
+        : unsupported(
+          `${where}: grouped convolution with group ${layer.group}`,
+        ))
+      : layer.kernel === 1 && layer.stride === 1 && layer.pad === 0 && !onInput
+      ? "pointwise"
+      : "dense";
+    let weight = layer.weight;
+    let bias = layer.bias;
     let output = node.outputs[0];
+    // A per-tensor scale or a BatchNormalization right after the layer is
+    // folded into its weights and bias.
+    const mul = soleConsumer(output, "Mul");
+    const factor = mul &&
+      scalar(mul.inputs[0] === output ? mul.inputs[1] : mul.inputs[0]);
+    if (mul && factor !== undefined) {
+      weight = weight.map((v) => v * factor);
+      bias = bias.map((v) => v * factor);
+      fold(mul);
+      output = mul.outputs[0];
+    }
+    const norm = soleConsumer(output, "BatchNormalization");
+    if (norm) {
+      const [gamma, beta, mean, variance] = norm.inputs.slice(1).map((name) =>
+        perChannel(graph.initializers, name, layer.cout, where)
+      );
+      const epsilon = Number(norm.attributes.epsilon ?? 1e-5);
+      const scale = gamma.map((g, o) => g / Math.sqrt(variance[o] + epsilon));
+      const perOut = weight.length / layer.cout;
+      weight = weight.map((v, i) => v * scale[Math.floor(i / perOut)]);
+      bias = bias.map((b, o) => (b - mean[o]) * scale[o] + beta[o]);
+      fold(norm);
+      output = norm.outputs[0];
+    }
     let slope: Float32Array | undefined;
     const prelu = soleConsumer(output, "PRelu");
+    const earlyRelu = soleConsumer(output, "Relu");
     if (prelu) {
-      slope = perChannel(graph.initializers, prelu.inputs[1], conv.cout, where);
-      fused.add(prelu);
+      slope = perChannel(
+        graph.initializers,
+        prelu.inputs[1],
+        layer.cout,
+        where,
+      );
+      fold(prelu);
       output = prelu.outputs[0];
+    } else if (
+      earlyRelu && soleConsumer(earlyRelu.outputs[0], "Add") &&
+      residualOf(earlyRelu.outputs[0])
+    ) {
+      // A ReLU ahead of a residual Add is a PReLU of slope 0.
+      slope = new Float32Array(layer.cout);
+      fold(earlyRelu);
+      output = earlyRelu.outputs[0];
     }
     let residual: string | undefined;
     const add = soleConsumer(output, "Add");
-    if (add) {
-      const other = add.inputs[0] === output ? add.inputs[1] : add.inputs[0];
-      const otherShape = shapes.get(other);
-      if (
-        otherShape && otherShape.c === outShape.c &&
-        otherShape.h === outShape.h && otherShape.w === outShape.w
-      ) {
-        residual = other;
-        fused.add(add);
-        output = add.outputs[0];
-      }
+    const other = add && residualOf(output);
+    if (add && other) {
+      residual = other;
+      fold(add);
+      output = add.outputs[0];
     }
-    const reshape = soleConsumer(output, "Reshape");
-    if (reshape && reshape.outputs[0] === outputValue.name) {
-      const target = graph.initializers.get(reshape.inputs[1])?.data;
-      const flat = target instanceof BigInt64Array && target.length === 2 &&
-        (target[0] === 0n || target[0] === 1n) && target[1] === -1n;
-      if (!flat || outShape.h !== 1 || outShape.w !== 1) {
-        unsupported(
-          `${where}: the final Reshape must flatten a 1x1 map to [batch, -1]`,
-        );
-      }
-      fused.add(reshape);
-      output = reshape.outputs[0];
-      reshapeFolded = true;
+    const relu = soleConsumer(output, "Relu");
+    if (relu) {
+      fold(relu);
+      output = relu.outputs[0];
+    }
+    const dilated = layer.dilation * (layer.kernel - 1) + 1;
+    const stored = kind === "depthwise"
+      ? inShape.c
+      : roundUp(layer.cout, BLOCK_CHANNELS);
+    if (kind === "depthwise" && stored % 4 !== 0) {
+      unsupported(`${where}: ${stored} channels, not a multiple of 4`);
+    }
+    const outShape: Shape = {
+      c: stored,
+      channels: layer.cout,
+      h: Math.floor((inShape.h + 2 * layer.pad - dilated) / layer.stride) + 1,
+      w: Math.floor((inShape.w + 2 * layer.pad - dilated) / layer.stride) + 1,
+    };
+    if (outShape.h < 1 || outShape.w < 1) {
+      unsupported(`${where}: the input is too small for the kernel`);
     }
     shapes.set(output, outShape);
     pending.push({
       kind,
       name: node.outputs[0],
-      input: x,
+      input: real(layer.x),
       output,
       inShape,
       outShape,
-      kernel: conv.kernel,
-      stride: conv.stride,
-      pad: conv.pad,
+      kernel: layer.kernel,
+      stride: layer.stride,
+      pad: layer.pad,
+      dilation: layer.dilation,
+      onInput,
     });
-    epilogueSources.push({ bias: bias?.data as Float32Array, slope, residual });
-    weightsOf.push(weight);
-    if (output === outputValue.name) finalTensor = output;
+    sources.push({
+      weight: pack(kind, weight, layer, inShape, stored, onInput),
+      epilogue: {
+        bias: padTo(bias, stored),
+        slope: slope && padTo(slope, stored),
+        residual,
+        relu: relu !== undefined,
+      },
+    });
   }
-  if (!finalTensor) {
-    throw new UnsupportedGraphError(
-      `output ${outputValue.name} is not produced by a compiled Conv chain`,
-    );
+
+  /** The other operand of the Add consuming `name`, if it can be fused. */
+  function residualOf(name: string): string | undefined {
+    const add = soleConsumer(name, "Add");
+    if (!add) return undefined;
+    const other = real(add.inputs[0] === name ? add.inputs[1] : add.inputs[0]);
+    return shapes.has(other) && !views.has(other) ? other : undefined;
   }
-  const outputShape = shapes.get(finalTensor) as Shape;
-  // NHWC and NCHW agree only when there is a single pixel.
-  const outputDims = outputValue.shape.slice(1);
-  if (
-    outputShape.h !== 1 || outputShape.w !== 1 ||
-    outputDims.some((dim) => typeof dim !== "number") ||
-    (outputDims as number[]).reduce((n, dim) => n * dim, 1) !== outputShape.c
-  ) {
-    unsupported(
-      `output ${outputValue.name} must be a 1x1 map or its flattening, got [${outputValue.shape}]`,
-    );
+
+  function concat(node: GraphNode, where: string): void {
+    const members = node.inputs.map(real);
+    const memberShapes = members.map((m) => shapes.get(m));
+    const [first] = memberShapes;
+    if (
+      node.attributes.axis !== 1 || !first ||
+      memberShapes.some((s) =>
+        !s || s.h !== first.h || s.w !== first.w || s.c !== s.channels
+      ) ||
+      members.some((m) =>
+        views.has(m) || consumers.get(m)?.length !== 1 ||
+        !pending.some((step) => step.output === m) || outputNames.includes(m)
+      )
+    ) {
+      unsupported(
+        `${where}: only a channel Concat of layer outputs read by nothing else, with channels a multiple of ${BLOCK_CHANNELS}, is compiled`,
+      );
+    }
+    let channel = 0;
+    members.forEach((m, i) => {
+      views.set(m, { of: node.outputs[0], channel });
+      channel += (memberShapes[i] as Shape).c;
+    });
+    shapes.set(node.outputs[0], { ...first, c: channel, channels: channel });
   }
+
+  function flatten(node: GraphNode, where: string): void {
+    const x = real(node.inputs[0]);
+    const shape = shapes.get(x);
+    const target = node.op === "Reshape"
+      ? graph.initializers.get(node.inputs[1])?.data
+      : undefined;
+    const flat = node.op === "Flatten"
+      ? (node.attributes.axis ?? 1) === 1
+      : target instanceof BigInt64Array && target.length === 2 &&
+        (target[0] === 0n || target[0] === 1n) && target[1] === -1n;
+    if (!shape || !flat || shape.h !== 1 || shape.w !== 1) {
+      unsupported(`${where}: only the flattening of a 1x1 map is compiled`);
+    }
+    // NHWC and NCHW agree when there is a single pixel.
+    alias.set(node.outputs[0], x);
+    fold(node);
+  }
+
+  function convSource(node: GraphNode, where: string): LayerSource {
+    const [x, weightName, biasName] = node.inputs;
+    const weight = initializer(graph.initializers, weightName, where);
+    const [cout, , kh, kw] = weight.dims;
+    const list = (key: string, fallback: number[]) => {
+      const value = node.attributes[key] ?? fallback;
+      return typeof value === "number" ? [value] : value;
+    };
+    const group = node.attributes.group ?? 1;
+    const strides = list("strides", [1, 1]);
+    const pads = list("pads", [0, 0, 0, 0]);
+    const dilations = list("dilations", [1, 1]);
+    const same = (values: readonly number[]) =>
+      values.every((v) => v === values[0]);
+    if (
+      weight.dims.length !== 4 || kh !== kw || typeof group !== "number" ||
+      !same(strides) || !same(pads) || !same(dilations) ||
+      node.attributes.auto_pad !== undefined
+    ) {
+      unsupported(
+        `${where}: only square kernels and equal strides, pads and dilations are compiled`,
+      );
+    }
+    return {
+      x,
+      weight: weight.data as Float32Array,
+      bias: biasName
+        ? perChannel(graph.initializers, biasName, cout, where)
+        : new Float32Array(cout),
+      cout,
+      group,
+      kernel: kh,
+      stride: strides[0],
+      pad: pads[0],
+      dilation: dilations[0],
+    };
+  }
+
+  function gemmSource(node: GraphNode, where: string): LayerSource {
+    const [x, weightName, biasName] = node.inputs;
+    const weight = initializer(graph.initializers, weightName, where);
+    const { alpha = 1, beta = 1, transA = 0, transB = 0 } = node.attributes;
+    if (
+      alpha !== 1 || beta !== 1 || transA !== 0 || transB !== 1 ||
+      weight.dims.length !== 2
+    ) {
+      unsupported(`${where}: only x · Wᵀ + b is compiled`);
+    }
+    const [cout] = weight.dims;
+    // On a flattened 1×1 map, x · Wᵀ + b is a 1×1 convolution.
+    return {
+      x,
+      weight: weight.data as Float32Array,
+      bias: biasName
+        ? perChannel(graph.initializers, biasName, cout, where)
+        : new Float32Array(cout),
+      cout,
+      group: 1,
+      kernel: 1,
+      stride: 1,
+      pad: 0,
+      dilation: 1,
+    };
+  }
+
+  const outputs = outputNames.map((name) => {
+    const tensor = real(name);
+    const shape = shapes.get(tensor);
+    if (!shape || !pending.some((step) => step.output === tensor)) {
+      unsupported(`output ${name} is not produced by a compiled layer`);
+    }
+    if (views.has(tensor)) unsupported(`output ${name} is part of a Concat`);
+    return { name, tensor, shape };
+  });
 
   // Padding each tensor needs: the largest pad of the convolutions reading
-  // it. Pointwise readers need it unpadded.
+  // it. A residual is read unpadded.
   const pads = new Map<string, number>();
   for (const step of pending) {
-    const need = step.kind === "pointwise" ? 0 : step.pad;
-    const had = pads.get(step.input);
-    if (had !== undefined && (had === 0) !== (need === 0)) {
-      unsupported(
-        `tensor ${step.input} is read by both pointwise and padded convolutions`,
-      );
-    }
-    pads.set(step.input, Math.max(had ?? 0, need));
+    pads.set(step.input, Math.max(pads.get(step.input) ?? 0, step.pad));
   }
-  for (const step of pending) {
-    const residual = epilogueSources[pending.indexOf(step)].residual;
+  sources.forEach(({ epilogue: { residual } }, i) => {
     if (residual && (pads.get(residual) ?? 0) !== 0) {
       unsupported(
-        `residual ${residual} of ${step.name} is also read by a padded convolution`,
+        `residual ${residual} of ${
+          pending[i].name
+        } is also read by a padded convolution`,
       );
+    }
+  });
+  for (const { name, tensor } of outputs) {
+    if ((pads.get(tensor) ?? 0) !== 0) {
+      unsupported(`output ${name} is also read by a padded convolution`);
     }
   }
 
+  // Memory: input item, its padded copy, then constants, then activations.
+  const inputOffset = ALIGN;
+  const inputBytes = c0 * h0 * w0 * F32;
   const stagePad = pads.get(inputValue.name) ?? 0;
   const stageOffset = align(inputOffset + inputBytes);
   const stageBytes = c0 * (h0 + 2 * stagePad) * (w0 + 2 * stagePad) * F32;
-  const outputOffset = align(stageOffset + stageBytes);
-  const outputBytes = outputShape.c * F32;
-  const constants = new ConstantPool(align(outputOffset + outputBytes));
+  const constants = new ConstantPool(align(stageOffset + stageBytes));
   const steps: ConvStep[] = pending.map((step, i) => {
-    const source = epilogueSources[i];
-    const biasValues = source.bias ?? new Float32Array(step.outShape.c);
+    const { weight, epilogue } = sources[i];
     return {
       ...step,
-      weights: constants.floats(
-        pack(step.kind, weightsOf[i], step.outShape.c),
-      ),
+      weights: constants.floats(weight),
       epilogue: {
-        bias: constants.floats(biasValues),
-        slopeMinusOne: source.slope
-          ? constants.floats(source.slope.map((s) => Math.fround(s - 1)))
+        bias: constants.floats(epilogue.bias),
+        slopeMinusOne: epilogue.slope
+          ? constants.floats(epilogue.slope.map((s) => Math.fround(s - 1)))
           : undefined,
-        residual: source.residual,
+        residual: epilogue.residual,
+        relu: epilogue.relu,
       },
     };
   });
@@ -390,6 +622,9 @@ export function compileGraph(model: Uint8Array): CompileResult {
   const storage = planActivations(
     steps,
     pads,
+    views,
+    shapes,
+    new Set(outputs.map((o) => o.tensor)),
     align(constants.base + constants.byteLength),
   );
   storage.set(inputValue.name, {
@@ -397,7 +632,6 @@ export function compileGraph(model: Uint8Array): CompileResult {
     ...inputShape,
     pad: stagePad,
   });
-  storage.set(finalTensor, { offset: outputOffset, ...outputShape, pad: 0 });
   const end = Math.max(
     ...[...storage.values()].map((s) =>
       s.offset + (s.h + 2 * s.pad) * (s.w + 2 * s.pad) * s.c * F32
@@ -419,18 +653,20 @@ export function compileGraph(model: Uint8Array): CompileResult {
         ? pointwise(step, input, output, residual)
         : step.kind === "depthwise"
         ? depthwise(step, input, output, residual)
-        : dense(step, input, output),
+        : dense(step, input, output, residual),
     );
     layers.push({
       name: step.name,
       kind: step.kind,
       kernel: step.kernel,
       stride: step.stride,
-      channelsIn: step.inShape.c,
-      channelsOut: step.outShape.c,
+      dilation: step.dilation,
+      channelsIn: step.inShape.channels,
+      channelsOut: step.outShape.channels,
       size: [step.outShape.h, step.outShape.w],
       prelu: step.epilogue.slopeMinusOne !== undefined,
       residual: residual !== undefined,
+      relu: step.epilogue.relu,
     });
   }
   const run = new FunctionBuilder([], []);
@@ -443,11 +679,26 @@ export function compileGraph(model: Uint8Array): CompileResult {
       dims: [c0, h0, w0],
       offset: inputOffset,
     },
-    output: {
-      name: outputValue.name,
-      dims: outputDims as number[],
-      offset: outputOffset,
-    },
+    outputs: outputs.map(({ name, tensor, shape }): Port => {
+      const { offset } = storage.get(tensor) as Storage;
+      // A 1×1 map is a vector; the graph may declare it either way.
+      const graphDims = declared.get(name)?.shape.slice(1);
+      if (shape.h === 1 && shape.w === 1) {
+        const dims = graphDims?.every((d) => typeof d === "number") &&
+            (graphDims as number[]).reduce((n, d) => n * d, 1) ===
+              shape.channels
+          ? graphDims as number[]
+          : [shape.channels];
+        return { name, dims, offset };
+      }
+      return {
+        name,
+        dims: [shape.h, shape.w, shape.channels],
+        offset,
+        layout: "nhwc",
+        pixelStride: shape.c,
+      };
+    }),
   };
   const wasm = encodeModule({
     functions,
@@ -459,9 +710,15 @@ export function compileGraph(model: Uint8Array): CompileResult {
       bytes: new TextEncoder().encode(JSON.stringify(iface)),
     }],
   });
-  return { wasm, interface: iface, layers, reshapeFolded };
+  return { wasm, interface: iface, layers, folded };
 }
 
+function padTo(values: Float32Array, length: number): Float32Array {
+  if (values.length === length) return values;
+  const out = new Float32Array(length);
+  out.set(values);
+  return out;
+}
 function unsupported(message: string): never {
   throw new UnsupportedGraphError(message);
 }
@@ -489,43 +746,8 @@ function perChannel(
   if (values.length === channels) return values;
   if (values.length === 1) return new Float32Array(channels).fill(values[0]);
   return unsupported(
-    `${where}: PRelu slope ${name} has ${values.length} values for ${channels} channels`,
+    `${where}: ${name} has ${values.length} values for ${channels} channels`,
   );
-}
-
-function convGeometry(
-  node: GraphNode,
-  weight: Initializer,
-  input: Shape,
-  where: string,
-): {
-  cout: number;
-  group: number;
-  kernel: number;
-  stride: number;
-  pad: number;
-} {
-  const list = (key: string, fallback: number[]) => {
-    const value = node.attributes[key] ?? fallback;
-    return typeof value === "number" ? [value] : value;
-  };
-  const [cout, perGroup, kh, kw] = weight.dims;
-  const group = node.attributes.group ?? 1;
-  const strides = list("strides", [1, 1]);
-  const pads = list("pads", [0, 0, 0, 0]);
-  const dilations = list("dilations", [1, 1]);
-  const same = (values: readonly number[]) =>
-    values.every((v) => v === values[0]);
-  if (
-    weight.dims.length !== 4 || kh !== kw || typeof group !== "number" ||
-    perGroup * group !== input.c || !same(strides) || !same(pads) ||
-    dilations.some((d) => d !== 1) || node.attributes.auto_pad !== undefined
-  ) {
-    unsupported(
-      `${where}: only square kernels, equal strides and pads, no dilation and matching channels are compiled`,
-    );
-  }
-  return { cout, group, kernel: kh, stride: strides[0], pad: pads[0] };
 }
 
 /** How many channel vectors a depthwise step computes together. */
@@ -535,35 +757,54 @@ function depthwiseVectors(channels: number): number {
   ) as number;
 }
 
-/** Rearranges a weight tensor into the order its kernel reads it. */
+/**
+ * Rearranges a weight tensor into the order its kernel reads it, with zeros
+ * for the channels that storage rounds up.
+ */
 function pack(
   kind: ConvStep["kind"],
-  weight: Initializer,
+  w: Float32Array,
+  layer: LayerSource,
+  input: Shape,
   cout: number,
+  onInput: boolean,
 ): Float32Array {
-  const w = weight.data as Float32Array;
-  const k = w.length / cout;
-  const out = new Float32Array(w.length);
+  const taps = layer.kernel * layer.kernel;
   if (kind === "depthwise") {
     // [C/4/V][taps][V][4]: per tap, V vectors of four channels.
     const vectors = depthwiseVectors(cout);
-    for (let c = 0; c < cout; c++) {
+    const out = new Float32Array(cout * taps);
+    for (let c = 0; c < layer.cout; c++) {
       const vector = c >> 2;
       const group = Math.floor(vector / vectors);
-      for (let t = 0; t < k; t++) {
-        out[((group * k + t) * vectors + vector % vectors) * 4 + (c & 3)] =
-          w[c * k + t];
+      for (let t = 0; t < taps; t++) {
+        out[((group * taps + t) * vectors + vector % vectors) * 4 + (c & 3)] =
+          w[c * taps + t];
       }
     }
-  } else {
-    // [Cout/8][K][8]: per input element, two vectors of eight outputs.
-    for (let o = 0; o < cout; o++) {
-      for (let i = 0; i < k; i++) {
-        out[
-          (Math.floor(o / BLOCK_CHANNELS) * k + i) * BLOCK_CHANNELS +
-          o % BLOCK_CHANNELS
-        ] = w[o * k + i];
-      }
+    return out;
+  }
+  // [Cout/8][K][8]: per input element, two vectors of eight outputs. The
+  // element order is the kernel's: stored input channels for pointwise
+  // (zero for the rounded-up ones), (channel, tap) as ONNX has it on the
+  // NCHW graph input, (tap, channel) on NHWC maps.
+  const cin = input.channels;
+  const perOut = w.length / layer.cout;
+  const k = kind === "pointwise" ? input.c : perOut;
+  const source = kind === "pointwise"
+    ? (i: number) => i < cin ? i : -1
+    : onInput
+    ? (i: number) => i
+    : (i: number) => (i % cin) * taps + Math.floor(i / cin);
+  const out = new Float32Array(cout * k);
+  for (let o = 0; o < layer.cout; o++) {
+    for (let i = 0; i < k; i++) {
+      const from = source(i);
+      if (from < 0) continue;
+      out[
+        (Math.floor(o / BLOCK_CHANNELS) * k + i) * BLOCK_CHANNELS +
+        o % BLOCK_CHANNELS
+      ] = w[o * perOut + from];
     }
   }
   return out;
@@ -573,11 +814,15 @@ function pack(
  * Gives every computed tensor a place in memory, reusing the place of a
  * tensor no longer needed when the layout is the same. Padded places are
  * reused only by tensors of the same shape, so their zero border is never
- * overwritten.
+ * overwritten. A Concat is placed when its first member is computed, and
+ * its members are views into it; the module's outputs keep their places.
  */
 function planActivations(
   steps: readonly ConvStep[],
   pads: ReadonlyMap<string, number>,
+  views: ReadonlyMap<string, { of: string; channel: number }>,
+  shapes: ReadonlyMap<string, Shape>,
+  keep: ReadonlySet<string>,
   base: number,
 ): Map<string, Storage> {
   const lastUse = new Map<string, number>();
@@ -591,20 +836,19 @@ function planActivations(
     s.pad > 0 ? `${s.h}x${s.w}x${s.c}+${s.pad}` : `${s.h * s.w * s.c}`;
   const release = (name: string) => {
     const s = storage.get(name);
-    if (!s) return;
+    if (!s || keep.has(name)) return;
     const key = keyOf(s);
     if (!free.has(key)) free.set(key, []);
     free.get(key)?.push(s.offset);
   };
   let next = base;
-  steps.forEach((step, i) => {
-    const residual = step.epilogue.residual;
-    // The residual is read and written at the same index, so the output may
-    // take its place; the convolution's own input may not.
-    if (residual && residual !== step.input && lastUse.get(residual) === i) {
-      release(residual);
-    }
-    const layout = { ...step.outShape, pad: pads.get(step.output) ?? 0 };
+  const place = (name: string, shape: Shape) => {
+    const layout = {
+      h: shape.h,
+      w: shape.w,
+      c: shape.c,
+      pad: pads.get(name) ?? 0,
+    };
     const reuse = free.get(keyOf(layout))?.pop();
     const offset = reuse ?? next;
     if (reuse === undefined) {
@@ -613,7 +857,26 @@ function planActivations(
             layout.c * F32,
       );
     }
-    storage.set(step.output, { offset, ...layout });
+    storage.set(name, { offset, ...layout });
+  };
+  steps.forEach((step, i) => {
+    const residual = step.epilogue.residual;
+    // The residual is read and written at the same index, so the output may
+    // take its place; the convolution's own input may not.
+    if (residual && residual !== step.input && lastUse.get(residual) === i) {
+      release(residual);
+    }
+    const view = views.get(step.output);
+    if (view) {
+      if (!storage.has(view.of)) place(view.of, shapes.get(view.of) as Shape);
+      const whole = storage.get(view.of) as Storage;
+      storage.set(step.output, {
+        ...whole,
+        offset: whole.offset + view.channel * F32,
+      });
+    } else {
+      place(step.output, step.outShape);
+    }
     if (lastUse.get(step.input) === i) release(step.input);
   });
   return storage;
@@ -700,7 +963,8 @@ interface Address {
 
 /**
  * Ends a layer on accumulators that hold conv + bias: PReLU as
- * `v + (slope − 1) · min(v, 0)`, then the residual, then the store.
+ * `v + (slope − 1) · min(v, 0)`, then the residual, then ReLU, then the
+ * store.
  * `slopeOf(i)` says which of `slopes` (scratch locals, one per channel
  * vector) accumulator `i` needs.
  */
@@ -729,6 +993,7 @@ function finish(
       const r = residual(i);
       f.get(v).get(r.local).v128Load(r.offset).f32x4Add().set(v);
     }
+    if (epilogue.relu) f.get(v).zero().f32x4Pmax().set(v);
     const t = target(i);
     f.get(t.local).get(v).v128Store(t.offset);
   });
@@ -799,8 +1064,10 @@ function matrixProduct(
   const width = long ? step.outShape.h * step.outShape.w : step.outShape.w;
   const full = Math.floor(width / BLOCK_PIXELS);
   const tail = width % BLOCK_PIXELS;
-  const pixelOut = cout * F32;
-  const lane = (i: number) => (i >> 1) * pixelOut + (i % 2) * V128;
+  const pixelOut = output.c * F32;
+  const pixelAdded = (residual?.c ?? 0) * F32;
+  const lane = (pixel: number) => (i: number) =>
+    (i >> 1) * pixel + (i % 2) * V128;
 
   const blocks = (count: number) => {
     const used = acc.slice(0, count * 2);
@@ -816,15 +1083,17 @@ function matrixProduct(
       slopes,
       (i) => i % 2,
       step.epilogue,
-      (i) => ({ local: target, offset: lane(i) }),
-      residual ? (i) => ({ local: added, offset: lane(i) }) : undefined,
+      (i) => ({ local: target, offset: lane(pixelOut)(i) }),
+      residual
+        ? (i) => ({ local: added, offset: lane(pixelAdded)(i) })
+        : undefined,
     );
     f.get(col).i32(BLOCK_CHANNELS * F32).add().tee(col).i32(cout * F32).ltU()
       .brIf(0);
     f.end();
     bump(f, a, count * kernel.pixelBytes);
     bump(f, o, count * pixelOut);
-    if (residual) bump(f, r, count * pixelOut);
+    if (residual) bump(f, r, count * pixelAdded);
   };
 
   f.i32(0).set(row);
@@ -835,7 +1104,8 @@ function matrixProduct(
     .i32(origin(output)).add().set(o);
   if (residual) {
     // The residual is unpadded: its rows are `width` pixels apart.
-    f.get(row).i32(width * pixelOut).mul().i32(residual.offset).add().set(r);
+    f.get(row).i32(width * pixelAdded).mul().i32(residual.offset).add()
+      .set(r);
   }
   if (full > 0) {
     const stop = f.local(ValType.i32);
@@ -876,14 +1146,16 @@ function pointwise(
   const ap = f.local(ValType.i32);
   const b = [f.local(ValType.v128), f.local(ValType.v128)];
   const splat = f.local(ValType.v128);
-  const cin = step.inShape.c;
+  const cin = input.c;
   const unroll = UNROLL.find((u) => cin % u === 0) as number;
+  const rowPixels = input.w + 2 * input.pad;
   return matrixProduct(f, step, output, residual, {
-    flat: true,
+    flat: input.pad === 0,
     pixelBytes: cin * F32,
     rowStart: (row, width) => {
-      // The input is unpadded, with rows as wide as the output's.
-      f.get(row).i32(width * cin * F32).mul().i32(input.offset).add();
+      // Rows are as wide as the output's, plus the input's border.
+      f.get(row).i32((input.pad === 0 ? width : rowPixels) * cin * F32).mul()
+        .i32(origin(input)).add();
     },
     block: (acc, count, a, col) => {
       loadBias(f, acc, col, step.epilogue.bias);
@@ -905,44 +1177,62 @@ function pointwise(
 }
 
 /**
- * A dense k×k convolution on the zero-bordered NCHW input: the blocks of
- * {@linkcode pointwise}, each tap a constant offset into the input.
+ * A dense k×k convolution, on the zero-bordered NCHW graph input or on an
+ * NHWC map: the blocks of {@linkcode pointwise}, each (channel, tap) a
+ * constant offset into the input.
  */
 function dense(
   step: ConvStep,
   input: Storage,
   output: Storage,
+  residual: Storage | undefined,
 ): FunctionBuilder {
   const f = new FunctionBuilder([], []);
   const wp = f.local(ValType.i32);
   const tp = f.local(ValType.i32);
   const b = [f.local(ValType.v128), f.local(ValType.v128)];
   const splat = f.local(ValType.v128);
-  const { kernel, stride } = step;
-  const planeRow = input.w + 2 * input.pad;
-  const plane = (input.h + 2 * input.pad) * planeRow;
+  const { kernel, stride, dilation: d } = step;
+  const rowPixels = input.w + 2 * input.pad;
   const shift = input.pad - step.pad;
   const taps: number[] = [];
-  for (let c = 0; c < step.inShape.c; c++) {
+  // The NCHW input has one plane per channel; an NHWC map interleaves them.
+  const nchw = step.onInput;
+  const pixel = nchw ? F32 : input.c * F32;
+  const plane = (input.h + 2 * input.pad) * rowPixels * F32;
+  const tapOffset = (ky: number, kx: number) =>
+    (ky * d * rowPixels + kx * d) * pixel;
+  const channels = step.inShape.channels;
+  if (nchw) {
+    for (let c = 0; c < channels; c++) {
+      for (let ky = 0; ky < kernel; ky++) {
+        for (let kx = 0; kx < kernel; kx++) {
+          taps.push(c * plane + tapOffset(ky, kx));
+        }
+      }
+    }
+  } else {
     for (let ky = 0; ky < kernel; ky++) {
       for (let kx = 0; kx < kernel; kx++) {
-        taps.push((c * plane + ky * planeRow + kx) * F32);
+        for (let c = 0; c < channels; c++) {
+          taps.push(tapOffset(ky, kx) + c * F32);
+        }
       }
     }
   }
-  return matrixProduct(f, step, output, undefined, {
+  return matrixProduct(f, step, output, residual, {
     flat: false,
-    pixelBytes: stride * F32,
+    pixelBytes: stride * pixel,
     rowStart: (row) => {
-      f.get(row).i32(stride * planeRow * F32).mul()
-        .i32(input.offset + (shift * planeRow + shift) * F32).add();
+      f.get(row).i32(stride * rowPixels * pixel).mul()
+        .i32(input.offset + (shift * rowPixels + shift) * pixel).add();
     },
     block: (acc, count, a, col) => {
       loadBias(f, acc, col, step.epilogue.bias);
       f.get(col).i32(taps.length).mul().i32(step.weights).add().set(wp);
       f.get(a).set(tp);
       taps.forEach((tap, k) => {
-        accumulateBlock(f, { acc, count, b, splat, wp }, tp, stride * F32);
+        accumulateBlock(f, { acc, count, b, splat, wp }, tp, stride * pixel);
         bump(f, wp, BLOCK_CHANNELS * F32);
         if (k + 1 < taps.length) bump(f, tp, taps[k + 1] - tap);
       });
@@ -971,7 +1261,7 @@ function depthwise(
   const wq = f.local(ValType.i32);
   const target = f.local(ValType.i32);
   const added = f.local(ValType.i32);
-  const { kernel, stride } = step;
+  const { kernel, stride, dilation: d } = step;
   const c = step.outShape.c;
   const vectors = depthwiseVectors(c);
   const acc = Array.from({ length: vectors }, () => f.local(ValType.v128));
@@ -981,20 +1271,22 @@ function depthwise(
   const taps: number[] = [];
   for (let ky = 0; ky < kernel; ky++) {
     for (let kx = 0; kx < kernel; kx++) {
-      taps.push((ky * rowPixels + kx) * c * F32);
+      taps.push((ky * d * rowPixels + kx * d) * c * F32);
     }
   }
   const channelBytes = c * F32;
+  const pixelOut = output.c * F32;
+  const pixelAdded = (residual?.c ?? 0) * F32;
 
   f.i32(0).set(y);
   f.loop();
   f.get(y).i32(stride * rowPixels * channelBytes).mul()
     .i32(input.offset + (shift * rowPixels + shift) * channelBytes).add()
     .set(ip);
-  f.get(y).i32((output.w + 2 * output.pad) * channelBytes).mul()
+  f.get(y).i32((output.w + 2 * output.pad) * pixelOut).mul()
     .i32(origin(output)).add().set(op);
   if (residual) {
-    f.get(y).i32(step.outShape.w * channelBytes).mul().i32(residual.offset)
+    f.get(y).i32(step.outShape.w * pixelAdded).mul().i32(residual.offset)
       .add()
       .set(rp);
   }
@@ -1032,8 +1324,8 @@ function depthwise(
     .brIf(0);
   f.end();
   bump(f, ip, stride * channelBytes);
-  bump(f, op, channelBytes);
-  if (residual) bump(f, rp, channelBytes);
+  bump(f, op, pixelOut);
+  if (residual) bump(f, rp, pixelAdded);
   f.get(x).i32(1).add().tee(x).i32(step.outShape.w).ltU().brIf(0);
   f.end();
   f.get(y).i32(1).add().tee(y).i32(step.outShape.h).ltU().brIf(0);

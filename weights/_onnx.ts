@@ -36,6 +36,7 @@ const NODE_DOMAIN = 7;
 const ATTRIBUTE_NAME = 1;
 const ATTRIBUTE_F = 2;
 const ATTRIBUTE_I = 3;
+const ATTRIBUTE_T = 5;
 const ATTRIBUTE_FLOATS = 7;
 const ATTRIBUTE_INTS = 8;
 const TENSOR_DIMS = 1;
@@ -356,33 +357,22 @@ export function readGraph(model: Uint8Array): Graph {
     if (field.number === GRAPH_INITIALIZER) {
       const tensor = readFields(field.payload);
       const name = tensorName(tensor);
-      const dims = repeatedVarints(tensor, TENSOR_DIMS).map((dim) =>
-        toSafeNumber(dim, "initializer dimension")
-      );
-      const type = dataType(tensor);
-      const data = type === DATA_TYPE_FLOAT
-        ? floatValues(tensor, name)
-        : type === DATA_TYPE_INT64
-        ? BigInt64Array.from(int64Values(tensor, name))
-        : undefined;
-      if (!data) {
-        throw new OnnxFormatError(
-          `initializer ${name} has data type ${type}; only float32 (1) and int64 (7) are read`,
-        );
-      }
-      const count = dims.reduce((product, dim) => product * dim, 1);
-      if (data.length !== count) {
-        throw new OnnxFormatError(
-          `initializer ${name} holds ${data.length} values for dimensions [${dims}]`,
-        );
-      }
-      initializers.set(name, { dims, data });
+      initializers.set(name, readTensor(tensor, name));
     } else if (field.number === GRAPH_NODE) {
       const node = readFields(field.payload);
       const attributes: Record<string, AttributeValue> = {};
       for (const attribute of node) {
         if (attribute.number !== NODE_ATTRIBUTE) continue;
         const parts = readFields(attribute.payload);
+        const tensor = last(parts, ATTRIBUTE_T);
+        if (tensor && stringOf(node, NODE_OP_TYPE) === "Constant") {
+          // A Constant node is an initializer in all but name: compilers
+          // want its value where they look up weights.
+          const output = node.find((f) => f.number === NODE_OUTPUT);
+          const name = output ? stringValue(output) : "";
+          initializers.set(name, readTensor(readFields(tensor.payload), name));
+          continue;
+        }
         const value = attributeValue(parts);
         if (value !== undefined) {
           attributes[stringOf(parts, ATTRIBUTE_NAME)] = value;
@@ -405,17 +395,53 @@ export function readGraph(model: Uint8Array): Graph {
   };
 }
 
+function readTensor(tensor: readonly Field[], name: string): Initializer {
+  const dims = repeatedVarints(tensor, TENSOR_DIMS).map((dim) =>
+    toSafeNumber(dim, "initializer dimension")
+  );
+  const type = dataType(tensor);
+  const data = type === DATA_TYPE_FLOAT
+    ? floatValues(tensor, name)
+    : type === DATA_TYPE_INT64
+    ? BigInt64Array.from(int64Values(tensor, name))
+    : undefined;
+  if (!data) {
+    throw new OnnxFormatError(
+      `tensor ${name} has data type ${type}; only float32 (1) and int64 (7) are read`,
+    );
+  }
+  const count = dims.reduce((product, dim) => product * dim, 1);
+  if (data.length !== count) {
+    throw new OnnxFormatError(
+      `tensor ${name} holds ${data.length} values for dimensions [${dims}]`,
+    );
+  }
+  return { dims, data };
+}
+
+/**
+ * Exporters write INT64_MAX / INT64_MIN to mean "unbounded" (a `Slice` to
+ * the end of an axis); those become ±Infinity so every other value stays an
+ * exact number.
+ */
+function intAttribute(value: bigint): number {
+  const signed = toInt64(value);
+  if (signed === INT64_MAX) return Infinity;
+  if (signed === -INT64_MAX - 1n) return -Infinity;
+  return toSafeNumber(signed, "attribute value");
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
 function attributeValue(parts: readonly Field[]): AttributeValue | undefined {
   const ints = repeatedVarints(parts, ATTRIBUTE_INTS);
-  if (ints.length > 0) {
-    return ints.map((value) => toSafeNumber(value, "attribute value"));
-  }
+  if (ints.length > 0) return ints.map(intAttribute);
   const floats = parts.filter((f) => f.number === ATTRIBUTE_FLOATS);
   if (floats.length > 0) {
     return floats.flatMap((f) => Array.from(littleEndianFloats(f.payload)));
   }
   const int = last(parts, ATTRIBUTE_I);
-  if (int) return toSafeNumber(varintValue(int), "attribute value");
+  if (int) return intAttribute(varintValue(int));
   const float = last(parts, ATTRIBUTE_F);
   if (float) return littleEndianFloats(float.payload)[0];
   return undefined;

@@ -191,6 +191,11 @@ export class FunctionBuilder {
     return this.#simd(0xea);
   }
 
+  /** `f32x4.pmax`: lane-wise `a < b ? b : a`. */
+  f32x4Pmax(): this {
+    return this.#simd(0xeb);
+  }
+
   /**
    * `f32x4.relaxed_madd` (a × b + c): fused where the CPU has FMA, a multiply
    * and an add otherwise, so the last bit may differ between machines.

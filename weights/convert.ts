@@ -60,6 +60,16 @@ export interface CompiledSpec {
   readonly file: string;
   /** What the module is, in one line. */
   readonly description: string;
+  /**
+   * Compile only up to these tensors (see `CompileOptions.outputs`); the
+   * model's outputs by default.
+   */
+  readonly outputs?: readonly {
+    readonly name: string;
+    readonly meaning: string;
+  }[];
+  /** Input height and width to compile for, if not the model's. */
+  readonly inputSize?: readonly [number, number];
 }
 
 /** What the converter makes of one model of the package. */
@@ -87,9 +97,32 @@ export interface ModelSpec {
     readonly dims: readonly Dim[];
     readonly meaning: string;
   }[];
-  /** Also compile the converted model to WebAssembly, as this file. */
-  readonly compiled?: CompiledSpec;
+  /** Also compile the converted model to WebAssembly, as these files. */
+  readonly compiled?: readonly CompiledSpec[];
 }
+
+/**
+ * Input sizes (height, width) the detector is compiled for: its own, and a
+ * quarter of it for images whose smallest face fills enough of it.
+ */
+export const DETECTOR_SIZES: readonly (readonly [number, number])[] = [
+  [240, 320],
+  [120, 160],
+];
+
+/** The detector's raw heads, which its compiled modules output. */
+const DETECTOR_HEADS = [
+  ...[["319", 8], ["365", 16], ["405", 32], ["437", 64]].map(([name, s]) => ({
+    name: name as string,
+    meaning:
+      `class logits [background, face] per anchor of the stride-${s} map, NHWC`,
+  })),
+  ...[["333", 8], ["379", 16], ["419", 32], ["449", 64]].map(([name, s]) => ({
+    name: name as string,
+    meaning:
+      `box offsets (centre x, centre y, log width, log height) per anchor of the stride-${s} map, NHWC`,
+  })),
+];
 
 /** The three models this project runs. */
 export const MODELS: readonly ModelSpec[] = [
@@ -110,12 +143,12 @@ export const MODELS: readonly ModelSpec[] = [
       dims: [BATCH_DIM, 512],
       meaning: "embedding, not L2-normalised",
     }],
-    compiled: {
+    compiled: [{
       id: "mobilefacenet_wasm",
       file: "mobilefacenet.wasm",
       description:
-        "mobilefacenet.onnx compiled to WebAssembly (fp32, fused layers, NHWC): same input and output, run by wasm_model.ts",
-    },
+        "mobilefacenet.onnx compiled to WebAssembly (fp32, fused layers, NHWC): same input and output, run by packages/model/_compiled.ts",
+    }],
   },
   {
     id: "face_detector",
@@ -143,6 +176,14 @@ export const MODELS: readonly ModelSpec[] = [
           "per prior x1, y1, x2, y2 normalised to the input, already decoded",
       },
     ],
+    compiled: DETECTOR_SIZES.map(([height, width]) => ({
+      id: `face_detector_${width}x${height}_wasm`,
+      file: `face_detector_${width}x${height}.wasm`,
+      description:
+        `face_detector.onnx up to its heads compiled to WebAssembly for a ${width}x${height} input; the boxes are decoded in packages/model/_detector_heads.ts`,
+      inputSize: [height, width],
+      outputs: DETECTOR_HEADS,
+    })),
   },
   {
     id: "face_landmark68",
@@ -161,6 +202,12 @@ export const MODELS: readonly ModelSpec[] = [
       dims: [BATCH_DIM, 136],
       meaning: "68 points as x0, y0, x1, y1, ... normalised to the crop",
     }],
+    compiled: [{
+      id: "face_landmark68_wasm",
+      file: "face_landmark68.wasm",
+      description:
+        "face_landmark68.onnx compiled to WebAssembly (fp32, fused layers, NHWC): same input and output",
+    }],
   },
 ];
 
@@ -169,7 +216,7 @@ export interface ManifestEntry {
   readonly id: string;
   readonly description: string;
   readonly file: string;
-  /** `onnx` for onnxruntime; `wasm` for a module run by `wasm_model.ts`. */
+  /** `onnx` for onnxruntime; `wasm` for a module run by `packages/model/_compiled.ts`. */
   readonly format: "onnx" | "wasm";
   readonly bytes: number;
   readonly sha256: string;
@@ -317,19 +364,38 @@ export async function compileModel(
   compiled: CompiledSpec,
   converted: ConvertedModel,
 ): Promise<ConvertedModel> {
-  const { wasm, interface: ports, layers, reshapeFolded } = compileGraph(
+  const { wasm, interface: ports, layers, folded } = compileGraph(
     converted.bytes,
+    {
+      outputs: compiled.outputs?.map((o) => o.name),
+      inputSize: compiled.inputSize,
+    },
   );
   const { entry } = converted;
   const item = (dims: readonly Dim[]) => dims.slice(1).join(", ");
+  const input = compiled.inputSize
+    ? [entry.input.shape[0], entry.input.shape[1], ...compiled.inputSize]
+    : entry.input.shape;
+  const outputs = compiled.outputs
+    ? compiled.outputs.map(({ name, meaning }, i) => ({
+      name,
+      dims: [BATCH_DIM, ...ports.outputs[i].dims],
+      meaning,
+    }))
+    : entry.outputs;
   if (
     ports.input.name !== entry.input.name ||
-    ports.input.dims.join(", ") !== item(entry.input.shape) ||
-    entry.outputs.length !== 1 || ports.output.name !== entry.outputs[0].name ||
-    ports.output.dims.join(", ") !== item(entry.outputs[0].dims)
+    ports.input.dims.join(", ") !== item(input) ||
+    ports.outputs.length !== outputs.length ||
+    ports.outputs.some((port, i) =>
+      port.name !== outputs[i].name ||
+      port.dims.join(", ") !== item(outputs[i].dims)
+    )
   ) {
     throw new ModelSpecMismatchError(
-      `${compiled.id}: compiled module takes ${ports.input.name} [${ports.input.dims}] and gives ${ports.output.name} [${ports.output.dims}] per item, unlike ${entry.file}`,
+      `${compiled.id}: compiled module takes ${ports.input.name} [${ports.input.dims}] and gives ${
+        ports.outputs.map((p) => `${p.name} [${p.dims}]`).join(", ")
+      } per item, unlike ${entry.file}`,
     );
   }
   const count = (kind: string) => layers.filter((l) => l.kind === kind).length;
@@ -344,20 +410,20 @@ export async function compileModel(
       bytes: wasm.length,
       sha256: await sha256Hex(wasm),
       compiledFrom: { file: entry.file, sha256: entry.sha256 },
+      input: { ...entry.input, shape: input },
+      outputs,
       transforms: [
         ...entry.transforms,
         `compiled ${entry.file} to WebAssembly (fp32, 128-bit SIMD with relaxed multiply-add): ${layers.length} Conv as ${
           count("pointwise")
         } pointwise, ${count("depthwise")} depthwise and ${
           count("dense")
-        } dense layer functions, ${
-          layers.filter((l) => l.prelu).length
-        } PRelu and ${
-          layers.filter((l) => l.residual).length
-        } Add fused into them${
-          reshapeFolded ? ", the final Reshape folded into the output" : ""
+        } dense layer functions; folded into them: ${
+          Object.entries(folded).map(([op, n]) => `${n} ${op}`).join(", ")
         }`,
-        "activations NHWC in the module's memory, weights packed in its data segment; the input is read NCHW as given",
+        `activations NHWC in the module's memory, weights packed in its data segment; the input is read NCHW as given${
+          compiled.outputs ? "; the outputs are NHWC" : ""
+        }`,
       ],
     },
   };
@@ -378,8 +444,8 @@ export async function convertTarball(
   for (const [i, spec] of MODELS.entries()) {
     const converted = await convertModel(spec, originals[i]);
     models.push(converted);
-    if (spec.compiled) {
-      models.push(await compileModel(spec.compiled, converted));
+    for (const compiled of spec.compiled ?? []) {
+      models.push(await compileModel(compiled, converted));
     }
   }
   return { models, manifest: { models: models.map((m) => m.entry) } };

@@ -55,10 +55,41 @@ export class WasmModelError extends Error {
 
 function isPort(value: unknown): value is Port {
   if (typeof value !== "object" || value === null) return false;
-  const { name, dims, offset } = value as Record<string, unknown>;
+  const { name, dims, offset, layout, pixelStride } = value as Record<
+    string,
+    unknown
+  >;
   return typeof name === "string" && Number.isSafeInteger(offset) &&
     Array.isArray(dims) &&
-    dims.every((dim) => Number.isSafeInteger(dim) && dim > 0);
+    dims.every((dim) => Number.isSafeInteger(dim) && dim > 0) &&
+    (layout === undefined || layout === "nhwc" && dims.length === 3) &&
+    (pixelStride === undefined ||
+      Number.isSafeInteger(pixelStride) && layout === "nhwc" &&
+        (pixelStride as number) >= dims[2]);
+}
+
+/** Copies one item of an output from the module's memory into `out`. */
+function readPort(
+  heap: Float32Array,
+  port: Port,
+  out: Float32Array,
+  at: number,
+): void {
+  const from = port.offset / 4;
+  const size = port.dims.reduce((n, dim) => n * dim, 1);
+  const stride = port.pixelStride ?? port.dims[port.dims.length - 1];
+  const channels = port.dims[port.dims.length - 1];
+  if (port.layout !== "nhwc" || stride === channels) {
+    out.set(heap.subarray(from, from + size), at);
+    return;
+  }
+  // Channels rounded up in memory are dropped.
+  for (let p = 0; p < size / channels; p++) {
+    out.set(
+      heap.subarray(from + p * stride, from + p * stride + channels),
+      at + p * channels,
+    );
+  }
 }
 
 /**
@@ -68,18 +99,18 @@ function isPort(value: unknown): value is Port {
  */
 export class WasmModel {
   readonly #input: Port;
-  readonly #output: Port;
+  readonly #outputs: readonly Port[];
   readonly #memory: WebAssembly.Memory;
   readonly #run: () => void;
 
   private constructor(
     input: Port,
-    output: Port,
+    outputs: readonly Port[],
     memory: WebAssembly.Memory,
     run: () => void,
   ) {
     this.#input = input;
-    this.#output = output;
+    this.#outputs = outputs;
     this.#memory = memory;
     this.#run = run;
   }
@@ -140,8 +171,12 @@ export class WasmModel {
         { cause },
       );
     }
-    const { input, output } = (described ?? {}) as Record<string, unknown>;
-    if (!isPort(input) || !isPort(output)) {
+    const { input, outputs } = (described ?? {}) as Record<string, unknown>;
+    if (
+      !isPort(input) || input.layout !== undefined ||
+      !Array.isArray(outputs) || outputs.length === 0 ||
+      !outputs.every(isPort)
+    ) {
       throw new WasmModelError(
         "invalid_module",
         `the module has no valid ${INTERFACE_SECTION} section: not a compiled model`,
@@ -155,7 +190,7 @@ export class WasmModel {
         "the module does not export memory and run",
       );
     }
-    return new WasmModel(input, output, memory, run as () => void);
+    return new WasmModel(input, outputs, memory, run as () => void);
   }
 
   /** The input's name, as in the ONNX graph the module was compiled from. */
@@ -163,9 +198,9 @@ export class WasmModel {
     return [this.#input.name];
   }
 
-  /** The output's name. */
+  /** The outputs' names, in the order the module was compiled with. */
   get outputNames(): readonly string[] {
-    return [this.#output.name];
+    return this.#outputs.map((port) => port.name);
   }
 
   /**
@@ -216,19 +251,25 @@ export class WasmModel {
         }] and ${feed.data.length} values`,
       );
     }
-    const outputSize = this.#output.dims.reduce((n, dim) => n * dim, 1);
-    const out = new Float32Array(batch * outputSize);
+    const sizes = this.#outputs.map((port) =>
+      port.dims.reduce((n, dim) => n * dim, 1)
+    );
+    const outs = sizes.map((size) => new Float32Array(batch * size));
     const heap = new Float32Array(this.#memory.buffer);
     const inAt = input.offset / 4;
-    const outAt = this.#output.offset / 4;
     for (let i = 0; i < batch; i++) {
       heap.set(feed.data.subarray(i * itemSize, (i + 1) * itemSize), inAt);
       this.#run();
-      out.set(heap.subarray(outAt, outAt + outputSize), i * outputSize);
+      this.#outputs.forEach((port, o) =>
+        readPort(heap, port, outs[o], i * sizes[o])
+      );
     }
-    return {
-      [this.#output.name]: { data: out, dims: [batch, ...this.#output.dims] },
-    };
+    return Object.fromEntries(
+      this.#outputs.map((port, o) => [
+        port.name,
+        { data: outs[o], dims: [batch, ...port.dims] },
+      ]),
+    );
   }
 }
 

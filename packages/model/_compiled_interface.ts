@@ -17,14 +17,21 @@ export interface Port {
   readonly dims: readonly number[];
   /** Byte offset of the item in memory: float32, little-endian, row-major. */
   readonly offset: number;
+  /**
+   * `"nhwc"` for a feature map, whose `dims` are then `[height, width,
+   * channels]`; absent for the graph's own layout.
+   */
+  readonly layout?: "nhwc";
+  /** Floats from one pixel of an NHWC map to the next, when not `channels`. */
+  readonly pixelStride?: number;
 }
 
 /**
  * What the {@linkcode INTERFACE_SECTION} custom section holds, as JSON. The
  * module exports `memory` and `run()`: write one item's input at
- * `input.offset`, call `run`, read the output at `output.offset`.
+ * `input.offset`, call `run`, read each output at its offset.
  */
 export interface CompiledInterface {
   readonly input: Port;
-  readonly output: Port;
+  readonly outputs: readonly Port[];
 }
