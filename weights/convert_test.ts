@@ -275,15 +275,19 @@ function decodedHeads(
     const size = heads[name].data.length / heads[name].dims[0];
     return heads[name].data.subarray(item * size, (item + 1) * size);
   };
-  const { scores, boxes } = decodeHeads(
+  // minScore 0 keeps every prior, in order.
+  const candidates = decodeHeads(
     names.slice(0, 4).map(one),
     names.slice(4).map(one),
     priorBoxes(320, 240),
+    0,
   );
-  const pairs = new Float32Array(scores.length * 2);
-  scores.forEach((face, i) => {
-    pairs[2 * i] = 1 - face;
-    pairs[2 * i + 1] = face;
+  const pairs = new Float32Array(candidates.length * 2);
+  const boxes = new Float32Array(candidates.length * 4);
+  candidates.forEach(({ score, x1, y1, x2, y2 }, i) => {
+    pairs[2 * i] = 1 - score;
+    pairs[2 * i + 1] = score;
+    boxes.set([x1, y1, x2, y2], 4 * i);
   });
   return { scores: pairs, boxes };
 }

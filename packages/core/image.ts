@@ -123,42 +123,45 @@ export function resizeImage(
   const rowLen = width * 3;
   const tmp = new Float32Array(srcH * rowLen);
   const xTaps = xt.taps;
+  const { count: xCount, first: xFirst, weights: xWeights } = xt;
   for (let y = 0; y < srcH; y++) {
     const srcRow = y * srcW * 3;
-    const tmpRow = y * rowLen;
-    for (let x = 0; x < width; x++) {
-      const n = xt.count[x];
-      const wBase = x * xTaps;
-      let p = srcRow + xt.first[x] * 3;
+    let o = y * rowLen;
+    for (let x = 0; x < width; x++, o += 3) {
+      const n = xCount[x];
+      let wi = x * xTaps;
+      let p = srcRow + xFirst[x] * 3;
       let r = 0, g = 0, b = 0;
-      for (let k = 0; k < n; k++, p += 3) {
-        const w = xt.weights[wBase + k];
+      for (let k = 0; k < n; k++, p += 3, wi++) {
+        const w = xWeights[wi];
         r += w * src[p];
         g += w * src[p + 1];
         b += w * src[p + 2];
       }
-      const o = tmpRow + x * 3;
       tmp[o] = r;
       tmp[o + 1] = g;
       tmp[o + 2] = b;
     }
   }
 
-  // Vertical pass into the output.
+  // Vertical pass into the output. A clamped array rounds and clamps each
+  // value as it is stored, without a call per byte.
   const out = new Uint8Array(height * rowLen);
-  const acc = new Float64Array(rowLen);
+  const clamped = new Uint8ClampedArray(out.buffer);
+  const acc = new Float32Array(rowLen);
   const yTaps = yt.taps;
   for (let y = 0; y < height; y++) {
-    acc.fill(0);
     const n = yt.count[y];
     const first = yt.first[y];
-    for (let k = 0; k < n; k++) {
+    const w0 = yt.weights[y * yTaps];
+    let base = first * rowLen;
+    for (let i = 0; i < rowLen; i++) acc[i] = w0 * tmp[base + i];
+    for (let k = 1; k < n; k++) {
       const w = yt.weights[y * yTaps + k];
-      const base = (first + k) * rowLen;
+      base = (first + k) * rowLen;
       for (let i = 0; i < rowLen; i++) acc[i] += w * tmp[base + i];
     }
-    const o = y * rowLen;
-    for (let i = 0; i < rowLen; i++) out[o + i] = clampByte(acc[i]);
+    clamped.set(acc, y * rowLen);
   }
   return { width, height, data: out };
 }

@@ -198,6 +198,11 @@ export class WasmModel {
     return [this.#input.name];
   }
 
+  /** The dimensions of one input item, e.g. `[3, 112, 112]`. */
+  get inputDims(): readonly number[] {
+    return this.#input.dims;
+  }
+
   /** The outputs' names, in the order the module was compiled with. */
   get outputNames(): readonly string[] {
     return this.#outputs.map((port) => port.name);

@@ -43,10 +43,20 @@ export const ANCHORS_PER_CELL: readonly number[] = MIN_BOXES.map((m) =>
   m.length
 );
 
+/** A prior the detector scored as a face: its score and corner box, normalised to the input. */
+export interface Candidate {
+  readonly score: number;
+  readonly x1: number;
+  readonly y1: number;
+  readonly x2: number;
+  readonly y2: number;
+}
+
 /**
- * Turns the heads of one input into face scores and corner boxes, as the
- * ONNX graph's outputs: `scores[i]` is the softmax face probability of
- * prior `i`, `boxes[4i..4i+3]` its x1, y1, x2, y2, normalised.
+ * The priors of one input whose face probability (the softmax of the two
+ * logits) is at least `minScore`, with their boxes decoded as the ONNX graph
+ * decodes them, in prior order. Only those boxes are decoded: most of the
+ * thousands of priors score near zero.
  *
  * `classes[h]` holds head `h`'s two logits per anchor and `offsets[h]` its
  * four box offsets, both NHWC.
@@ -55,29 +65,35 @@ export function decodeHeads(
   classes: readonly Float32Array[],
   offsets: readonly Float32Array[],
   priors: Float32Array,
-): { scores: Float32Array; boxes: Float32Array } {
+  minScore: number,
+): Candidate[] {
   const count = priors.length / 4;
-  const scores = new Float32Array(count);
-  const boxes = new Float32Array(count * 4);
+  // softmax ≥ minScore ⇔ face logit − background logit ≥ logit(minScore).
+  const margin = Math.log(minScore / (1 - minScore));
+  const found: Candidate[] = [];
   let i = 0;
   classes.forEach((logits, head) => {
     const deltas = offsets[head];
     for (let a = 0; a < logits.length / 2; a++, i++) {
-      scores[i] = 1 / (1 + Math.exp(logits[2 * a] - logits[2 * a + 1]));
+      const difference = logits[2 * a + 1] - logits[2 * a];
+      if (!(difference >= margin)) continue;
       const p = 4 * i;
       const cx = priors[p] + deltas[4 * a] * CENTER_VARIANCE * priors[p + 2];
       const cy = priors[p + 1] +
         deltas[4 * a + 1] * CENTER_VARIANCE * priors[p + 3];
       const w = Math.exp(deltas[4 * a + 2] * SIZE_VARIANCE) * priors[p + 2];
       const h = Math.exp(deltas[4 * a + 3] * SIZE_VARIANCE) * priors[p + 3];
-      boxes[p] = cx - w / 2;
-      boxes[p + 1] = cy - h / 2;
-      boxes[p + 2] = cx + w / 2;
-      boxes[p + 3] = cy + h / 2;
+      found.push({
+        score: 1 / (1 + Math.exp(-difference)),
+        x1: cx - w / 2,
+        y1: cy - h / 2,
+        x2: cx + w / 2,
+        y2: cy + h / 2,
+      });
     }
   });
   if (i !== count) {
     throw new RangeError(`the heads hold ${i} anchors, the priors ${count}`);
   }
-  return { scores, boxes };
+  return found;
 }

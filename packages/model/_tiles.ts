@@ -6,6 +6,12 @@ import type { Box } from "@facever/core";
 export const DETECTOR_WIDTH = 320;
 /** Height of the detector's input, in pixels. */
 export const DETECTOR_HEIGHT = 240;
+
+/** The size of a detector input, in pixels. */
+export interface InputSize {
+  readonly width: number;
+  readonly height: number;
+}
 /** Upper bound on detector passes for one image, whatever its size. */
 export const MAX_PASSES = 64;
 /**
@@ -30,6 +36,8 @@ export interface Level {
    * detector tends to take for a face of its own.
    */
   readonly maxFaceWidth: number;
+  /** The detector input the windows are placed in. */
+  readonly input: InputSize;
 }
 
 /**
@@ -45,6 +53,10 @@ export interface Level {
  * to fit whole in one window, `edgeMargin` from its edges. When that would
  * take more than {@linkcode MAX_PASSES} passes, the finest level is made
  * coarser until it does not.
+ *
+ * When the detector also runs `smaller` inputs, the smallest of them in
+ * which the letterboxed image still brings `minFaceSize` to `minDetectable`
+ * is the only level: the same faces, found in a fraction of the work.
  */
 export function planLevels(
   width: number,
@@ -52,13 +64,23 @@ export function planLevels(
   minFaceSize: number,
   minDetectable: number,
   edgeMargin: number,
+  smaller: readonly InputSize[] = [],
 ): Level[] {
+  const bySize = [...smaller].sort((a, b) =>
+    a.width * a.height - b.width * b.height
+  );
+  for (const input of bySize) {
+    const scale = Math.min(input.width / width, input.height / height);
+    if (minFaceSize * scale >= minDetectable) {
+      return [wholeImage(width, height, scale, input)];
+    }
+  }
   const maxFaceWidth = MAX_LEVEL_STEP * minDetectable;
   const overlap = Math.ceil(maxFaceWidth * 4 / 3) + 2 * edgeMargin;
   const base = Math.min(DETECTOR_WIDTH / width, DETECTOR_HEIGHT / height);
   let finest = minDetectable / minFaceSize;
   for (;;) {
-    const levels = [wholeImage(width, height, base)];
+    const levels = [wholeImage(width, height, base, FULL_INPUT)];
     const steps = finest > base
       ? Math.ceil(Math.log(finest / base) / Math.log(MAX_LEVEL_STEP) - 1e-9)
       : 0;
@@ -72,7 +94,17 @@ export function planLevels(
   }
 }
 
-function wholeImage(width: number, height: number, scale: number): Level {
+const FULL_INPUT: InputSize = {
+  width: DETECTOR_WIDTH,
+  height: DETECTOR_HEIGHT,
+};
+
+function wholeImage(
+  width: number,
+  height: number,
+  scale: number,
+  input: InputSize,
+): Level {
   const w = Math.max(1, Math.round(width * scale));
   const h = Math.max(1, Math.round(height * scale));
   return {
@@ -80,6 +112,7 @@ function wholeImage(width: number, height: number, scale: number): Level {
     height: h,
     windows: [{ x: 0, y: 0, width: w, height: h }],
     maxFaceWidth: Infinity,
+    input,
   };
 }
 
@@ -103,7 +136,7 @@ function tiled(
       });
     }
   }
-  return { width: w, height: h, windows, maxFaceWidth };
+  return { width: w, height: h, windows, maxFaceWidth, input: FULL_INPUT };
 }
 
 /** Evenly spread window starts along one axis, at least `overlap` apart from full. */

@@ -17,7 +17,26 @@ Deno.test("planLevels()", async (t) => {
       height: 240,
       windows: [{ x: 0, y: 0, width: 240, height: 240 }],
       maxFaceWidth: Infinity,
+      input: { width: DETECTOR_WIDTH, height: DETECTOR_HEIGHT },
     }]);
+  });
+
+  await t.step("takes the smallest input that still finds minFaceSize", () => {
+    const small = { width: 160, height: 120 };
+    const tiny = { width: 80, height: 60 };
+    // 250 px into 120: 40 px become 19.2, enough for 16 but not for 20.
+    assert.deepEqual(planLevels(250, 250, 40, 16, 2, [tiny, small]), [{
+      width: 120,
+      height: 120,
+      windows: [{ x: 0, y: 0, width: 120, height: 120 }],
+      maxFaceWidth: Infinity,
+      input: small,
+    }]);
+    assert.deepEqual(
+      planLevels(250, 250, 40, 20, 2, [small])[0].input,
+      { width: DETECTOR_WIDTH, height: DETECTOR_HEIGHT },
+    );
+    assert.equal(passes(planLevels(1920, 1080, 40, 20, 2, [small])), 13);
   });
 
   await t.step("tiles a 1080p frame so that 40 px become 20", () => {

@@ -12,10 +12,29 @@ import {
   resizeImage,
   type RgbImage,
 } from "@facever/core";
-import { type Backend, type ModelSource, OnnxModel } from "./runner.ts";
-import { DETECTOR_URL, LANDMARKER_URL } from "./_weights.ts";
+import {
+  type Backend,
+  type ModelSource,
+  OnnxModel,
+  resolveBackend,
+} from "./runner.ts";
+import {
+  DETECTOR_URL,
+  DETECTOR_WASM_URLS,
+  LANDMARKER_URL,
+  LANDMARKER_WASM_URL,
+} from "./_weights.ts";
 import { nonMaxSuppression, type ScoredBox } from "./_nms.ts";
-import { DETECTOR_HEIGHT, DETECTOR_WIDTH, planLevels } from "./_tiles.ts";
+import {
+  DETECTOR_HEIGHT,
+  DETECTOR_WIDTH,
+  type InputSize,
+  type Level,
+  planLevels,
+} from "./_tiles.ts";
+import { loadBundledWasm } from "./_bundled.ts";
+import type { WasmModel } from "./_compiled.ts";
+import { type Candidate, decodeHeads, priorBoxes } from "./_detector_heads.ts";
 import {
   fivePoints,
   LANDMARK_INPUT_SIZE,
@@ -184,10 +203,10 @@ const LANDMARK_BATCH = 16;
  * ```
  */
 export class FaceDetector {
-  readonly #detector: OnnxModel;
-  readonly #landmarker: OnnxModel;
+  readonly #detector: DetectorNet;
+  readonly #landmarker: LandmarkNet;
 
-  private constructor(detector: OnnxModel, landmarker: OnnxModel) {
+  private constructor(detector: DetectorNet, landmarker: LandmarkNet) {
     this.#detector = detector;
     this.#landmarker = landmarker;
   }
@@ -208,9 +227,24 @@ export class FaceDetector {
    */
   static async load(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
     const runner = { backend: options.backend, threads: options.threads };
+    // On wasm the bundled models run compiled, which also spares loading
+    // onnxruntime-web; a runtime without relaxed SIMD gets the ONNX files.
+    const wasm = await resolveBackend(options.backend) === "wasm";
+    const [compiledDetector, compiledLandmarker] = await Promise.all([
+      wasm && options.detector === undefined
+        ? loadCompiledDetector()
+        : undefined,
+      wasm && options.landmarks === undefined
+        ? loadBundledWasm(LANDMARKER_WASM_URL)
+        : undefined,
+    ]);
     const [detector, landmarker] = await Promise.all([
-      OnnxModel.load(options.detector ?? DETECTOR_URL, runner),
-      OnnxModel.load(options.landmarks ?? LANDMARKER_URL, runner),
+      compiledDetector ??
+        OnnxModel.load(options.detector ?? DETECTOR_URL, runner).then(
+          onnxDetector,
+        ),
+      compiledLandmarker ??
+        OnnxModel.load(options.landmarks ?? LANDMARKER_URL, runner),
     ]);
     return new FaceDetector(detector, landmarker);
   }
@@ -229,6 +263,15 @@ export class FaceDetector {
    * one 52 at the default `minFaceSize`. When an image would need more, the
    * finest level is made coarser until 64 suffice, so faces close to
    * `minFaceSize` in very large images may be missed.
+   *
+   * Two shortcuts give the same faces for less work. The compiled detector
+   * (wasm backend) also runs a 128×128 input, used instead when the image
+   * fits it with `minFaceSize` still 20 pixels or more (photos of up to 256
+   * pixels a side at the default `minFaceSize`). With `maxFaces`,
+   * finer levels are skipped once that many faces are found that are larger
+   * than any those levels report: a 1920×1080 frame with someone close to
+   * the camera takes one pass on a 320×180 copy, and the face is then cut
+   * from the full-resolution image for the landmarks and alignment.
    *
    * @param image The image; any size and aspect ratio.
    * @param options Thresholds; see {@linkcode DetectOptions}.
@@ -258,14 +301,17 @@ export class FaceDetector {
       minFaceSize,
       MIN_DETECTABLE,
       EDGE_MARGIN,
+      this.#detector.smaller,
     );
-    for (const level of levels) {
+    for (const [k, level] of levels.entries()) {
+      if (k > 0 && enoughFound(candidates, levels[k], image, maxFaces)) break;
       const scaled = resizeImage(image, level.width, level.height);
       for (let i = 0; i < level.windows.length; i += DETECTOR_BATCH) {
         const windows = level.windows.slice(i, i + DETECTOR_BATCH);
         for (
           const found of await this.#detect(
             scaled,
+            level.input,
             level.maxFaceWidth,
             windows,
             image,
@@ -297,23 +343,23 @@ export class FaceDetector {
    */
   async #detect(
     scaled: RgbImage,
+    size: InputSize,
     maxFaceWidth: number,
     windows: readonly Box[],
     image: RgbImage,
     minScore: number,
   ): Promise<ScoredBox[]> {
-    const plane = DETECTOR_WIDTH * DETECTOR_HEIGHT;
+    const plane = size.width * size.height;
     const input = new Float32Array(windows.length * 3 * plane);
     windows.forEach((window, n) =>
-      writeDetectorInput(scaled, window, input, n * 3 * plane)
+      writeDetectorInput(scaled, window, size, input, n * 3 * plane)
     );
-    const { scores, boxes } = await this.#detector.run({
-      input: {
-        data: input,
-        dims: [windows.length, 3, DETECTOR_HEIGHT, DETECTOR_WIDTH],
-      },
-    });
-    const priors = scores.dims[1];
+    const candidates = await this.#detector.run(
+      input,
+      windows.length,
+      size,
+      minScore,
+    );
     const toImageX = image.width / scaled.width;
     const toImageY = image.height / scaled.height;
     const found: ScoredBox[] = [];
@@ -322,13 +368,12 @@ export class FaceDetector {
       const cutTop = window.y > 0;
       const cutRight = window.x + window.width < scaled.width;
       const cutBottom = window.y + window.height < scaled.height;
-      for (let i = n * priors; i < (n + 1) * priors; i++) {
-        const score = scores.data[2 * i + 1];
-        if (score < minScore) continue;
-        const x1 = boxes.data[4 * i] * DETECTOR_WIDTH;
-        const y1 = boxes.data[4 * i + 1] * DETECTOR_HEIGHT;
-        const x2 = boxes.data[4 * i + 2] * DETECTOR_WIDTH;
-        const y2 = boxes.data[4 * i + 3] * DETECTOR_HEIGHT;
+      for (const candidate of candidates[n]) {
+        const { score } = candidate;
+        const x1 = candidate.x1 * size.width;
+        const y1 = candidate.y1 * size.height;
+        const x2 = candidate.x2 * size.width;
+        const y2 = candidate.y2 * size.height;
         if (x2 - x1 > maxFaceWidth) continue;
         // A face cut by an edge that a neighbouring window overlaps is
         // found whole in that window; this part of it would survive NMS.
@@ -372,27 +417,142 @@ export class FaceDetector {
 }
 
 /**
+ * What the detector needs of its net: for a batch of inputs of one size,
+ * the priors of each that score at least `minScore`. The ONNX file decodes
+ * every prior in its graph; the compiled heads are decoded here, only where
+ * the score is high enough.
+ */
+interface DetectorNet {
+  /** Input sizes the net runs besides the full 320×240. */
+  readonly smaller: readonly InputSize[];
+  run(
+    input: Float32Array,
+    batch: number,
+    size: InputSize,
+    minScore: number,
+  ): Promise<Candidate[][]>;
+}
+
+/** What the detector needs of the landmark net: an ONNX session or the compiled module. */
+type LandmarkNet = Pick<OnnxModel, "run">;
+
+function onnxDetector(model: OnnxModel): DetectorNet {
+  return {
+    smaller: [],
+    async run(input, batch, size, minScore) {
+      const { scores, boxes } = await model.run({
+        input: { data: input, dims: [batch, 3, size.height, size.width] },
+      });
+      const priors = scores.dims[1];
+      return Array.from({ length: batch }, (_, n) => {
+        const found: Candidate[] = [];
+        for (let i = n * priors; i < (n + 1) * priors; i++) {
+          // [background, face] pairs: the face column.
+          const score = scores.data[2 * i + 1];
+          if (score < minScore) continue;
+          const [x1, y1, x2, y2] = boxes.data.subarray(4 * i, 4 * i + 4);
+          found.push({ score, x1, y1, x2, y2 });
+        }
+        return found;
+      });
+    },
+  };
+}
+
+/**
+ * The compiled detector: one module per input size, or `undefined` where
+ * the runtime cannot compile them.
+ */
+async function loadCompiledDetector(): Promise<DetectorNet | undefined> {
+  const modules = await Promise.all(DETECTOR_WASM_URLS.map(loadBundledWasm));
+  if (modules.some((m) => m === undefined)) return undefined;
+  const bySize = new Map<string, { model: WasmModel; priors: Float32Array }>();
+  const sizes: InputSize[] = [];
+  for (const model of modules as WasmModel[]) {
+    const [, height, width] = model.inputDims;
+    sizes.push({ width, height });
+    bySize.set(`${width}x${height}`, {
+      model,
+      priors: priorBoxes(width, height),
+    });
+  }
+  return {
+    smaller: sizes.filter((s) =>
+      s.width * s.height < DETECTOR_WIDTH * DETECTOR_HEIGHT
+    ),
+    async run(input, batch, size, minScore) {
+      const found = bySize.get(`${size.width}x${size.height}`);
+      if (!found) {
+        throw new RangeError(`no detector for ${size.width}x${size.height}`);
+      }
+      const { model, priors } = found;
+      const candidates: Candidate[][] = [];
+      const itemSize = input.length / batch;
+      // The module's outputs: four class heads, then four box heads.
+      const names = model.outputNames;
+      for (let n = 0; n < batch; n++) {
+        const heads = await model.run({
+          input: {
+            data: input.subarray(n * itemSize, (n + 1) * itemSize),
+            dims: [1, 3, size.height, size.width],
+          },
+        });
+        candidates.push(decodeHeads(
+          names.slice(0, 4).map((name) => heads[name].data),
+          names.slice(4).map((name) => heads[name].data),
+          priors,
+          minScore,
+        ));
+      }
+      return candidates;
+    },
+  };
+}
+
+/**
  * Writes one window of `image` into `out` from `offset` as the detector's
- * CHW input, (v - 127) / 128. The rest of the 320×240 input stays 0, the
+ * CHW input of `size`, (v - 127) / 128. The rest of the input stays 0, the
  * value of mid-grey, so a letterboxed image has a neutral border.
  */
 function writeDetectorInput(
   image: RgbImage,
   window: Box,
+  size: InputSize,
   out: Float32Array,
   offset: number,
 ): void {
-  const plane = DETECTOR_WIDTH * DETECTOR_HEIGHT;
+  const plane = size.width * size.height;
   const src = image.data;
   for (let y = 0; y < window.height; y++) {
     let p = ((window.y + y) * image.width + window.x) * 3;
-    let o = offset + y * DETECTOR_WIDTH;
+    let o = offset + y * size.width;
     for (let x = 0; x < window.width; x++, p += 3, o++) {
       out[o] = (src[p] - 127) / 128;
       out[o + plane] = (src[p + 1] - 127) / 128;
       out[o + 2 * plane] = (src[p + 2] - 127) / 128;
     }
   }
+}
+
+/**
+ * Whether `maxFaces` faces are already found that are larger than anything
+ * `level` and the finer levels after it can report (faces at most
+ * `maxFaceWidth` wide there, and taller by up to a third), so that they
+ * need not run: a frame with someone close to the camera then takes one
+ * pass on a reduced image instead of a pyramid.
+ */
+function enoughFound(
+  candidates: readonly ScoredBox[],
+  level: Level,
+  image: RgbImage,
+  maxFaces: number,
+): boolean {
+  if (!Number.isFinite(maxFaces)) return false;
+  const widest = level.maxFaceWidth * image.width / level.width;
+  const bound = widest * widest * 4 / 3;
+  const larger = nonMaxSuppression(candidates, SUPPRESSION)
+    .filter(({ box }) => area(clipBox(box, image)) > bound);
+  return larger.length >= maxFaces;
 }
 
 function area(box: Box): number {

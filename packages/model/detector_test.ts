@@ -154,173 +154,186 @@ Deno.test("FaceDetector rejects options out of range", async (t) => {
   }
 });
 
-Deno.test("FaceDetector finds no face where there is none", async (t) => {
-  const detector = await FaceDetector.load();
-  await t.step("blank image", async () => {
-    const blank = {
-      width: 640,
-      height: 480,
-      data: new Uint8Array(640 * 480 * 3),
-    };
-    assert.deepEqual(await detector.detectFaces(blank), []);
+// The compiled models on wasm, onnxruntime-node on native: both must
+// behave alike.
+for (const backend of ["wasm", "native"] as const) {
+  Deno.test(`FaceDetector finds no face where there is none (${backend})`, async (t) => {
+    const detector = await FaceDetector.load({ backend });
+    await t.step("blank image", async () => {
+      const blank = {
+        width: 640,
+        height: 480,
+        data: new Uint8Array(640 * 480 * 3),
+      };
+      assert.deepEqual(await detector.detectFaces(blank), []);
+    });
+    await t.step("noise, whole and tiled", async () => {
+      assert.deepEqual(await detector.detectFaces(noise(640, 480)), []);
+      assert.deepEqual(await detector.detectFaces(noise(1280, 720)), []);
+    });
+    await t.step("smooth gradient", async () => {
+      assert.deepEqual(await detector.detectFaces(gradient(1920, 1080)), []);
+    });
   });
-  await t.step("noise, whole and tiled", async () => {
-    assert.deepEqual(await detector.detectFaces(noise(640, 480)), []);
-    assert.deepEqual(await detector.detectFaces(noise(1280, 720)), []);
-  });
-  await t.step("smooth gradient", async () => {
-    assert.deepEqual(await detector.detectFaces(gradient(1920, 1080)), []);
-  });
-});
 
-Deno.test({
-  name: "FaceDetector on LFW faces",
-  ignore: !root,
-  async fn(t) {
-    const detector = await FaceDetector.load();
-    const images = new Map<string, RgbImage>();
-    for (const name of PEOPLE) images.set(name, await lfw(name));
+  Deno.test({
+    name: `FaceDetector on LFW faces (${backend})`,
+    ignore: !root,
+    async fn(t) {
+      const detector = await FaceDetector.load({ backend });
+      const images = new Map<string, RgbImage>();
+      for (const name of PEOPLE) images.set(name, await lfw(name));
 
-    await t.step(
-      "finds the central face with plausible landmarks",
-      async () => {
-        for (const [name, image] of images) {
-          const faces = await detector.detectFaces(image);
-          const face = faceAt(faces, { x: 125, y: 125 }, 40);
-          assert.ok(face, `${name}: no face near the centre`);
-          const central = faces.filter((f) =>
-            faceAt([f], { x: 125, y: 125 }, 40)
-          );
-          assert.equal(central.length, 1, `${name}: one face near the centre`);
-          assertPlausibleLandmarks(face, name);
-        }
-      },
-    );
-
-    await t.step("reports faces largest first, within the image", async () => {
-      for (const [name, image] of images) {
-        const faces = await detector.detectFaces(image, { minScore: 0.3 });
-        for (let i = 0; i < faces.length; i++) {
-          const { box } = faces[i];
-          assert.ok(box.x >= 0 && box.y >= 0, name);
-          assert.ok(box.x + box.width <= image.width, name);
-          assert.ok(box.y + box.height <= image.height, name);
-          if (i > 0) {
-            const previous = faces[i - 1].box;
-            assert.ok(
-              previous.width * previous.height >= box.width * box.height,
-              `${name}: sorted by area`,
+      await t.step(
+        "finds the central face with plausible landmarks",
+        async () => {
+          for (const [name, image] of images) {
+            const faces = await detector.detectFaces(image);
+            const face = faceAt(faces, { x: 125, y: 125 }, 40);
+            assert.ok(face, `${name}: no face near the centre`);
+            const central = faces.filter((f) =>
+              faceAt([f], { x: 125, y: 125 }, 40)
             );
+            assert.equal(
+              central.length,
+              1,
+              `${name}: one face near the centre`,
+            );
+            assertPlausibleLandmarks(face, name);
           }
+        },
+      );
+
+      await t.step(
+        "reports faces largest first, within the image",
+        async () => {
+          for (const [name, image] of images) {
+            const faces = await detector.detectFaces(image, { minScore: 0.3 });
+            for (let i = 0; i < faces.length; i++) {
+              const { box } = faces[i];
+              assert.ok(box.x >= 0 && box.y >= 0, name);
+              assert.ok(box.x + box.width <= image.width, name);
+              assert.ok(box.y + box.height <= image.height, name);
+              if (i > 0) {
+                const previous = faces[i - 1].box;
+                assert.ok(
+                  previous.width * previous.height >= box.width * box.height,
+                  `${name}: sorted by area`,
+                );
+              }
+            }
+          }
+        },
+      );
+
+      await t.step("finds a grayscale face", async () => {
+        const image = images.get("Colin_Powell")!;
+        const gray = new Uint8Array(image.data.length);
+        for (let i = 0; i < gray.length; i += 3) {
+          gray[i] = gray[i + 1] = gray[i + 2] = Math.round(
+            0.299 * image.data[i] + 0.587 * image.data[i + 1] +
+              0.114 * image.data[i + 2],
+          );
         }
-      }
-    });
-
-    await t.step("finds a grayscale face", async () => {
-      const image = images.get("Colin_Powell")!;
-      const gray = new Uint8Array(image.data.length);
-      for (let i = 0; i < gray.length; i += 3) {
-        gray[i] = gray[i + 1] = gray[i + 2] = Math.round(
-          0.299 * image.data[i] + 0.587 * image.data[i + 1] +
-            0.114 * image.data[i + 2],
-        );
-      }
-      const faces = await detector.detectFaces({ ...image, data: gray });
-      const face = faceAt(faces, { x: 125, y: 125 }, 40);
-      assert.ok(face, "no face near the centre");
-      assertPlausibleLandmarks(face, "grayscale");
-    });
-
-    await t.step("finds four faces in a 1000x600 group shot", async () => {
-      const group = gradient(1000, 600);
-      const names = [
-        "Tony_Blair",
-        "Serena_Williams",
-        "Hugo_Chavez",
-        "Laura_Bush",
-      ];
-      const places = [[60, 40], [760, 60], [220, 400], [560, 380]];
-      const expected: { x: number; y: number }[] = [];
-      for (const [i, name] of names.entries()) {
-        // The centre 160 px hold the face and leave out most bystanders.
-        const crop = cropImage(images.get(name)!, {
-          x: 45,
-          y: 45,
-          width: 160,
-          height: 160,
-        });
-        const [left, top] = places[i];
-        paste(group, crop, left, top);
-        const [alone] = await detector.detectFaces(crop);
-        expected.push({
-          x: left + centre(alone.box).x,
-          y: top + centre(alone.box).y,
-        });
-      }
-      const faces = await detector.detectFaces(group);
-      assert.equal(faces.length, 4);
-      for (const [i, point] of expected.entries()) {
-        const face = faceAt(faces, point, 15);
-        assert.ok(face, `${names[i]} not found at ${JSON.stringify(point)}`);
-        assertPlausibleLandmarks(face, names[i]);
-      }
-      const largest = await detector.detectFaces(group, { maxFaces: 2 });
-      assert.deepEqual(largest, faces.slice(0, 2));
-    });
-
-    await t.step("finds a 60 px face in a 1920x1080 frame", async () => {
-      const image = images.get("George_W_Bush")!;
-      const [face] = await detector.detectFaces(image);
-      const scale = 60 / face.box.width;
-      const side = Math.round(image.width * scale);
-      const small = resizeImage(image, side, side);
-      const frame = gradient(1920, 1080);
-      paste(frame, small, 1500, 820);
-      const faces = await detector.detectFaces(frame);
-      const found = faceAt(faces, {
-        x: 1500 + centre(face.box).x * side / image.width,
-        y: 820 + centre(face.box).y * side / image.height,
-      }, 10);
-      assert.ok(found, `not found among ${JSON.stringify(faces)}`);
-      assert.ok(found.box.width > 45 && found.box.width < 80);
-      assertPlausibleLandmarks(found, "60 px face");
-    });
-
-    await t.step("finds a face filling a 1080x1080 frame", async () => {
-      const image = images.get("Jacques_Chirac")!;
-      const [face] = await detector.detectFaces(image);
-      const side = face.box.width * 1.15;
-      const { x, y } = centre(face.box);
-      const crop = cropImage(image, {
-        x: x - side / 2,
-        y: y - side / 2,
-        width: side,
-        height: side,
+        const faces = await detector.detectFaces({ ...image, data: gray });
+        const face = faceAt(faces, { x: 125, y: 125 }, 40);
+        assert.ok(face, "no face near the centre");
+        assertPlausibleLandmarks(face, "grayscale");
       });
-      const frame = resizeImage(crop, 1080, 1080);
-      const faces = await detector.detectFaces(frame);
-      assert.equal(faces.length, 1);
-      assert.ok(faces[0].box.width > 700, JSON.stringify(faces[0].box));
-      assertPlausibleLandmarks(faces[0], "frame-filling face");
-    });
 
-    await t.step("prints detection time (median of 10)", async () => {
-      const image = images.get("Aaron_Peirsol")!;
-      const frame = resizeImage(image, 1920, 1080);
-      for (
-        const [label, input] of [["250x250", image], [
-          "1920x1080",
-          frame,
-        ]] as const
-      ) {
-        const times: number[] = [];
-        for (let i = 0; i < 10; i++) {
-          const start = performance.now();
-          await detector.detectFaces(input);
-          times.push(performance.now() - start);
+      await t.step("finds four faces in a 1000x600 group shot", async () => {
+        const group = gradient(1000, 600);
+        const names = [
+          "Tony_Blair",
+          "Serena_Williams",
+          "Hugo_Chavez",
+          "Laura_Bush",
+        ];
+        const places = [[60, 40], [760, 60], [220, 400], [560, 380]];
+        const expected: { x: number; y: number }[] = [];
+        for (const [i, name] of names.entries()) {
+          // The centre 160 px hold the face and leave out most bystanders.
+          const crop = cropImage(images.get(name)!, {
+            x: 45,
+            y: 45,
+            width: 160,
+            height: 160,
+          });
+          const [left, top] = places[i];
+          paste(group, crop, left, top);
+          const [alone] = await detector.detectFaces(crop);
+          expected.push({
+            x: left + centre(alone.box).x,
+            y: top + centre(alone.box).y,
+          });
         }
-        console.log(`detectFaces ${label}: ${median(times).toFixed(1)} ms`);
-      }
-    });
-  },
-});
+        const faces = await detector.detectFaces(group);
+        assert.equal(faces.length, 4);
+        for (const [i, point] of expected.entries()) {
+          const face = faceAt(faces, point, 15);
+          assert.ok(face, `${names[i]} not found at ${JSON.stringify(point)}`);
+          assertPlausibleLandmarks(face, names[i]);
+        }
+        const largest = await detector.detectFaces(group, { maxFaces: 2 });
+        assert.deepEqual(largest, faces.slice(0, 2));
+      });
+
+      await t.step("finds a 60 px face in a 1920x1080 frame", async () => {
+        const image = images.get("George_W_Bush")!;
+        const [face] = await detector.detectFaces(image);
+        const scale = 60 / face.box.width;
+        const side = Math.round(image.width * scale);
+        const small = resizeImage(image, side, side);
+        const frame = gradient(1920, 1080);
+        paste(frame, small, 1500, 820);
+        const faces = await detector.detectFaces(frame);
+        const found = faceAt(faces, {
+          x: 1500 + centre(face.box).x * side / image.width,
+          y: 820 + centre(face.box).y * side / image.height,
+        }, 10);
+        assert.ok(found, `not found among ${JSON.stringify(faces)}`);
+        assert.ok(found.box.width > 45 && found.box.width < 80);
+        assertPlausibleLandmarks(found, "60 px face");
+      });
+
+      await t.step("finds a face filling a 1080x1080 frame", async () => {
+        const image = images.get("Jacques_Chirac")!;
+        const [face] = await detector.detectFaces(image);
+        const side = face.box.width * 1.15;
+        const { x, y } = centre(face.box);
+        const crop = cropImage(image, {
+          x: x - side / 2,
+          y: y - side / 2,
+          width: side,
+          height: side,
+        });
+        const frame = resizeImage(crop, 1080, 1080);
+        const faces = await detector.detectFaces(frame);
+        assert.equal(faces.length, 1);
+        assert.ok(faces[0].box.width > 700, JSON.stringify(faces[0].box));
+        assertPlausibleLandmarks(faces[0], "frame-filling face");
+      });
+
+      await t.step("prints detection time (median of 10)", async () => {
+        const image = images.get("Aaron_Peirsol")!;
+        const frame = resizeImage(image, 1920, 1080);
+        for (
+          const [label, input] of [["250x250", image], [
+            "1920x1080",
+            frame,
+          ]] as const
+        ) {
+          const times: number[] = [];
+          for (let i = 0; i < 10; i++) {
+            const start = performance.now();
+            await detector.detectFaces(input);
+            times.push(performance.now() - start);
+          }
+          console.log(
+            `detectFaces ${label} (${backend}): ${median(times).toFixed(1)} ms`,
+          );
+        }
+      });
+    },
+  });
+}

@@ -17,7 +17,7 @@ import {
   OnnxModel,
   resolveBackend,
 } from "./runner.ts";
-import { WasmModel, WasmModelError } from "./_compiled.ts";
+import { loadBundledWasm } from "./_bundled.ts";
 import { EMBEDDER_URL, EMBEDDER_WASM_URL } from "./_weights.ts";
 
 /** Side of the square face the embedding net takes, in pixels. */
@@ -143,42 +143,18 @@ export class FaceEmbedder {
 /** What the embedder needs of a model: an onnxruntime session or the compiled net. */
 type EmbeddingNet = Pick<OnnxModel, "outputNames" | "run">;
 
-let compiled: Promise<WasmModel | undefined> | undefined;
-
 async function loadNet(options: FaceEmbedderOptions): Promise<EmbeddingNet> {
   if (
     options.model === undefined &&
     await resolveBackend(options.backend) === "wasm"
   ) {
-    compiled ??= loadCompiled();
-    const net = await compiled;
+    const net = await loadBundledWasm(EMBEDDER_WASM_URL);
     if (net) return net;
   }
   return await OnnxModel.load(options.model ?? EMBEDDER_URL, {
     backend: options.backend,
     threads: options.threads,
   });
-}
-
-/** The compiled net, or `undefined` where the runtime cannot compile it. */
-async function loadCompiled(): Promise<WasmModel | undefined> {
-  try {
-    return await WasmModel.load(EMBEDDER_WASM_URL);
-  } catch (cause) {
-    if (
-      cause instanceof WasmModelError && cause.code === "unsupported_runtime"
-    ) {
-      return undefined;
-    }
-    compiled = undefined; // not cached, so a fixed file can be retried
-    throw new FaceError(
-      "model_load_failed",
-      `cannot load the compiled embedder ${EMBEDDER_WASM_URL.href}: ${
-        (cause as Error).message
-      }`,
-      { cause },
-    );
-  }
 }
 
 /** The face flipped left to right. */

@@ -152,7 +152,10 @@ export class FaceEngine {
     const pixels = await this.#decode(image);
     const detected = await this.#detector.detectFaces(
       pixels,
-      this.#options.detection,
+      // The largest face is the first: the detector can stop early.
+      options.pick === "central"
+        ? this.#options.detection
+        : { ...this.#options.detection, maxFaces: 1 },
     );
     if (detected.length === 0) {
       throw new FaceError("no_face", "no face found in the image");
