@@ -6,7 +6,6 @@
 
 import {
   type ChannelOrder,
-  FaceError,
   facesToTensor,
   l2Normalize,
   type RgbImage,
