@@ -247,11 +247,24 @@ const STAGES: readonly (readonly [string, string])[] = [
   ["detect", "detection + landmarks, 250×250 (1 pass)"],
   ["detect.1080p", "detection + landmarks, 1920×1080 (13 passes, every face)"],
   ["detect.native", "detection + landmarks, 250×250, native backend"],
+  [
+    "detect.ort-web",
+    "detection + landmarks, 250×250, the ONNX files on onnxruntime-web",
+  ],
+  [
+    "front.250",
+    "decode + detect + align the largest face, 250×250 JPEG",
+  ],
+  ["front.250.native", "decode + detect + align, 250×250, native backend"],
   ["align", "alignment to 112×112"],
   ["embed.ours", "embedding, batch 1"],
   ["embed.ours.batch8", "embedding, batch 8 (per call)"],
   ["embed.ours.mirror", "embedding with the mirror lever, batch 1"],
   ["embed.ours.native", "embedding, batch 1, native backend"],
+  [
+    "embed.ours.native.all-threads",
+    "embedding, batch 1, native backend, one thread per core",
+  ],
   [
     "pipeline.250",
     "whole pipeline, 250×250 JPEG: decode → largest face's embedding",
@@ -259,6 +272,14 @@ const STAGES: readonly (readonly [string, string])[] = [
   ["pipeline.1080p", "whole pipeline, 1920×1080 JPEG"],
   ["pipeline.250.native", "whole pipeline, 250×250 JPEG, native backend"],
   ["pipeline.1080p.native", "whole pipeline, 1920×1080 JPEG, native backend"],
+  [
+    "pipeline.frame",
+    "whole pipeline, 1920×1080 raw camera frame, largest face",
+  ],
+  [
+    "pipeline.frame.native",
+    "whole pipeline, 1920×1080 camera frame, native backend",
+  ],
   ["cosine", "cosine of two 512-d embeddings"],
 ];
 
@@ -303,6 +324,46 @@ const PEERS: readonly (readonly [string, string, string])[] = [
   ],
 ];
 
+/** The speed targets: what, the row, the row it is divided by, the bound. */
+const TARGETS: readonly (readonly [string, string, string, number])[] = [
+  [
+    "wasm embedding / stock onnxruntime-web",
+    "embed.ours",
+    "embed.stock-ort-web",
+    0.5,
+  ],
+  [
+    "native embedding / onnxruntime-node, both at default threads",
+    "embed.ours.native.all-threads",
+    "embed.ort-node",
+    1.1,
+  ],
+  [
+    "decode + detect + align / embedding, 250×250 JPEG",
+    "front.250",
+    "embed.ours",
+    0.5,
+  ],
+  [
+    "the same, native backend",
+    "front.250.native",
+    "embed.ours.native",
+    0.5,
+  ],
+  [
+    "1920×1080 camera frame end to end / embedding",
+    "pipeline.frame",
+    "embed.ours",
+    3,
+  ],
+  [
+    "the same, native backend",
+    "pipeline.frame.native",
+    "embed.ours.native",
+    3,
+  ],
+];
+
 async function speedSection(speed: Record<string, Speed>) {
   const run = await readResult<SpeedRun>("speed-run.json", "bench");
   const ms = (name: string) => speed[name] ? formatMs(speed[name].ms) : "–";
@@ -329,13 +390,33 @@ async function speedSection(speed: Record<string, Speed>) {
     ]),
     2,
   );
+  const targets = table(
+    ["ratio", "rows", "measured", "target", "met"],
+    TARGETS.map(([what, row, by, bound]) => {
+      const value = speed[row] && speed[by]
+        ? speed[row].ms / speed[by].ms
+        : undefined;
+      return [
+        what,
+        `\`${row}\` ÷ \`${by}\``,
+        value === undefined ? "–" : `${value.toFixed(2)}×`,
+        `≤ ${bound}×`,
+        value === undefined ? "–" : value <= bound ? "yes" : "**no**",
+      ];
+    }),
+    2,
+  );
   const { frame } = run.inputs;
   return [
     `### Speed — \`results/speed.json\`, ${day(run.date)}`,
     "",
-    "Rows without `.native` run the wasm backend (the compiled MobileFaceNet for embeddings, onnxruntime-web for detection), which runs everywhere; `.native` rows run the same code on onnxruntime-node.",
+    "Rows without `.native` run the wasm backend (MobileFaceNet, the detector and the landmark net compiled to wasm SIMD by `deno task weights`), which runs everywhere; `.native` rows run the same code on onnxruntime-node.",
     "",
     stages,
+    "",
+    "Targets (issue 5), as ratios of rows of this run:",
+    "",
+    targets,
     "",
     "Peers, in the same process on the same inputs (a ratio above 1 means ours is faster):",
     "",
