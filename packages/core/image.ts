@@ -334,12 +334,13 @@ export function warpAffine(
       const p = y0 * stride + x0 * 3;
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < srcW && y0 + 1 < srcH) {
         const q = p + stride;
-        for (let ch = 0; ch < 3; ch++) {
-          out[o + ch] = clampByte(
-            w00 * src[p + ch] + w10 * src[p + 3 + ch] +
-              w01 * src[q + ch] + w11 * src[q + 3 + ch],
-          );
-        }
+        // A convex combination of bytes is a byte: rounding is all it needs.
+        out[o] = w00 * src[p] + w10 * src[p + 3] + w01 * src[q] +
+          w11 * src[q + 3] + 0.5;
+        out[o + 1] = w00 * src[p + 1] + w10 * src[p + 4] + w01 * src[q + 1] +
+          w11 * src[q + 4] + 0.5;
+        out[o + 2] = w00 * src[p + 2] + w10 * src[p + 5] + w01 * src[q + 2] +
+          w11 * src[q + 5] + 0.5;
       } else {
         // Border: neighbours outside the image contribute black.
         const left = x0 >= 0;

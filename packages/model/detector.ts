@@ -228,21 +228,22 @@ export class FaceDetector {
   static async load(options: FaceDetectorOptions = {}): Promise<FaceDetector> {
     const runner = { backend: options.backend, threads: options.threads };
     // On wasm the bundled models run compiled, which also spares loading
-    // onnxruntime-web; a runtime without relaxed SIMD gets the ONNX files.
+    // onnxruntime-web. On native, onnxruntime-node runs the full 320×240
+    // input faster than the compiled module, but only the compiled one can
+    // run the small input. A runtime without relaxed SIMD gets the ONNX
+    // files alone.
     const wasm = await resolveBackend(options.backend) === "wasm";
-    const [compiledDetector, compiledLandmarker] = await Promise.all([
-      wasm && options.detector === undefined
-        ? loadCompiledDetector()
-        : undefined,
+    const [compiled, compiledLandmarker] = await Promise.all([
+      options.detector === undefined ? loadCompiledDetector() : undefined,
       wasm && options.landmarks === undefined
         ? loadBundledWasm(LANDMARKER_WASM_URL)
         : undefined,
     ]);
     const [detector, landmarker] = await Promise.all([
-      compiledDetector ??
-        OnnxModel.load(options.detector ?? DETECTOR_URL, runner).then(
-          onnxDetector,
-        ),
+      wasm && compiled ? compiled : OnnxModel.load(
+        options.detector ?? DETECTOR_URL,
+        runner,
+      ).then((model) => onnxDetector(model, compiled)),
       compiledLandmarker ??
         OnnxModel.load(options.landmarks ?? LANDMARKER_URL, runner),
     ]);
@@ -265,7 +266,7 @@ export class FaceDetector {
    * `minFaceSize` in very large images may be missed.
    *
    * Two shortcuts give the same faces for less work. The compiled detector
-   * (wasm backend) also runs a 128×128 input, used instead when the image
+   * also runs a 128×128 input (on both backends), used instead when the image
    * fits it with `minFaceSize` still 20 pixels or more (photos of up to 256
    * pixels a side at the default `minFaceSize`). With `maxFaces`,
    * finer levels are skipped once that many faces are found that are larger
@@ -436,10 +437,23 @@ interface DetectorNet {
 /** What the detector needs of the landmark net: an ONNX session or the compiled module. */
 type LandmarkNet = Pick<OnnxModel, "run">;
 
-function onnxDetector(model: OnnxModel): DetectorNet {
+/**
+ * The ONNX detector for its own 320×240 input, and `compiled` for the
+ * smaller ones it has.
+ */
+function onnxDetector(
+  model: OnnxModel,
+  compiled: DetectorNet | undefined,
+): DetectorNet {
   return {
-    smaller: [],
+    smaller: compiled?.smaller ?? [],
     async run(input, batch, size, minScore) {
+      if (
+        compiled &&
+        (size.width !== DETECTOR_WIDTH || size.height !== DETECTOR_HEIGHT)
+      ) {
+        return await compiled.run(input, batch, size, minScore);
+      }
       const { scores, boxes } = await model.run({
         input: { data: input, dims: [batch, 3, size.height, size.width] },
       });
