@@ -350,7 +350,7 @@ Deno.test({
       ),
     );
     assert.equal(
-      (await gallery.identify(query.embedding, { threshold: 0.256 }))[0]
+      (await gallery.identify(query.embedding, { threshold: 0.282 }))[0]
         ?.subjectId,
       "Colin_Powell",
     );

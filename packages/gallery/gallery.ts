@@ -91,7 +91,7 @@ export interface FaceInfo {
  * ```ts
  * import type { Match } from "@facever/gallery";
  * const match: Match = { subjectId: "ada", faceId: "5f0c…", similarity: 0.71 };
- * console.log(match.similarity >= 0.256);
+ * console.log(match.similarity >= 0.282);
  * ```
  */
 export interface Match {
@@ -249,7 +249,7 @@ export interface SubjectPage {
  * ```ts
  * import type { IdentifyOptions } from "@facever/gallery";
  * // DEFAULT_THRESHOLD of @facever/model, for its MobileFaceNet embeddings.
- * const options: IdentifyOptions = { threshold: 0.256, limit: 5 };
+ * const options: IdentifyOptions = { threshold: 0.282, limit: 5 };
  * console.log(options.limit);
  * ```
  */
@@ -272,7 +272,7 @@ export interface IdentifyOptions {
  * @example
  * ```ts
  * import type { VerifyOptions } from "@facever/gallery";
- * const options: VerifyOptions = { threshold: 0.256 };
+ * const options: VerifyOptions = { threshold: 0.282 };
  * console.log(options.threshold);
  * ```
  */
