@@ -296,6 +296,52 @@ for (const backend of ["wasm", "native"] as const) {
         assertPlausibleLandmarks(found, "60 px face");
       });
 
+      await t.step(
+        "maxFaces stops early with the same largest face",
+        async () => {
+          // Someone close to the camera (a face about 230 px wide) among four
+          // faces about 60 px wide, which only the finer levels find.
+          const frame = gradient(1920, 1080);
+          const names = [
+            "Tony_Blair",
+            "Serena_Williams",
+            "Hugo_Chavez",
+            "Laura_Bush",
+          ];
+          names.forEach((name, i) =>
+            paste(
+              frame,
+              resizeImage(images.get(name)!, 150, 150),
+              100 + i * 450,
+              60,
+            )
+          );
+          paste(
+            frame,
+            resizeImage(images.get("Colin_Powell")!, 600, 600),
+            660,
+            400,
+          );
+          const all = await detector.detectFaces(frame);
+          // LFW photos hold bystanders too: at least the five.
+        assert.ok(all.length >= 5, JSON.stringify(all.map((f) => f.box)));
+          const start = performance.now();
+          const [largest] = await detector.detectFaces(frame, { maxFaces: 1 });
+          const early = performance.now() - start;
+          assert.deepEqual(largest, all[0]);
+          assert.ok(largest.box.width > 150, JSON.stringify(largest.box));
+          // Not a timing assertion: the figure is printed for the log.
+          console.log(
+            `maxFaces 1 on a 1920x1080 frame (${backend}): ${
+              early.toFixed(1)
+            } ms`,
+          );
+          // With two asked for, the finer levels must run to find the second.
+          const two = await detector.detectFaces(frame, { maxFaces: 2 });
+          assert.deepEqual(two, all.slice(0, 2));
+        },
+      );
+
       await t.step("finds a face filling a 1080x1080 frame", async () => {
         const image = images.get("Jacques_Chirac")!;
         const [face] = await detector.detectFaces(image);
