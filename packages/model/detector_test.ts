@@ -324,7 +324,7 @@ for (const backend of ["wasm", "native"] as const) {
           );
           const all = await detector.detectFaces(frame);
           // LFW photos hold bystanders too: at least the five.
-        assert.ok(all.length >= 5, JSON.stringify(all.map((f) => f.box)));
+          assert.ok(all.length >= 5, JSON.stringify(all.map((f) => f.box)));
           const start = performance.now();
           const [largest] = await detector.detectFaces(frame, { maxFaces: 1 });
           const early = performance.now() - start;
