@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   };
   const converted = await Deno.readFile(new URL(embedder.file, dir));
   const compiled = await WasmModel.load(
-    new URL(embedder.compiled?.file as string, dir),
+    new URL(embedder.compiled?.[0].file as string, dir),
   );
   for (const batch of BATCHES) {
     const input = faces.subarray(0, batch * 3 * 112 * 112);
