@@ -526,9 +526,7 @@ export function compileGraph(
     return {
       x,
       weight: weight.data as Float32Array,
-      bias: biasName
-        ? perChannel(graph.initializers, biasName, cout, where)
-        : new Float32Array(cout),
+      bias: biasOf(biasName, cout, where),
       cout,
       group,
       kernel: kh,
@@ -536,6 +534,13 @@ export function compileGraph(
       pad: pads[0],
       dilation: dilations[0],
     };
+  }
+
+  /** A layer's optional bias input; none is a bias of zeros. */
+  function biasOf(name: string | undefined, cout: number, where: string) {
+    return name
+      ? perChannel(graph.initializers, name, cout, where)
+      : new Float32Array(cout);
   }
 
   function gemmSource(node: GraphNode, where: string): LayerSource {
@@ -553,9 +558,7 @@ export function compileGraph(
     return {
       x,
       weight: weight.data as Float32Array,
-      bias: biasName
-        ? perChannel(graph.initializers, biasName, cout, where)
-        : new Float32Array(cout),
+      bias: biasOf(biasName, cout, where),
       cout,
       group: 1,
       kernel: 1,
