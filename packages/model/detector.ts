@@ -123,13 +123,16 @@ export interface DetectOptions {
  */
 export interface FaceDetectorOptions {
   /**
-   * The RFB-320 detector; defaults to the bundled
-   * `weights/face_detector.onnx`.
+   * The RFB-320 detector as an ONNX file, run by onnxruntime. By default the
+   * bundled one: compiled (`weights/face_detector_*.wasm`) on the wasm
+   * backend, `weights/face_detector.onnx` (plus the compiled small input)
+   * on the native one.
    */
   readonly detector?: ModelSource;
   /**
-   * The 68-point landmark model; defaults to the bundled
-   * `weights/face_landmark68.onnx`.
+   * The 68-point landmark model as an ONNX file, run by onnxruntime. By
+   * default the bundled one: `weights/face_landmark68.wasm` on the wasm
+   * backend, `weights/face_landmark68.onnx` on the native one.
    */
   readonly landmarks?: ModelSource;
   /** Which ONNX Runtime runs both models (see {@linkcode Backend}); default `"auto"`. */
@@ -212,8 +215,10 @@ export class FaceDetector {
   }
 
   /**
-   * Loads both models; a path or URL already loaded in this process is
-   * shared (see {@linkcode OnnxModel.load}).
+   * Loads both models; a model already loaded in this process is shared
+   * (see {@linkcode OnnxModel.load}). The bundled models' compiled modules
+   * need relaxed SIMD (every Deno 2); without it the ONNX files run on
+   * onnxruntime instead.
    *
    * @throws {FaceError} `model_load_failed` when either model cannot be
    * loaded.
