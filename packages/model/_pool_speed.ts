@@ -9,7 +9,7 @@
  * reach when other jobs share the cores.
  *
  * ```sh
- * deno run --allow-read --allow-env --allow-ffi --allow-sys=loadavg packages/model/_pool_speed.ts [--backend auto|wasm|native] [--images 200] [--rounds 5]
+ * deno run --allow-read --allow-env --allow-ffi --allow-sys=loadavg packages/model/_pool_speed.ts [--backend wasm|native|auto (default: the pool's, wasm)] [--images 200] [--rounds 5]
  * ```
  *
  * @module
@@ -23,7 +23,7 @@ import { lfwRoot, median } from "../../bench/lfw.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    backend: { type: "string", default: "auto" },
+    backend: { type: "string" },
     images: { type: "string", default: "200" },
     rounds: { type: "string", default: "5" },
   },
@@ -92,7 +92,7 @@ async function spin(spinners: readonly Worker[]): Promise<number> {
 }
 
 const files = await images(Number(values.images));
-const backend = values.backend as Backend;
+const backend = values.backend as Backend | undefined;
 await using one = await FacePool.create({ workers: 1, backend });
 await using two = await FacePool.create({ workers: 2, backend });
 console.log(

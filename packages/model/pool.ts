@@ -14,7 +14,7 @@ import type {
   ImageInput,
   VerifyResult,
 } from "./engine.ts";
-import type { ResolvedBackend } from "./runner.ts";
+import type { Backend, ResolvedBackend } from "./runner.ts";
 import { type ErrorClass, WorkerPool } from "./_worker_pool.ts";
 import {
   type PoolAnswer,
@@ -45,6 +45,16 @@ export interface FacePoolOptions extends FaceEngineOptions {
    * `threads` of 1 each worker keeps to one core.
    */
   readonly workers?: number;
+  /**
+   * The backend of every worker; default `"wasm"`, not `"auto"`. Measured
+   * with `_pool_speed.ts` on 2 cores: the compiled wasm models, one thread
+   * per worker, gave 1.90–1.92× the throughput of one worker and 131–133 LFW
+   * images per second, onnxruntime-node 1.75–1.80× and 118–129, although one call
+   * alone is as fast on either (its calls leave the worker's thread, and
+   * two workers' calls then contend for the cores). Pass `"native"` or
+   * `"auto"` to choose onnxruntime-node where allowed.
+   */
+  readonly backend?: Backend;
 }
 
 /** Error classes of the toolkit, which a worker may throw. */
@@ -107,13 +117,17 @@ export class FacePool implements AsyncDisposable {
    * @example
    * ```ts
    * import { FacePool } from "@facever/model";
-   * const pool = await FacePool.create({ workers: 2, backend: "auto" });
-   * console.log(pool.workers, pool.backend); // 2, "native" with --allow-ffi
+   * const pool = await FacePool.create({ workers: 2 });
+   * console.log(pool.workers, pool.backend); // 2, "wasm"
    * await pool.close();
    * ```
    */
   static async create(options: FacePoolOptions = {}): Promise<FacePool> {
-    const { workers = navigator.hardwareConcurrency, ...engine } = options;
+    const {
+      workers = navigator.hardwareConcurrency,
+      backend = "wasm",
+      ...engine
+    } = options;
     const pool = await WorkerPool.start<
       PoolInit,
       PoolReady,
@@ -122,7 +136,7 @@ export class FacePool implements AsyncDisposable {
     >({
       url: new URL("./_pool_worker.ts", import.meta.url),
       size: workers,
-      init: sendOptions(engine),
+      init: sendOptions({ ...engine, backend }),
       errors: ERRORS,
     });
     return new FacePool(pool);

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { FaceError, ImageDecodeError } from "@facever/core";
 import { FaceEngine } from "./engine.ts";
 import { FacePool, WorkerError } from "./pool.ts";
-import { resolveBackend } from "./runner.ts";
+import { OnnxModel, resolveBackend } from "./runner.ts";
+import { LANDMARKER_URL } from "./_weights.ts";
 import { lfwRoot } from "../../bench/lfw.ts";
 
 const root = lfwRoot();
@@ -26,7 +27,7 @@ Deno.test({
   name: "FacePool on real faces",
   ignore: !root,
   fn: async (t) => {
-    const engine = await FaceEngine.create();
+    const engine = await FaceEngine.create({ backend: "wasm" });
     await using pool = await FacePool.create({ workers: 2 });
     const aaron = await lfw("Aaron_Peirsol", 1);
     const aaron2 = await lfw("Aaron_Peirsol", 2);
@@ -34,10 +35,10 @@ Deno.test({
     const bush = await lfw("George_W_Bush", 7);
 
     await t.step(
-      "runs the workers on the backend a single engine uses",
+      "runs the workers on wasm unless told otherwise",
       async () => {
         assert.equal(pool.workers, 2);
-        assert.equal(pool.backend, await resolveBackend());
+        assert.equal(pool.backend, "wasm");
         assert.equal(pool.threshold, engine.threshold);
       },
     );
@@ -126,13 +127,30 @@ Deno.test({
   ignore: !root,
   fn: async () => {
     // onnxruntime-web replaces the global Worker as it initialises; the
-    // pool's workers must still start as web workers.
+    // pool's workers must still start as web workers. The bundled models
+    // run compiled, so an ONNX file is loaded on it here.
+    await OnnxModel.load(LANDMARKER_URL, { backend: "wasm" });
     const engine = await FaceEngine.create({ backend: "wasm" });
     const bytes = await lfw("Serena_Williams", 1);
     const expected = await engine.embedImage(bytes);
     await using pool = await FacePool.create({ workers: 1, backend: "wasm" });
     assert.equal(pool.backend, "wasm");
     assert.deepEqual(await pool.embedImage(bytes), expected);
+  },
+});
+
+Deno.test({
+  name: "a native FacePool gives the results of a native engine",
+  ignore: !root || await resolveBackend() !== "native",
+  fn: async () => {
+    const engine = await FaceEngine.create({ backend: "native" });
+    const bytes = await lfw("Aaron_Peirsol", 2);
+    await using pool = await FacePool.create({ workers: 1, backend: "native" });
+    assert.equal(pool.backend, "native");
+    assert.deepEqual(
+      await pool.faces(bytes.slice()),
+      await engine.faces(bytes),
+    );
   },
 });
 
