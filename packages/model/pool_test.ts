@@ -36,7 +36,7 @@ Deno.test({
 
     await t.step(
       "runs the workers on wasm unless told otherwise",
-      async () => {
+      () => {
         assert.equal(pool.workers, 2);
         assert.equal(pool.backend, "wasm");
         assert.equal(pool.threshold, engine.threshold);
