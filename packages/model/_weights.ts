@@ -19,8 +19,12 @@ export const EMBEDDER_WASM_URL = new URL(
 );
 // The detector (to its heads, per input size) and the landmark net,
 // compiled the same way.
-export const DETECTOR_WASM_URLS: readonly URL[] = [
-  new URL("../../weights/face_detector_320x240.wasm", import.meta.url),
+export const DETECTOR_WASM_URL = new URL(
+  "../../weights/face_detector_320x240.wasm",
+  import.meta.url,
+);
+// The detector compiled for the small inputs it also runs.
+export const DETECTOR_SMALL_WASM_URLS: readonly URL[] = [
   new URL("../../weights/face_detector_128x128.wasm", import.meta.url),
 ];
 export const LANDMARKER_WASM_URL = new URL(

@@ -19,8 +19,9 @@ import {
   resolveBackend,
 } from "./runner.ts";
 import {
+  DETECTOR_SMALL_WASM_URLS,
   DETECTOR_URL,
-  DETECTOR_WASM_URLS,
+  DETECTOR_WASM_URL,
   LANDMARKER_URL,
   LANDMARKER_WASM_URL,
 } from "./_weights.ts";
@@ -239,7 +240,7 @@ export class FaceDetector {
     // files alone.
     const wasm = await resolveBackend(options.backend) === "wasm";
     const [compiled, compiledLandmarker] = await Promise.all([
-      options.detector === undefined ? loadCompiledDetector() : undefined,
+      options.detector === undefined ? loadCompiledDetector(wasm) : undefined,
       wasm && options.landmarks === undefined
         ? loadBundledWasm(LANDMARKER_WASM_URL)
         : undefined,
@@ -479,11 +480,17 @@ function onnxDetector(
 }
 
 /**
- * The compiled detector: one module per input size, or `undefined` where
+ * The compiled detector: one module per input size, the full 320×240 one
+ * only when `full` (onnxruntime runs it otherwise), or `undefined` where
  * the runtime cannot compile them.
  */
-async function loadCompiledDetector(): Promise<DetectorNet | undefined> {
-  const modules = await Promise.all(DETECTOR_WASM_URLS.map(loadBundledWasm));
+async function loadCompiledDetector(
+  full: boolean,
+): Promise<DetectorNet | undefined> {
+  const urls = full
+    ? [DETECTOR_WASM_URL, ...DETECTOR_SMALL_WASM_URLS]
+    : DETECTOR_SMALL_WASM_URLS;
+  const modules = await Promise.all(urls.map(loadBundledWasm));
   if (modules.some((m) => m === undefined)) return undefined;
   const bySize = new Map<string, { model: WasmModel; priors: Float32Array }>();
   const sizes: InputSize[] = [];
