@@ -1,20 +1,23 @@
 /**
- * Compiles a convolutional ONNX graph of the MobileFaceNet kind into one
- * self-contained WebAssembly module (fp32, 128-bit SIMD): the weights live in
- * its data segment, every layer is a function specialised to its shapes, and
- * the activations stay in NHWC order in the module's memory.
+ * Compiles a convolutional ONNX graph (MobileFaceNet, the RFB-320 detector,
+ * the 68-point landmark net) into one self-contained WebAssembly module
+ * (fp32, 128-bit SIMD): the weights live in its data segment, every layer is
+ * a function specialised to its shapes, and the activations stay in NHWC
+ * order in the module's memory.
  *
- * Why: onnxruntime-web runs each Conv, PRelu and Add as its own kernel over
- * NCHW tensors, with generic depthwise code; fusing the bias, PReLU and
- * residual add into each convolution and keeping channels innermost makes the
- * embedder more than twice as fast (see `README.md`, Speed).
+ * Why: onnxruntime-web runs each Conv, activation and Add as its own kernel
+ * over NCHW tensors, with generic depthwise code; fusing them into each
+ * convolution and keeping channels innermost makes the embedder more than
+ * twice as fast and the detector faster still (see `README.md`, Speed).
  *
  * What it accepts (anything else throws {@linkcode UnsupportedGraphError}):
- * one float input `[batch, C, H, W]`; `Conv` nodes that are either pointwise
- * (1×1, stride 1, no padding, group 1), depthwise (group = channels) or, on
- * the graph input only, dense; each optionally followed by a `PRelu` with
- * per-channel slopes and then an `Add` of an earlier tensor; and a final
- * `Reshape` to `[batch, -1]` of a 1×1 map.
+ * one float input `[batch, C, H, W]`; `Conv` nodes that are pointwise,
+ * depthwise (group = channels) or dense (any kernel, stride and dilation,
+ * square and symmetric); `Gemm` (x · Wᵀ + b) on a flattened 1×1 map. Fused
+ * into the layer before them: a scalar `Mul`, `BatchNormalization`, `PRelu`
+ * or `Relu`, an `Add` of an earlier tensor and a `Relu` after it. A channel
+ * `Concat` of layer outputs, and `Flatten` or `Reshape` to `[batch, -1]` of
+ * a 1×1 map, cost nothing. The outputs are the graph's or those asked for.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * The contract between `_compile.ts`, which writes compiled modules, and
- * `wasm_model.ts`, which runs them; kept apart so that running a module
+ * `_compiled.ts`, which runs them; kept apart so that running a module
  * never loads the compiler.
  *
  * @module

@@ -311,7 +311,7 @@ export class FaceDetector {
       this.#detector.smaller,
     );
     for (const [k, level] of levels.entries()) {
-      if (k > 0 && enoughFound(candidates, levels[k], image, maxFaces)) break;
+      if (k > 0 && enoughFound(candidates, level, image, maxFaces)) break;
       const scaled = resizeImage(image, level.width, level.height);
       for (let i = 0; i < level.windows.length; i += DETECTOR_BATCH) {
         const windows = level.windows.slice(i, i + DETECTOR_BATCH);

@@ -26,8 +26,8 @@ import type { Backend } from "./runner.ts";
  * the accuracy-maximising threshold on LFW View 1 `pairsDevTrain.txt` with
  * the bundled models and the shipped pipeline (0.2821; 99.55 % on those 2,200
  * pairs). On the held-out `pairsDevTest.txt` it gives 99.2 % accuracy, FAR
- * 0.6 % and TAR 99.0 % (`deno task calibrate`). Raise it where a false accept costs more than a
- * false reject.
+ * 0.6 % and TAR 99.0 % (`deno task calibrate`). Raise it where a false
+ * accept costs more than a false reject.
  */
 export const DEFAULT_THRESHOLD = 0.282;
 
