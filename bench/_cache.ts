@@ -8,12 +8,13 @@
  */
 
 import { fileURLToPath } from "node:url";
-import type { ImageEmbedding } from "./lfw.ts";
+import { MANIFEST_URL } from "@facever/weights";
+import type { ImageEmbedding } from "./_lfw_types.ts";
 
 const CACHE_DIR = new URL("../.cache/lfw-embeddings/", import.meta.url);
 /** Limits far above any real record, to tell a damaged file from a short one. */
 const MAX_PATH_BYTES = 4096, MAX_FLOATS = 65536;
-const MANIFEST = new URL("../weights/manifest.json", import.meta.url);
+const MANIFEST = MANIFEST_URL;
 /**
  * An embedding file ended in the middle of a record, or held something that
  * is not a record.

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RocPoint } from "./lfw.ts";
+import type { RocPoint } from "./_metrics.ts";
 
 /**
  * One labelled curve of {@linkcode rocSvg}.
@@ -75,7 +75,7 @@ function axisFloor(series: readonly RocSeries[]): number {
  * @example
  * ```ts
  * import { rocSvg } from "./_roc_svg.ts";
- * import { rocCurve } from "./lfw.ts";
+ * import { rocCurve } from "./_metrics.ts";
  * const points = rocCurve([0.9, 0.8, 0.3, 0.1], [true, true, false, false]);
  * const svg = rocSvg("LFW", [{ label: "ours", points }]);
  * console.log(svg.startsWith("<svg")); // true

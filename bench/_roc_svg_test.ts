@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { rocSvg } from "./_roc_svg.ts";
-import { rocCurve } from "./lfw.ts";
+import { rocCurve } from "./_metrics.ts";
 
 Deno.test("rocSvg", async (t) => {
   const scores = [0.95, 0.9, 0.85, 0.8, 0.7, 0.4, 0.3, 0.2, 0.1, 0.05];

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { median } from "./lfw.ts";
+import { median } from "./_statistics.ts";
 
 /**
  * The median of one benchmark and how many calls it is over, as written to

@@ -19,13 +19,12 @@ import {
   accuracy,
   areaUnderCurve,
   bestThreshold,
-  embedPairs,
-  lfwRoot,
   rates,
-  readPairs,
-  scorePairs,
   tarAtFar,
-} from "./lfw.ts";
+} from "./_metrics.ts";
+import { embedPairs } from "./_embeddings.ts";
+import { lfwRoot } from "@facever/testing";
+import { readPairs, scorePairs } from "./_lfw_pairs.ts";
 import { ProgressBar } from "./_progress.ts";
 
 const root = lfwRoot();

@@ -5,16 +5,15 @@ import {
   areaUnderCurve,
   bestThreshold,
   crossValidate,
-  embedPairs,
-  evaluate,
-  lfwRoot,
-  median,
   rates,
-  readPairs,
   rocCurve,
-  scorePairs,
   tarAtFar,
-} from "./lfw.ts";
+} from "./_metrics.ts";
+import { embedPairs } from "./_embeddings.ts";
+import { evaluate } from "./_evaluation.ts";
+import { lfwRoot } from "@facever/testing";
+import { median } from "./_statistics.ts";
+import { readPairs, scorePairs } from "./_lfw_pairs.ts";
 
 const root = lfwRoot();
 if (!root) {

@@ -15,7 +15,8 @@
 
 import type { Machine } from "./_machine.ts";
 import type { Speed } from "./_speed.ts";
-import type { Evaluation, PipelineOptions } from "./lfw.ts";
+import type { Evaluation } from "./_evaluation.ts";
+import type { PipelineOptions } from "./_lfw_types.ts";
 
 const README = new URL("./README.md", import.meta.url);
 const RESULTS = new URL("./results/", import.meta.url);

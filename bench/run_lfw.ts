@@ -17,16 +17,13 @@ import { parseArgs } from "node:util";
 import { describeMachine } from "./_machine.ts";
 import { ProgressBar } from "./_progress.ts";
 import { rocSvg } from "./_roc_svg.ts";
-import {
-  embedPairs,
-  evaluate,
-  type Evaluation,
-  lfwRoot,
-  type PipelineOptions,
-  readPairs,
-  resolvePipeline,
-  type RocPoint,
-} from "./lfw.ts";
+import { embedPairs, resolvePipeline } from "./_embeddings.ts";
+import { evaluate, type Evaluation } from "./_evaluation.ts";
+import { lfwRoot } from "@facever/testing";
+import { MANIFEST_URL } from "@facever/weights";
+import { type PipelineOptions } from "./_lfw_types.ts";
+import { readPairs } from "./_lfw_pairs.ts";
+import { type RocPoint } from "./_metrics.ts";
 
 /** One pipeline measured by `bench:levers`. */
 interface Lever {
@@ -57,7 +54,7 @@ const BACKEND = "wasm";
 const DETECTOR_ROUTE =
   "RFB-320 face detector (letterboxed, tiled pyramid) + 68-point landmarks reduced to 5, Umeyama similarity to the ArcFace 112x112 template";
 const RESULTS = new URL("./results/", import.meta.url);
-const MANIFEST = new URL("../weights/manifest.json", import.meta.url);
+const MANIFEST = MANIFEST_URL;
 
 const args = parseArgs({
   args: Deno.args,

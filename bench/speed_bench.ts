@@ -40,10 +40,12 @@ import {
 } from "@facever/model";
 import { describeMachine } from "./_machine.ts";
 import { type Speed, SpeedRecorder } from "./_speed.ts";
-import { lfwRoot, readPairs } from "./lfw.ts";
+import { lfwRoot } from "@facever/testing";
+import { DETECTOR_URL, EMBEDDER_URL, LANDMARKER_URL } from "@facever/weights";
+import { readPairs } from "./_lfw_pairs.ts";
 
 const RESULTS = new URL("./results/", import.meta.url);
-const MODEL = new URL("../weights/mobilefacenet.onnx", import.meta.url);
+const MODEL = EMBEDDER_URL;
 const FRAME_WIDTH = 1920, FRAME_HEIGHT = 1080, TILE = 250;
 const BATCH = 8;
 
@@ -150,8 +152,8 @@ const nativeEmbedder = await FaceEmbedder.load({ backend: "native" });
 // ran before the detector and landmark nets were compiled.
 const ortWebDetector = await FaceDetector.load({
   backend: "wasm",
-  detector: new URL("../weights/face_detector.onnx", import.meta.url),
-  landmarks: new URL("../weights/face_landmark68.onnx", import.meta.url),
+  detector: DETECTOR_URL,
+  landmarks: LANDMARKER_URL,
 });
 // Native at onnxruntime-node's default thread count, for the peer row that
 // uses that default.

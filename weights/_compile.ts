@@ -28,7 +28,7 @@ import {
   type CompiledInterface,
   INTERFACE_SECTION,
   type Port,
-} from "../packages/model/_compiled_interface.ts";
+} from "@facever/model/compiled";
 
 /** The graph uses something the compiler does not handle. */
 export class UnsupportedGraphError extends Error {

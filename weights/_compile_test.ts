@@ -1,14 +1,9 @@
 import assert from "node:assert/strict";
 import * as ort from "onnxruntime-web/wasm";
 import { compileGraph, UnsupportedGraphError } from "./_compile.ts";
-import {
-  maxAbsDifference,
-  onnxModel,
-  randomFloats,
-  type TestGraph,
-  type TestNode,
-} from "./_test_util.ts";
-import { WasmModel } from "../packages/model/_compiled.ts";
+import { maxAbsDifference, randomFloats } from "@facever/testing";
+import { onnxModel, type TestGraph, type TestNode } from "./_test_util.ts";
+import { WasmModel } from "@facever/model/compiled";
 
 ort.env.wasm.numThreads = 1;
 

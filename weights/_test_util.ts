@@ -113,28 +113,3 @@ export function onnxModel(graph: TestGraph): Uint8Array {
     ]),
   ]);
 }
-
-/** Deterministic values in [-scale, scale). */
-export function randomFloats(
-  count: number,
-  seed: number,
-  scale = 1,
-): Float32Array {
-  let state = seed >>> 0 || 1;
-  return Float32Array.from({ length: count }, () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return ((state >>> 0) / 2 ** 32 * 2 - 1) * scale;
-  });
-}
-
-/** The largest absolute difference between two arrays of one length. */
-export function maxAbsDifference(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) {
-    throw new RangeError(`lengths differ: ${a.length} and ${b.length}`);
-  }
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}

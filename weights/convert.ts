@@ -15,6 +15,9 @@
  */
 
 import { extractFiles, packTarball, pathFromFileUrl } from "./_npm.ts";
+
+// The benchmarks fetch the originals too, to time them beside ours.
+export { extractFiles };
 import {
   flushTinyWeights,
   makeBatchDynamic,
@@ -39,7 +42,7 @@ export const SOURCE = {
  * RGB that the package's own code feeds; the pipeline owner may change it
  * after measuring, here and nowhere else.
  */
-export const EMBEDDER_CHANNEL_ORDER: ChannelOrder = "bgr";
+export const EMBEDDER_CHANNEL_ORDER: InputChannels = "bgr";
 
 /** Non-zero float weights below this magnitude are set to zero. */
 export const FLUSH_THRESHOLD = 1e-20;
@@ -47,8 +50,12 @@ export const FLUSH_THRESHOLD = 1e-20;
 /** The name given to the dynamic batch dimension. */
 export const BATCH_DIM = "batch";
 
-/** How the colour channels of an input image are ordered. */
-export type ChannelOrder = "rgb" | "bgr" | "gray";
+/**
+ * The colour channels a model input takes, in order, as the manifest
+ * records them (`ChannelOrder` of `@facever/core` is the embedder's choice
+ * between the first two).
+ */
+export type InputChannels = "rgb" | "bgr" | "gray";
 
 /** One dimension in the manifest: a size, or a symbolic name such as "batch". */
 export type Dim = number | string;
@@ -89,7 +96,7 @@ export interface ModelSpec {
   readonly input: {
     readonly name: string;
     readonly shape: readonly Dim[];
-    readonly channelOrder: ChannelOrder;
+    readonly channelOrder: InputChannels;
     readonly normalisation: string;
   };
   /** The outputs, checked against the graph. */
@@ -238,7 +245,7 @@ export interface ManifestEntry {
     readonly name: string;
     readonly shape: readonly Dim[];
     readonly layout: "NCHW";
-    readonly channelOrder: ChannelOrder;
+    readonly channelOrder: InputChannels;
     readonly normalisation: string;
   };
   readonly outputs: readonly {

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import * as ort from "onnxruntime-web/wasm";
 import { extractFiles, npmAvailable } from "./_npm.ts";
 import { summarise } from "./_onnx.ts";
-import { NORMALISE, syntheticImages } from "./_synthetic.ts";
-import { maxAbsDifference, packTempParent } from "./_test_util.ts";
+import { NORMALISE, syntheticImages } from "@facever/testing";
+import { maxAbsDifference } from "@facever/testing";
+import { packTempParent } from "./_test_util.ts";
 import {
   convertTarball,
   fetchSource,
@@ -15,8 +16,7 @@ import {
   sha256Hex,
   transform,
 } from "./convert.ts";
-import { WasmModel } from "../packages/model/_compiled.ts";
-import { decodeHeads, priorBoxes } from "../packages/model/_detector_heads.ts";
+import { decodeHeads, priorBoxes, WasmModel } from "@facever/model/compiled";
 
 ort.env.wasm.numThreads = 1;
 

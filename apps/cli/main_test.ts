@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 // The test-image encoder of core: one PNG writer for every test.
-import { encodePng } from "../../packages/core/_test_images.ts";
-import { lfwImagePath, lfwRoot } from "../../bench/lfw.ts";
+import { encodePng } from "@facever/testing";
+import { lfwImagePath, lfwRoot } from "@facever/testing";
 
 const root = lfwRoot();
 if (!root) {

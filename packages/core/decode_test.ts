@@ -12,9 +12,12 @@ import {
   encodeFlatJpeg,
   encodePng,
   exifSegment,
+  LFW_MISSING,
+  lfwImagePath,
+  lfwRoot,
   pngChunk,
   tiffWithOrientation,
-} from "./_test_images.ts";
+} from "@facever/testing";
 
 // ------------------------------------------------------------- helpers ---
 
@@ -548,15 +551,14 @@ Deno.test("JPEG colour models decode to RGB", async (t) => {
   });
 
   await t.step("a real LFW photo (when the dataset is present)", async () => {
-    const path =
-      "/work/shared/datasets/lfw/images_deepfunneled/Aaron_Eckhart/Aaron_Eckhart_0001.jpg";
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(path);
-    } catch (error) {
-      console.log(`skipped: cannot read ${path} (${error})`);
+    const root = lfwRoot();
+    if (!root) {
+      console.log(`skipped: ${LFW_MISSING}`);
       return;
     }
+    const bytes = await Deno.readFile(
+      lfwImagePath(root, "Aaron_Eckhart", 1),
+    );
     const image = await decodeImage(bytes);
     assert.equal(image.width, 250);
     assert.equal(image.height, 250);

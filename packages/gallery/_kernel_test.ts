@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { codeBytes, QUERY_MAX, rowBytes, scanKernel } from "./_kernel.ts";
-import { uniform } from "./_test_util.ts";
+import { uniform } from "@facever/testing";
 
 interface Row {
   readonly code: Int8Array;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FaceError, ImageDecodeError, ImageTooLargeError } from "@facever/core";
 import { FaceEngine } from "@facever/model";
-import { lfwRoot } from "../../bench/lfw.ts";
+import { lfwRoot } from "@facever/testing";
 import {
   type CandidateFace,
   enrolFolder,
@@ -13,7 +13,7 @@ import {
   progressBar,
   type ProgressOutput,
 } from "./mod.ts";
-import { unitVectors } from "./_test_util.ts";
+import { unitVectors } from "@facever/testing";
 
 const DIMS = 8;
 

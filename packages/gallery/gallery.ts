@@ -12,7 +12,7 @@ import {
   sealEmbedding,
   sealKeyCheck,
 } from "./_codec.ts";
-import { FaceIndex } from "./_index.ts";
+import { FaceIndex } from "./face_index.ts";
 import { similarity, unitEmbedding } from "./_vector.ts";
 
 /**

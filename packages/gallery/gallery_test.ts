@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FaceError } from "@facever/core";
 import { FaceEngine } from "@facever/model";
-import { lfwRoot } from "../../bench/lfw.ts";
+import { lfwRoot } from "@facever/testing";
 import {
   type CandidateFace,
   encryptionKeyFromEnv,
@@ -13,7 +13,8 @@ import {
   KEY_ROOT,
   MAX_FACES_PER_SUBJECT,
 } from "./mod.ts";
-import { nearby, onEachKv, unitVectors } from "./_test_util.ts";
+import { nearby, unitVectors } from "@facever/testing";
+import { onEachKv } from "./_test_util.ts";
 
 const DIMS = 16;
 const OPTIONS: GalleryOptions = {

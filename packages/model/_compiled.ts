@@ -22,12 +22,7 @@
  */
 
 import { INTERFACE_SECTION, type Port } from "./_compiled_interface.ts";
-
-/** A float32 tensor: flat data in row-major order and its dimensions. */
-export interface Float32Tensor {
-  readonly data: Float32Array;
-  readonly dims: readonly number[];
-}
+import type { Float32Tensor } from "./types.ts";
 
 /** Why a compiled model could not be loaded or run. */
 export type WasmModelErrorCode =

@@ -10,7 +10,7 @@ import type {
   FacePick,
   ImageInput,
 } from "./engine.ts";
-import type { ModelSource, ResolvedBackend } from "./runner.ts";
+import type { ModelSource, ResolvedBackend } from "./types.ts";
 
 /** A {@linkcode ModelSource} that can be cloned. */
 export type SentSource = Uint8Array | string | { readonly url: string };

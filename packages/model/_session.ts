@@ -1,7 +1,7 @@
 // What the runner needs of a backend's inference session, and the one
 // adapter that turns either ONNX Runtime's session into it.
 
-import type { Float32Tensor, ResolvedBackend } from "./runner.ts";
+import type { Float32Tensor, ResolvedBackend } from "./types.ts";
 
 /** One model's session on one backend. */
 export interface Session {

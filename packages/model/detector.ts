@@ -12,19 +12,15 @@ import {
   resizeImage,
   type RgbImage,
 } from "@facever/core";
-import {
-  type Backend,
-  type ModelSource,
-  OnnxModel,
-  resolveBackend,
-} from "./runner.ts";
+import type { Backend, ModelSource } from "./types.ts";
+import { OnnxModel, resolveBackend } from "./runner.ts";
 import {
   DETECTOR_SMALL_WASM_URLS,
   DETECTOR_URL,
   DETECTOR_WASM_URL,
   LANDMARKER_URL,
   LANDMARKER_WASM_URL,
-} from "./_weights.ts";
+} from "@facever/weights";
 import { nonMaxSuppression, type ScoredBox } from "./_nms.ts";
 import {
   DETECTOR_HEIGHT,

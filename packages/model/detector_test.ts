@@ -7,7 +7,7 @@ import {
   type RgbImage,
 } from "@facever/core";
 import { type DetectedFace, FaceDetector } from "./detector.ts";
-import { lfwImagePath, lfwRoot } from "../../bench/lfw.ts";
+import { lfwImagePath, lfwRoot } from "@facever/testing";
 
 const root = lfwRoot();
 if (!root) {

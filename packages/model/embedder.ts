@@ -10,14 +10,10 @@ import {
   l2Normalize,
   type RgbImage,
 } from "@facever/core";
-import {
-  type Backend,
-  type ModelSource,
-  OnnxModel,
-  resolveBackend,
-} from "./runner.ts";
+import type { Backend, ModelSource } from "./types.ts";
+import { OnnxModel, resolveBackend } from "./runner.ts";
 import { loadBundledWasm } from "./_bundled.ts";
-import { EMBEDDER_URL, EMBEDDER_WASM_URL } from "./_weights.ts";
+import { EMBEDDER_URL, EMBEDDER_WASM_URL } from "@facever/weights";
 
 /** Side of the square face the embedding net takes, in pixels. */
 export const FACE_SIZE = 112;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { alignFace, decodeImage } from "@facever/core";
 import { FaceDetector, FaceEmbedder } from "@facever/model";
-import { EMBEDDER_URL } from "./_weights.ts";
-import { lfwImagePath, lfwRoot } from "../../bench/lfw.ts";
+import { EMBEDDER_URL } from "@facever/weights";
+import { lfwImagePath, lfwRoot } from "@facever/testing";
 
 const root = lfwRoot();
 if (!root) {

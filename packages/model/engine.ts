@@ -19,7 +19,7 @@ import {
   type FaceDetectorOptions,
 } from "./detector.ts";
 import { FaceEmbedder, type FaceEmbedderOptions } from "./embedder.ts";
-import type { Backend } from "./runner.ts";
+import type { Backend } from "./types.ts";
 
 /**
  * Cosine similarity at or above which two faces are called the same person:

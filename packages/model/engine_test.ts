@@ -9,8 +9,8 @@ import {
   type RgbImage,
 } from "@facever/core";
 import { FaceEmbedder, FaceEngine, OnnxModel } from "@facever/model";
-import { EMBEDDER_URL } from "./_weights.ts";
-import { lfwImagePath, lfwRoot } from "../../bench/lfw.ts";
+import { EMBEDDER_URL } from "@facever/weights";
+import { lfwImagePath, lfwRoot } from "@facever/testing";
 
 const root = lfwRoot();
 if (!root) {

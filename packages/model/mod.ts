@@ -4,6 +4,7 @@
  *
  * @module
  */
+export * from "./types.ts";
 export * from "./runner.ts";
 export * from "./detector.ts";
 export * from "./embedder.ts";

@@ -14,7 +14,7 @@ import type {
   ImageInput,
   VerifyResult,
 } from "./engine.ts";
-import type { Backend, ResolvedBackend } from "./runner.ts";
+import type { Backend, ResolvedBackend } from "./types.ts";
 import { type ErrorClass, WorkerPool } from "./_worker_pool.ts";
 import {
   type PoolAnswer,
@@ -47,7 +47,7 @@ export interface FacePoolOptions extends FaceEngineOptions {
   readonly workers?: number;
   /**
    * The backend of every worker; default `"wasm"`, not `"auto"`. Measured
-   * with `_pool_speed.ts` on 2 cores: the compiled wasm models, one thread
+   * with `deno task bench:pool` on 2 cores: the compiled wasm models, one thread
    * per worker, gave 1.90–1.92× the throughput of one worker and 131–133 LFW
    * images per second, onnxruntime-node 1.75–1.80× and 118–129, although one call
    * alone is as fast on either (its calls leave the worker's thread, and

@@ -4,8 +4,8 @@ import { FaceError, ImageDecodeError } from "@facever/core";
 import { FaceEngine } from "./engine.ts";
 import { FacePool, WorkerError } from "./pool.ts";
 import { OnnxModel, resolveBackend } from "./runner.ts";
-import { LANDMARKER_URL } from "./_weights.ts";
-import { lfwRoot } from "../../bench/lfw.ts";
+import { LANDMARKER_URL } from "@facever/weights";
+import { lfwRoot } from "@facever/testing";
 
 const root = lfwRoot();
 if (!root) {

@@ -10,8 +10,8 @@ import {
 import { FaceEmbedder } from "./embedder.ts";
 import { FaceEngine } from "./engine.ts";
 import { loadModelBytes, OnnxModel, resolveBackend } from "./runner.ts";
-import { LANDMARKER_URL } from "./_weights.ts";
-import { lfwRoot } from "../../bench/lfw.ts";
+import { LANDMARKER_URL } from "@facever/weights";
+import { lfwRoot } from "@facever/testing";
 
 // A smooth, non-constant 64×64 grey face-sized input.
 const input = new Float32Array(64 * 64).map((_, i) =>
@@ -219,8 +219,6 @@ Deno.test({
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--config",
-        fileURLToPath(new URL("../../deno.json", import.meta.url)),
         "--allow-read",
         "--allow-env",
         fileURLToPath(new URL("./_test_backend_probe.ts", import.meta.url)),

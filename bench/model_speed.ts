@@ -7,16 +7,16 @@
  * backend keeps within 1.1.
  *
  * ```sh
- * deno run --allow-read --allow-env --allow-ffi packages/model/_speed.ts
+ * deno task bench:model
  * ```
  *
  * @module
  */
 
 import * as ort from "onnxruntime-node";
-import { OnnxModel } from "./runner.ts";
-import { DETECTOR_URL, EMBEDDER_URL, LANDMARKER_URL } from "./_weights.ts";
-import { median } from "../../bench/lfw.ts";
+import { OnnxModel } from "@facever/model";
+import { DETECTOR_URL, EMBEDDER_URL, LANDMARKER_URL } from "@facever/weights";
+import { median } from "./_statistics.ts";
 
 const WARM_UP = 10;
 const RUNS = 301;

@@ -1,12 +1,12 @@
 /**
- * Test-only image writers, so the decoder tests build every file in code:
- * a minimal baseline JPEG encoder (DC coefficients only, so each 8x8 block
- * is stored as its mean and decodes back exactly), EXIF segments, and a PNG
- * writer with stored (uncompressed) deflate blocks. Private.
+ * Image writers for tests, so that tests build every file in code: a
+ * minimal baseline JPEG encoder (DC coefficients only, so each 8x8 block is
+ * stored as its mean and decodes back exactly), EXIF segments, and a PNG
+ * writer with stored (uncompressed) deflate blocks.
  *
  * @module
  */
-import { crc32 } from "./_header.ts";
+import { crc32 } from "node:zlib";
 
 // ---------------------------------------------------------------- JPEG ---
 
@@ -194,7 +194,7 @@ export function pngChunk(type: string, data: ArrayLike<number>): Uint8Array {
   out.set(be32(data.length), 0);
   out.set(new TextEncoder().encode(type), 4);
   out.set(Array.from(data), 8);
-  out.set(be32(crc32(out, 4, 8 + data.length)), 8 + data.length);
+  out.set(be32(crc32(out.subarray(4, 8 + data.length))), 8 + data.length);
   return out;
 }
 

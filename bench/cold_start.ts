@@ -9,7 +9,7 @@
  * machine load hits them alike.
  *
  * ```sh
- * deno run --allow-read --allow-env --allow-run --allow-ffi packages/model/_cold_start.ts [--runs 7]
+ * deno task bench:cold-start [--runs 7]
  * ```
  *
  * @module
@@ -20,7 +20,7 @@ const started = performance.now();
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { median } from "../../bench/lfw.ts";
+import { median } from "./_statistics.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -50,7 +50,7 @@ async function child(file: string): Promise<Phases> {
     last = now;
     return ms;
   };
-  const { FaceEngine, resolveBackend } = await import("./mod.ts");
+  const { FaceEngine, resolveBackend } = await import("@facever/model");
   const { decodeImage } = await import("@facever/core");
   const importModel = lap();
   const engine = await FaceEngine.create();
@@ -96,7 +96,7 @@ async function spawn(
 if (values.child) {
   console.log(JSON.stringify(await child(values.child)));
 } else {
-  const { lfwRoot } = await import("../../bench/lfw.ts");
+  const { lfwRoot } = await import("@facever/testing");
   const root = lfwRoot();
   if (!root) {
     console.error(

@@ -9,7 +9,7 @@
  * reach when other jobs share the cores.
  *
  * ```sh
- * deno run --allow-read --allow-env --allow-ffi --allow-sys=loadavg packages/model/_pool_speed.ts [--backend wasm|native|auto (default: the pool's, wasm)] [--images 200] [--rounds 5]
+ * deno task bench:pool [--backend wasm|native|auto (default: the pool's, wasm)] [--images 200] [--rounds 5]
  * ```
  *
  * @module
@@ -17,8 +17,9 @@
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type Backend, FacePool } from "./mod.ts";
-import { lfwRoot, median } from "../../bench/lfw.ts";
+import { type Backend, FacePool } from "@facever/model";
+import { lfwRoot } from "@facever/testing";
+import { median } from "./_statistics.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

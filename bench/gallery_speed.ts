@@ -29,9 +29,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FaceError } from "@facever/core";
 import { FaceEngine } from "@facever/model";
-import { lfwRoot } from "../../bench/lfw.ts";
-import { FaceIndex } from "./_index.ts";
-import { uniform } from "./_test_util.ts";
+import { lfwRoot } from "@facever/testing";
+import { FaceIndex } from "@facever/gallery/index";
+import { MANIFEST_URL } from "@facever/weights";
+import { uniform } from "@facever/testing";
 
 const DIMS = 512;
 const QUERIES = 100;
@@ -171,14 +172,14 @@ interface LfwFace {
 async function lfwFaces(root: string, limit: number): Promise<LfwFace[]> {
   const manifest = JSON.parse(
     await Deno.readTextFile(
-      new URL("../../weights/manifest.json", import.meta.url),
+      MANIFEST_URL,
     ),
   );
   const sha: string =
     manifest.models.find((m: { id: string }) => m.id === "mobilefacenet")
       .sha256;
   const cacheDir = fileURLToPath(
-    new URL("../../.cache/gallery_bench/", import.meta.url),
+    new URL("../.cache/gallery_bench/", import.meta.url),
   );
   const cache = join(cacheDir, `lfw_${sha.slice(0, 16)}_${limit}.json`);
   try {

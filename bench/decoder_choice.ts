@@ -2,7 +2,7 @@
  * Decoder speed on a 1920x1080 photo mosaic, built in memory from LFW
  * (falls back to a synthetic picture when the dataset is absent).
  *
- *   deno bench --allow-read packages/core/decode_bench.ts
+ *   deno task bench:decoders
  *
  * imagescript loads a native addon under Deno, so its rows run only with
  * `--allow-ffi --allow-env` as well and are skipped otherwise.
@@ -15,8 +15,7 @@ import jsquashJpeg from "@jsquash/jpeg/decode.js";
 import jsquashPng from "@jsquash/png/decode.js";
 import { decode as fastPng } from "fast-png";
 import jpegJs from "jpeg-js";
-import { decodeImage } from "./decode.ts";
-import { resizeImage } from "./image.ts";
+import { decodeImage, resizeImage } from "@facever/core";
 
 const WIDTH = 1920, HEIGHT = 1080;
 const LFW = "/work/shared/datasets/lfw/images_deepfunneled";

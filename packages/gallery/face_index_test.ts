@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { FaceIndex } from "./_index.ts";
+import { FaceIndex } from "./face_index.ts";
 import type { Match } from "./gallery.ts";
-import { nearby, unitVectors } from "./_test_util.ts";
+import { nearby, unitVectors } from "@facever/testing";
 
 interface Entry {
   readonly faceId: string;

@@ -1,0 +1,11 @@
+/**
+ * Fixtures for the tests and benchmarks of every package: where LFW lies,
+ * image files written in code, and reproducible random data. It imports no
+ * package of the workspace, so any test may use it; library code never does
+ * (the import check in `.ci/run` refuses it).
+ *
+ * @module
+ */
+export * from "./lfw.ts";
+export * from "./images.ts";
+export * from "./random.ts";
