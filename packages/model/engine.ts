@@ -7,7 +7,6 @@
 
 import {
   alignFace,
-  cosineSimilarity,
   decodeImage,
   FaceError,
   type RgbImage,
@@ -20,6 +19,7 @@ import {
 } from "./detector.ts";
 import { FaceEmbedder, type FaceEmbedderOptions } from "./embedder.ts";
 import type { Backend } from "./types.ts";
+import { compareFaces } from "./_compare.ts";
 
 /**
  * Cosine similarity at or above which two faces are called the same person:
@@ -176,13 +176,7 @@ export class FaceEngine {
 
   /** Compares two faces already embedded, with this engine's threshold. */
   compare(a: Face, b: Face): VerifyResult {
-    const similarity = cosineSimilarity(a.embedding, b.embedding);
-    return {
-      similarity,
-      match: similarity >= this.threshold,
-      threshold: this.threshold,
-      faces: [a, b],
-    };
+    return compareFaces(a, b, this.threshold);
   }
 
   #decode(image: ImageInput): Promise<RgbImage> | RgbImage {

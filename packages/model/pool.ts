@@ -15,6 +15,7 @@ import type {
   VerifyResult,
 } from "./engine.ts";
 import type { Backend, ResolvedBackend } from "./types.ts";
+import { compareFaces } from "./_compare.ts";
 import { type ErrorClass, WorkerPool } from "./_worker_pool.ts";
 import {
   type PoolAnswer,
@@ -237,13 +238,7 @@ export class FacePool implements AsyncDisposable {
    * ```
    */
   compare(a: Face, b: Face): VerifyResult {
-    const similarity = core.cosineSimilarity(a.embedding, b.embedding);
-    return {
-      similarity,
-      match: similarity >= this.threshold,
-      threshold: this.threshold,
-      faces: [a, b],
-    };
+    return compareFaces(a, b, this.threshold);
   }
 
   /**
