@@ -6,8 +6,10 @@
  * deno task embed a.jpg b.png ...  # one JSON line per file: every face with its embedding
  * ```
  *
- * Exit status: 0 on success, 1 when an input failed (for `embed`: when any
- * file failed; the others are still reported), 2 on a usage error.
+ * Exit status: 0 on success, 1 when an input was refused (for `embed`: when
+ * any file was; the others are still reported), 2 on a usage error, 3 on an
+ * internal error (a bug: it is named as one, and `embed` still goes on with
+ * the other files). See ARCHITECTURE.md for the rule behind them.
  *
  * @module
  */
@@ -43,6 +45,9 @@ interface FaceSummary {
 
 class UsageError extends Error {}
 
+/** The code of an error that is not a `FaceError`: a bug, not bad input. */
+const INTERNAL_ERROR = "internal_error";
+
 /**
  * Runs the CLI with `args` (without the program name) and resolves to the
  * exit status. Output goes to stdout, diagnostics to stderr.
@@ -74,8 +79,15 @@ export async function main(args: readonly string[]): Promise<number> {
       console.error(`error: ${error.message}\n${USAGE}`);
       return 2;
     }
-    throw error;
+    const failure = describe(error);
+    console.error(`error: ${failure.message} (${failure.code})`);
+    return exitStatus(failure);
   }
+}
+
+/** 1 for refused input, 3 for an internal error (a bug). */
+function exitStatus(error: FileError): number {
+  return error.code === INTERNAL_ERROR ? 3 : 1;
 }
 
 function parse(args: readonly string[], withThreshold: boolean) {
@@ -160,16 +172,16 @@ async function embed(args: readonly string[]): Promise<number> {
     throw new UsageError("embed takes at least one image");
   }
   const engine = await createEngine(values);
-  let failed = 0;
+  let status = 0;
   for (const file of positionals) {
     const line = await embedFile(engine, file);
     if ("error" in line) {
-      failed++;
+      status = Math.max(status, exitStatus(line.error));
       console.error(`${file}: ${line.error.message}`);
     }
     console.log(JSON.stringify(line));
   }
-  return failed === 0 ? 0 : 1;
+  return status;
 }
 
 async function embedFile(
@@ -216,12 +228,17 @@ function describe(error: unknown): FileError {
   if (error instanceof FaceError) {
     return { code: error.code, message: error.message };
   }
-  throw error;
+  return {
+    code: INTERNAL_ERROR,
+    message: `internal error, a bug in facever (please report it): ${
+      error instanceof Error ? error.stack ?? error.message : String(error)
+    }`,
+  };
 }
 
 function reportFailure(file: string, error: FileError): number {
   console.error(`error: ${file}: ${error.message} (${error.code})`);
-  return 1;
+  return exitStatus(error);
 }
 
 function faceSummary(face: Face): FaceSummary {
