@@ -12,3 +12,4 @@ export * from "./align.ts";
 export * from "./tensor.ts";
 export * from "./similarity.ts";
 export * from "./decode.ts";
+export * from "./quality.ts";
