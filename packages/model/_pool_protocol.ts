@@ -5,6 +5,8 @@
 import type { FaceDetectorOptions } from "./detector.ts";
 import type { FaceEmbedderOptions } from "./embedder.ts";
 import type {
+  Analysis,
+  EmbedChoice,
   Face,
   FaceEngineOptions,
   FacePick,
@@ -34,15 +36,19 @@ export interface PoolReady {
 
 /** One call of a FaceEngine method. */
 export type PoolRequest =
-  | { readonly method: "faces"; readonly image: ImageInput }
+  | {
+    readonly method: "analyze";
+    readonly image: ImageInput;
+    readonly embed?: EmbedChoice;
+  }
   | {
     readonly method: "embedImage";
     readonly image: ImageInput;
     readonly pick?: FacePick;
   };
 
-/** The faces found: one for `embedImage`. */
-export type PoolAnswer = Face[];
+/** What the method returned: an `Analysis` for `analyze`, a `Face` for `embedImage`. */
+export type PoolAnswer = Analysis | Face;
 
 function send(source: ModelSource | undefined): SentSource | undefined {
   return source instanceof URL ? { url: source.href } : source;

@@ -21,12 +21,15 @@ serve<PoolInit, PoolReady, PoolRequest, PoolAnswer>(async (init) => {
       threshold: engine.threshold,
     },
     async handle(request) {
-      const faces = request.method === "faces"
-        ? await engine.faces(request.image)
-        : [await engine.embedImage(request.image, { pick: request.pick })];
+      const answer = request.method === "analyze"
+        ? await engine.analyze(request.image, { embed: request.embed })
+        : await engine.embedImage(request.image, { pick: request.pick });
+      const faces = "faces" in answer ? answer.faces : [answer];
       // Each embedding owns its buffer, which the worker no longer needs.
-      const buffers = new Set(faces.map(({ embedding }) => embedding.buffer));
-      return { value: faces, transfer: [...buffers] as ArrayBuffer[] };
+      const buffers = new Set(
+        faces.flatMap(({ embedding }) => embedding ? [embedding.buffer] : []),
+      );
+      return { value: answer, transfer: [...buffers] as ArrayBuffer[] };
     },
   };
 });

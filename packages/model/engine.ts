@@ -8,7 +8,10 @@
 import {
   alignFace,
   decodeImage,
+  estimatePose,
   FaceError,
+  laplacianVariance,
+  type Pose,
   type RgbImage,
 } from "@facever/core";
 import {
@@ -41,9 +44,95 @@ export type ImageInput = RgbImage | Uint8Array;
  */
 export type FacePick = "largest" | "central";
 
-/** A detected face with its unit-length embedding. */
-export interface Face extends DetectedFace {
+/**
+ * How fit a face is to enrol, from its landmarks and its aligned crop.
+ *
+ * @example
+ * ```ts
+ * import type { FaceQuality } from "@facever/model";
+ * const quality: FaceQuality = {
+ *   sharpness: 310,
+ *   pose: { yaw: 4, pitch: -2, roll: 1 },
+ * };
+ * console.log(quality.pose.yaw);
+ * ```
+ */
+export interface FaceQuality {
+  /**
+   * Variance of the Laplacian of the aligned 112×112 crop (see
+   * `laplacianVariance`): low for blurred or upscaled faces.
+   */
+  readonly sharpness: number;
+  /** Head pose in degrees, from the landmarks (see `estimatePose`). */
+  readonly pose: Pose;
+}
+
+/**
+ * A detected face with its quality figures, and its unit-length embedding
+ * when it was embedded (see {@linkcode FaceEngine.analyze}).
+ *
+ * @example
+ * ```ts
+ * import type { AnalyzedFace } from "@facever/model";
+ * const embedded = (face: AnalyzedFace) => face.embedding !== undefined;
+ * console.log(typeof embedded);
+ * ```
+ */
+export interface AnalyzedFace extends DetectedFace {
+  readonly quality: FaceQuality;
+  readonly embedding?: Float32Array;
+}
+
+/**
+ * A detected face with its quality figures and its unit-length embedding.
+ *
+ * @example
+ * ```ts
+ * import type { Face } from "@facever/model";
+ * const dims = (face: Face) => face.embedding.length; // 512
+ * console.log(typeof dims);
+ * ```
+ */
+export interface Face extends AnalyzedFace {
   readonly embedding: Float32Array;
+}
+
+/**
+ * Which faces {@linkcode FaceEngine.analyze} embeds: every one, the one
+ * {@linkcode FacePick} names, or none.
+ *
+ * @example
+ * ```ts
+ * import type { EmbedChoice } from "@facever/model";
+ * const enrolment: EmbedChoice = "largest";
+ * console.log(enrolment);
+ * ```
+ */
+export type EmbedChoice = "all" | FacePick | "none";
+
+const EMBED_CHOICES: readonly EmbedChoice[] = [
+  "all",
+  "largest",
+  "central",
+  "none",
+];
+
+/**
+ * What {@linkcode FaceEngine.analyze} found in an image.
+ *
+ * @example
+ * ```ts
+ * import type { Analysis } from "@facever/model";
+ * const count = (analysis: Analysis) => analysis.faces.length;
+ * console.log(typeof count);
+ * ```
+ */
+export interface Analysis {
+  /** Size of the decoded image, after its EXIF orientation. */
+  readonly width: number;
+  readonly height: number;
+  /** Every face found, largest first; the chosen ones with embeddings. */
+  readonly faces: readonly AnalyzedFace[];
 }
 
 /** The answer of {@linkcode FaceEngine.verify}. */
@@ -130,15 +219,59 @@ export class FaceEngine {
 
   /** Every face in the image with its embedding, largest first. */
   async faces(image: ImageInput): Promise<Face[]> {
+    return (await this.analyze(image, { embed: "all" })).faces as Face[];
+  }
+
+  /**
+   * Every face in the image, largest first, each with its quality figures,
+   * and the embedding of those `embed` chooses (default every one): what a
+   * caller needs to tell how many faces a photo held, which one it used and
+   * whether that one is fit to enrol.
+   *
+   * @throws {RangeError} When `embed` is not one of {@linkcode EmbedChoice}.
+   *
+   * @example
+   * ```ts
+   * import { FaceEngine } from "@facever/model";
+   * const engine = await FaceEngine.create();
+   * const { faces } = await engine.analyze(await Deno.readFile("group.jpg"), {
+   *   embed: "largest",
+   * });
+   * console.log(faces.length, faces[0]?.quality.pose);
+   * ```
+   */
+  async analyze(
+    image: ImageInput,
+    options: { readonly embed?: EmbedChoice } = {},
+  ): Promise<Analysis> {
+    const embed = options.embed ?? "all";
+    if (!EMBED_CHOICES.includes(embed)) {
+      throw new RangeError(
+        `embed must be one of ${EMBED_CHOICES.join(", ")}, got ${
+          JSON.stringify(embed)
+        }`,
+      );
+    }
     const pixels = await this.#decode(image);
     const detected = await this.#detector.detectFaces(
       pixels,
       this.#options.detection,
     );
+    const aligned = detected.map((face) => alignFace(pixels, face.landmarks));
+    const chosen = embed === "all"
+      ? detected.map((_, i) => i)
+      : embed === "none" || detected.length === 0
+      ? []
+      : [embed === "largest" ? 0 : nearestToCentre(detected, pixels)];
     const embeddings = await this.#embedder.embed(
-      detected.map((face) => alignFace(pixels, face.landmarks)),
+      chosen.map((i) => aligned[i]),
     );
-    return detected.map((face, i) => ({ ...face, embedding: embeddings[i] }));
+    const faces = detected.map((face, i): AnalyzedFace => {
+      const at = chosen.indexOf(i);
+      const analyzed = { ...face, quality: qualityOf(face, aligned[i]) };
+      return at === -1 ? analyzed : { ...analyzed, embedding: embeddings[at] };
+    });
+    return { width: pixels.width, height: pixels.height, faces };
   }
 
   /**
@@ -160,13 +293,12 @@ export class FaceEngine {
     if (detected.length === 0) {
       throw new FaceError("no_face", "no face found in the image");
     }
-    const face = options.pick === "central"
-      ? nearestToCentre(detected, pixels)
-      : detected[0];
-    const [embedding] = await this.#embedder.embed([
-      alignFace(pixels, face.landmarks),
-    ]);
-    return { ...face, embedding };
+    const face = detected[
+      options.pick === "central" ? nearestToCentre(detected, pixels) : 0
+    ];
+    const aligned = alignFace(pixels, face.landmarks);
+    const [embedding] = await this.#embedder.embed([aligned]);
+    return { ...face, quality: qualityOf(face, aligned), embedding };
   }
 
   /** Compares the largest face of each image. */
@@ -186,16 +318,26 @@ export class FaceEngine {
   }
 }
 
+/** The index of the face whose box centre is nearest the image centre. */
 function nearestToCentre(
   faces: readonly DetectedFace[],
   image: RgbImage,
-): DetectedFace {
+): number {
   const distance = ({ box }: DetectedFace) =>
     Math.hypot(
       box.x + box.width / 2 - image.width / 2,
       box.y + box.height / 2 - image.height / 2,
     );
-  return faces.reduce((best, face) =>
-    distance(face) < distance(best) ? face : best
-  );
+  let best = 0;
+  for (let i = 1; i < faces.length; i++) {
+    if (distance(faces[i]) < distance(faces[best])) best = i;
+  }
+  return best;
+}
+
+function qualityOf(face: DetectedFace, aligned: RgbImage): FaceQuality {
+  return {
+    sharpness: laplacianVariance(aligned),
+    pose: estimatePose(face.landmarks),
+  };
 }

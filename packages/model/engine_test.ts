@@ -112,6 +112,87 @@ Deno.test({
       },
     );
 
+    await t.step(
+      "analyze reports every face with its quality, embedding the chosen",
+      async () => {
+        const group = sideBySide([serena, aaron1, serena], 10);
+        const all = await engine.analyze(group);
+        assert.equal(all.width, group.width);
+        assert.equal(all.height, group.height);
+        assert.equal(all.faces.length, 3);
+        assert.ok(all.faces.every((face) => face.embedding?.length === 512));
+        assert.deepEqual(
+          all.faces.map((face) => face.embedding),
+          (await engine.faces(group)).map((face) => face.embedding),
+        );
+        const central = await engine.analyze(group, { embed: "central" });
+        const embedded = central.faces.filter((face) => face.embedding);
+        assert.equal(embedded.length, 1);
+        assert.deepEqual(
+          embedded[0].embedding,
+          (await engine.embedImage(group, { pick: "central" })).embedding,
+        );
+        const largest = await engine.analyze(group, { embed: "largest" });
+        assert.ok(largest.faces[0].embedding);
+        assert.ok(largest.faces.slice(1).every((face) => !face.embedding));
+        const none = await engine.analyze(group, { embed: "none" });
+        assert.equal(none.faces.length, 3);
+        assert.ok(none.faces.every((face) => face.embedding === undefined));
+        for (const face of none.faces) {
+          // LFW's portraits face the camera and are in focus.
+          assert.ok(
+            Math.abs(face.quality.pose.yaw) < 25,
+            `${face.quality.pose.yaw}`,
+          );
+          assert.ok(Math.abs(face.quality.pose.roll) < 20);
+          assert.ok(face.quality.sharpness > 20, `${face.quality.sharpness}`);
+        }
+        await assert.rejects(
+          // deno-lint-ignore no-explicit-any -- a caller without types
+          () => engine.analyze(group, { embed: "first" as any }),
+          RangeError,
+        );
+      },
+    );
+
+    await t.step(
+      "a blurred face is less sharp; a mirrored one has the opposite yaw",
+      async () => {
+        const face = await engine.embedImage(aaron1);
+        const blurred = await engine.embedImage(
+          resizeImage(resizeImage(aaron1, 62, 62), 250, 250),
+        );
+        assert.ok(
+          blurred.quality.sharpness < face.quality.sharpness / 2,
+          `${blurred.quality.sharpness} vs ${face.quality.sharpness}`,
+        );
+        assert.deepEqual(
+          face.quality,
+          (await engine.analyze(aaron1)).faces[0].quality,
+        );
+        // A face turned well to one side, and its mirror image.
+        const turned = await lfw("Alfred_Ford", 1);
+        const mirrored = new Uint8Array(turned.data.length);
+        for (let y = 0; y < turned.height; y++) {
+          for (let x = 0; x < turned.width; x++) {
+            const from = (y * turned.width + x) * 3;
+            const to = (y * turned.width + turned.width - 1 - x) * 3;
+            mirrored.set(turned.data.subarray(from, from + 3), to);
+          }
+        }
+        const { pose } = (await engine.embedImage(turned)).quality;
+        const mirror = (await engine.embedImage({ ...turned, data: mirrored }))
+          .quality.pose;
+        assert.ok(pose.yaw > 25, `yaw ${pose.yaw}`);
+        assert.ok(
+          Math.abs(mirror.yaw + pose.yaw) < 6,
+          `${mirror.yaw} vs ${pose.yaw}`,
+        );
+        assert.ok(Math.abs(mirror.pitch - pose.pitch) < 6);
+        assert.ok(Math.abs(face.quality.pose.yaw) < pose.yaw / 2);
+      },
+    );
+
     await t.step("central pick chooses the face in the middle", async () => {
       const group = sideBySide([serena, aaron1, serena], 10);
       const central = await engine.embedImage(group, { pick: "central" });

@@ -8,6 +8,8 @@
 
 import * as core from "@facever/core";
 import type {
+  Analysis,
+  EmbedChoice,
   Face,
   FaceEngineOptions,
   FacePick,
@@ -161,9 +163,36 @@ export class FacePool implements AsyncDisposable {
    * console.log(faces.length);
    * ```
    */
-  faces(image: ImageInput): Promise<Face[]> {
+  async faces(image: ImageInput): Promise<Face[]> {
+    return (await this.analyze(image, { embed: "all" })).faces as Face[];
+  }
+
+  /**
+   * Every face in the image with its quality figures, and the embeddings
+   * of those `embed` chooses, as {@linkcode FaceEngine.analyze}. The image's
+   * buffer is moved to the worker (see {@linkcode FacePool}).
+   *
+   * @throws {RangeError} When `embed` is not one of {@linkcode EmbedChoice}.
+   *
+   * @example
+   * ```ts
+   * import { FacePool } from "@facever/model";
+   * await using pool = await FacePool.create({ workers: 1 });
+   * const { faces } = await pool.analyze(await Deno.readFile("group.jpg"), {
+   *   embed: "none",
+   * });
+   * console.log(faces.map((face) => face.quality.sharpness));
+   * ```
+   */
+  async analyze(
+    image: ImageInput,
+    options: { readonly embed?: EmbedChoice } = {},
+  ): Promise<Analysis> {
     const [sent, transfer] = movable(image);
-    return this.#workers.call({ method: "faces", image: sent }, transfer);
+    return await this.#workers.call(
+      { method: "analyze", image: sent, embed: options.embed },
+      transfer,
+    ) as Analysis;
   }
 
   /**
@@ -189,11 +218,10 @@ export class FacePool implements AsyncDisposable {
     options: { readonly pick?: FacePick } = {},
   ): Promise<Face> {
     const [sent, transfer] = movable(image);
-    const [face] = await this.#workers.call(
+    return await this.#workers.call(
       { method: "embedImage", image: sent, pick: options.pick },
       transfer,
-    );
-    return face;
+    ) as Face;
   }
 
   /**

@@ -53,6 +53,10 @@ Deno.test({
         assert.deepEqual(pooled[i], await engine.faces(bytes));
       }
       assert.deepEqual(
+        await pool.analyze(bush.slice(), { embed: "central" }),
+        await engine.analyze(bush, { embed: "central" }),
+      );
+      assert.deepEqual(
         await pool.embedImage(bush.slice(), { pick: "central" }),
         await engine.embedImage(bush, { pick: "central" }),
       );
