@@ -123,8 +123,9 @@ function tiled(
   overlap: number,
   maxFaceWidth: number,
 ): Level {
-  const w = Math.round(width * scale);
-  const h = Math.round(height * scale);
+  // A sliver of an image (1921×1) still scales to at least one pixel.
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
   const windows: Box[] = [];
   for (const y of starts(h, DETECTOR_HEIGHT, overlap)) {
     for (const x of starts(w, DETECTOR_WIDTH, overlap)) {

@@ -47,6 +47,32 @@ Deno.test("planLevels()", async (t) => {
     assert.equal(finest.maxFaceWidth, 60);
   });
 
+  await t.step("every level of any shape has pixels and windows inside", () => {
+    const shapes = [
+      [1921, 1],
+      [1, 1921],
+      [65535, 1],
+      [1, 65535],
+      [3, 5000],
+      [5000, 3],
+      [1, 1],
+      [17, 9000],
+      [65535, 65535],
+    ];
+    for (const [width, height] of shapes) {
+      for (const level of planLevels(width, height, 40, 20, 2)) {
+        const where = `${width}x${height} at ${level.width}x${level.height}`;
+        assert.ok(level.width >= 1 && level.height >= 1, where);
+        assert.ok(level.windows.length >= 1, where);
+        for (const w of level.windows) {
+          assert.ok(w.width >= 1 && w.height >= 1, where);
+          assert.ok(w.x >= 0 && w.x + w.width <= level.width, where);
+          assert.ok(w.y >= 0 && w.y + w.height <= level.height, where);
+        }
+      }
+    }
+  });
+
   await t.step("windows cover each level and overlap by a tall face", () => {
     for (const [width, height] of [[1920, 1080], [1000, 600], [333, 4000]]) {
       for (const level of planLevels(width, height, 40, 20, 2).slice(1)) {

@@ -285,3 +285,54 @@ Deno.test("wasm threads cannot be raised under Deno", async () => {
     RangeError,
   );
 });
+
+Deno.test("images of any shape give faces or none, never an error", async (t) => {
+  const engine = await FaceEngine.create({ backend: "wasm" });
+  const shapes = [
+    [1921, 1],
+    [1, 1921],
+    [65535, 1],
+    [1, 65535],
+    [5000, 3],
+    [3, 5000],
+    [1, 1],
+    [2, 2],
+    [400, 7],
+    [17, 9000],
+  ];
+  let seed = 7;
+  for (const [width, height] of shapes) {
+    await t.step(`${width}x${height}`, async () => {
+      const data = Uint8Array.from(
+        { length: width * height * 3 },
+        () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24,
+      );
+      const { faces } = await engine.analyze({ width, height, data });
+      assert.deepEqual(faces, []);
+      await assert.rejects(
+        () => engine.embedImage({ width, height, data }),
+        (error: unknown) =>
+          error instanceof FaceError && error.code === "no_face",
+      );
+    });
+  }
+  if (root) {
+    await t.step("a face in a 6000x250 panorama is found", async () => {
+      const face = await lfw("Aaron_Peirsol", 1);
+      const panorama: RgbImage = {
+        width: 6000,
+        height: 250,
+        data: new Uint8Array(6000 * 250 * 3).fill(90),
+      };
+      for (let y = 0; y < 250; y++) {
+        panorama.data.set(
+          face.data.subarray(y * 250 * 3, (y + 1) * 250 * 3),
+          (y * 6000 + 4100) * 3,
+        );
+      }
+      const [found] = (await engine.analyze(panorama)).faces;
+      const alone = await engine.embedImage(face);
+      assert.ok(cosineSimilarity(found.embedding!, alone.embedding) > 0.9);
+    });
+  }
+});
