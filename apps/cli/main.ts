@@ -3,7 +3,8 @@
  *
  * ```sh
  * deno task verify a.jpg b.jpg     # one JSON object: similarity, match, threshold, faces
- * deno task embed a.jpg b.png ...  # one JSON line per file: every face with its embedding
+ * deno task embed a.jpg b.png ...  # one JSON line per file: its faces with embeddings
+ * deno task verify --help          # every option, its default, the exit codes
  * ```
  *
  * Exit status: 0 on success, 1 when an input was refused (for `embed`: when
@@ -15,17 +16,91 @@
  */
 
 import { parseArgs } from "node:util";
-import { type Box, FaceError, type Point } from "@facever/core";
-import { type Face, FaceEngine } from "@facever/model";
+import {
+  type Box,
+  DEFAULT_MAX_PIXELS,
+  FaceError,
+  type Point,
+} from "@facever/core";
+import {
+  type Analysis,
+  type AnalyzedFace,
+  DEFAULT_THRESHOLD,
+  type EmbedChoice,
+  type Face,
+  FaceEngine,
+  type FaceEngineOptions,
+  type FaceQuality,
+  type VerifyResult,
+} from "@facever/model";
 
-const USAGE = `Usage:
-  verify [--threshold T] [--max-pixels N] A B   compare the largest face of two images
-  embed [--max-pixels N] FILE...                embed every face of each image`;
+const EXIT_CODES = `Exit status:
+  0  success
+  1  an input was refused (not an image, damaged, too large, no face)
+  2  usage error
+  3  internal error (a bug in facever: please report it)`;
 
-/** What went wrong with one input file, as printed by the CLI. */
+const HELP = {
+  main: `facever: are these two photos the same person?
+
+Usage:
+  verify [options] A B      compare one face of each image
+  embed [options] FILE...   embed the faces of each image, one JSON line per file
+
+Run "verify --help" or "embed --help" for the options. "-" reads an image
+from standard input. Formats are recognised by their bytes.
+
+${EXIT_CODES}`,
+  verify: `Usage: verify [options] A B
+
+Compares one face of image A with one face of image B and prints one JSON
+object: {"similarity", "match", "threshold", "faces": [per image: "file",
+"faceCount", "faceIndex" (of the face used, largest first), "box", "score",
+"landmarks", "quality"]}.
+
+Options:
+  --face largest|central  which face of each image (default largest)
+  --threshold T           cosine similarity that counts as a match, in
+                          [-1, 1] (default ${DEFAULT_THRESHOLD})
+  --max-pixels N          largest image decoded, in pixels (default
+                          ${DEFAULT_MAX_PIXELS})
+  -h, --help              this text
+
+"-" for A or B reads that image from standard input.
+
+${EXIT_CODES}`,
+  embed: `Usage: embed [options] FILE...
+
+Prints one JSON line per file: {"file", "width", "height", "faceCount",
+"faces": [{"faceIndex", "box", "score", "landmarks", "quality",
+"embedding"}]}, faces largest first, each embedding 512 numbers of unit
+length; or {"file", "error": {"code", "message"}}. A file that fails does
+not stop the others.
+
+Options:
+  --face all|largest|central  which faces of each image (default all)
+  --max-pixels N              largest image decoded, in pixels (default
+                              ${DEFAULT_MAX_PIXELS})
+  -h, --help                  this text
+
+"-" reads one image from standard input.
+
+${EXIT_CODES}`,
+} as const;
+
+/** What went wrong with one input, as printed by the CLI. */
 interface FileError {
   readonly code: string;
   readonly message: string;
+}
+
+/** A face as printed: rounded box, score, landmarks and quality. */
+interface FaceSummary {
+  readonly faceIndex: number;
+  readonly box: Box;
+  readonly score: number;
+  readonly landmarks: Point[];
+  readonly quality: FaceQuality;
 }
 
 /** One line of `embed`'s output. */
@@ -33,17 +108,58 @@ type EmbedLine =
   | { readonly file: string; readonly error: FileError }
   | {
     readonly file: string;
+    readonly width: number;
+    readonly height: number;
+    readonly faceCount: number;
     readonly faces: (FaceSummary & { readonly embedding: number[] })[];
   };
 
-/** A face as printed: rounded box, score and landmarks. */
-interface FaceSummary {
-  readonly box: Box;
-  readonly score: number;
-  readonly landmarks: Point[];
+/**
+ * What the CLI needs of a face engine: `FaceEngine` itself, or a stand-in
+ * in tests of how the CLI reports failures.
+ */
+export interface CliEngine {
+  analyze(
+    image: Uint8Array,
+    options: { readonly embed: EmbedChoice },
+  ): Promise<Analysis>;
+  compare(a: Face, b: Face): VerifyResult;
 }
 
-class UsageError extends Error {}
+/**
+ * Where the CLI gets its engine and its standard input; the defaults are
+ * `FaceEngine.create` and `Deno.stdin`.
+ *
+ * @example
+ * ```ts
+ * import type { CliOptions } from "./main.ts";
+ * const options: CliOptions = { stdin: () => Promise.resolve(new Uint8Array()) };
+ * console.log(typeof options.stdin);
+ * ```
+ */
+export interface CliOptions {
+  readonly createEngine?: (options: FaceEngineOptions) => Promise<CliEngine>;
+  readonly stdin?: () => Promise<Uint8Array>;
+}
+
+/** A mistake in the command line, reported with the command's usage. */
+class UsageError extends Error {
+  /** The command whose usage is shown with the message. */
+  command: keyof typeof HELP = "main";
+}
+
+/** Runs a command, so that its usage errors show its usage. */
+async function run(
+  command: "verify" | "embed",
+  body: () => Promise<number>,
+): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof UsageError) error.command = command;
+    throw error;
+  }
+}
 
 /** The code of an error that is not a `FaceError`: a bug, not bad input. */
 const INTERNAL_ERROR = "internal_error";
@@ -55,18 +171,26 @@ const INTERNAL_ERROR = "internal_error";
  * @example
  * ```ts
  * import { main } from "./main.ts";
- * const status = await main(["embed", "photo.jpg"]);
- * console.log(status);
+ * const status = await main(["verify", "--help"]);
+ * console.log(status); // 0
  * ```
  */
-export async function main(args: readonly string[]): Promise<number> {
+export async function main(
+  args: readonly string[],
+  options: CliOptions = {},
+): Promise<number> {
   const [command, ...rest] = args;
   try {
     switch (command) {
       case "verify":
-        return await verify(rest);
+        return await run("verify", () => verify(rest, options));
       case "embed":
-        return await embed(rest);
+        return await run("embed", () => embed(rest, options));
+      case "-h":
+      case "--help":
+      case "help":
+        console.log(HELP.main);
+        return 0;
       default:
         throw new UsageError(
           command === undefined
@@ -76,7 +200,14 @@ export async function main(args: readonly string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`error: ${error.message}\n${USAGE}`);
+      const usage = HELP[error.command].split("\n\n")
+        .find((part) => part.startsWith("Usage:"));
+      const help = error.command === "main"
+        ? "--help"
+        : `${error.command} --help`;
+      console.error(
+        `error: ${error.message}\n${usage}\nSee "${help}" for every option.`,
+      );
       return 2;
     }
     const failure = describe(error);
@@ -90,14 +221,16 @@ function exitStatus(error: FileError): number {
   return error.code === INTERNAL_ERROR ? 3 : 1;
 }
 
-function parse(args: readonly string[], withThreshold: boolean) {
+function parse(args: readonly string[], command: "verify" | "embed") {
   try {
     return parseArgs({
       args: [...args],
       allowPositionals: true,
       options: {
         "max-pixels": { type: "string" },
-        ...(withThreshold ? { threshold: { type: "string" } } : {}),
+        face: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        ...(command === "verify" ? { threshold: { type: "string" } } : {}),
       },
     });
   } catch (error) {
@@ -117,64 +250,112 @@ function numberOption(
   return number;
 }
 
+function faceOption<T extends string>(
+  value: string | boolean | undefined,
+  allowed: readonly T[],
+): T {
+  if (value === undefined) return allowed[0];
+  if (!allowed.includes(value as T)) {
+    throw new UsageError(
+      `--face takes ${allowed.join(", ")}, got "${value}"`,
+    );
+  }
+  return value as T;
+}
+
 async function createEngine(
   values: Record<string, string | boolean | undefined>,
-): Promise<FaceEngine> {
+  options: CliOptions,
+): Promise<CliEngine> {
+  const engineOptions = {
+    threshold: numberOption(values.threshold, "threshold"),
+    maxPixels: numberOption(values["max-pixels"], "max-pixels"),
+  };
   try {
-    return await FaceEngine.create({
-      threshold: numberOption(values.threshold, "threshold"),
-      maxPixels: numberOption(values["max-pixels"], "max-pixels"),
-    });
+    return await (options.createEngine ?? FaceEngine.create)(engineOptions);
   } catch (error) {
+    // The engine checks its options first: a RangeError names the flag.
     if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
 }
 
-async function verify(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(args, true);
+function checkStdin(files: readonly string[]): void {
+  if (files.filter((file) => file === "-").length > 1) {
+    throw new UsageError('standard input ("-") can be read only once');
+  }
+}
+
+async function verify(
+  args: readonly string[],
+  options: CliOptions,
+): Promise<number> {
+  const { values, positionals } = parse(args, "verify");
+  if (values.help) {
+    console.log(HELP.verify);
+    return 0;
+  }
   if (positionals.length !== 2) {
     throw new UsageError(
       `verify takes exactly two images, got ${positionals.length}`,
     );
   }
-  const engine = await createEngine(values);
-  const images: Uint8Array[] = [];
+  checkStdin(positionals);
+  const pick = faceOption(values.face, ["largest", "central"] as const);
+  const engine = await createEngine(values, options);
+  const used: { face: AnalyzedFace; analysis: Analysis }[] = [];
   for (const file of positionals) {
-    const bytes = await readInput(file);
+    const bytes = await readInput(file, options);
     if ("code" in bytes) return reportFailure(file, bytes);
-    images.push(bytes);
-  }
-  const faces: Face[] = [];
-  for (const [i, image] of images.entries()) {
     try {
-      faces.push(await engine.embedImage(image));
+      const analysis = await engine.analyze(bytes, { embed: pick });
+      const face = analysis.faces.find((face) => face.embedding);
+      if (!face) {
+        return reportFailure(file, {
+          code: "no_face",
+          message: "no face found in the image",
+        });
+      }
+      used.push({ face, analysis });
     } catch (error) {
-      return reportFailure(positionals[i], describe(error));
+      return reportFailure(file, describe(error));
     }
   }
-  const result = engine.compare(faces[0], faces[1]);
+  const result = engine.compare(used[0].face as Face, used[1].face as Face);
   console.log(JSON.stringify({
     similarity: round(result.similarity, 6),
     match: result.match,
     threshold: result.threshold,
-    faces: result.faces.map((face, i) => ({
+    faces: used.map(({ face, analysis }, i) => ({
       file: positionals[i],
-      ...faceSummary(face),
+      faceCount: analysis.faces.length,
+      ...faceSummary(face, analysis.faces.indexOf(face)),
     })),
   }));
   return 0;
 }
 
-async function embed(args: readonly string[]): Promise<number> {
-  const { values, positionals } = parse(args, false);
+async function embed(
+  args: readonly string[],
+  options: CliOptions,
+): Promise<number> {
+  const { values, positionals } = parse(args, "embed");
+  if (values.help) {
+    console.log(HELP.embed);
+    return 0;
+  }
   if (positionals.length === 0) {
     throw new UsageError("embed takes at least one image");
   }
-  const engine = await createEngine(values);
+  checkStdin(positionals);
+  const choice = faceOption(
+    values.face,
+    ["all", "largest", "central"] as const,
+  );
+  const engine = await createEngine(values, options);
   let status = 0;
   for (const file of positionals) {
-    const line = await embedFile(engine, file);
+    const line = await embedFile(engine, file, choice, options);
     if ("error" in line) {
       status = Math.max(status, exitStatus(line.error));
       console.error(`${file}: ${line.error.message}`);
@@ -185,14 +366,16 @@ async function embed(args: readonly string[]): Promise<number> {
 }
 
 async function embedFile(
-  engine: FaceEngine,
+  engine: CliEngine,
   file: string,
+  choice: EmbedChoice,
+  options: CliOptions,
 ): Promise<EmbedLine> {
-  const bytes = await readInput(file);
+  const bytes = await readInput(file, options);
   if ("code" in bytes) return { file, error: bytes };
   try {
-    const faces = await engine.faces(bytes);
-    if (faces.length === 0) {
+    const analysis = await engine.analyze(bytes, { embed: choice });
+    if (analysis.faces.length === 0) {
       return {
         file,
         error: { code: "no_face", message: "no face found in the image" },
@@ -200,18 +383,34 @@ async function embedFile(
     }
     return {
       file,
-      faces: faces.map((face) => ({
-        ...faceSummary(face),
-        embedding: Array.from(face.embedding, (v) => Number(v.toPrecision(9))),
-      })),
+      width: analysis.width,
+      height: analysis.height,
+      faceCount: analysis.faces.length,
+      faces: analysis.faces.flatMap((face, i) =>
+        face.embedding
+          ? [{
+            ...faceSummary(face, i),
+            embedding: Array.from(
+              face.embedding,
+              (v) => Number(v.toPrecision(9)),
+            ),
+          }]
+          : []
+      ),
     };
   } catch (error) {
     return { file, error: describe(error) };
   }
 }
 
-async function readInput(file: string): Promise<Uint8Array | FileError> {
+async function readInput(
+  file: string,
+  options: CliOptions,
+): Promise<Uint8Array | FileError> {
   try {
+    if (file === "-") {
+      return await (options.stdin ?? readStdin)();
+    }
     return await Deno.readFile(file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
@@ -222,6 +421,10 @@ async function readInput(file: string): Promise<Uint8Array | FileError> {
     }
     return { code: "read_failed", message: (error as Error).message };
   }
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
 }
 
 function describe(error: unknown): FileError {
@@ -241,23 +444,29 @@ function reportFailure(file: string, error: FileError): number {
   return exitStatus(error);
 }
 
-function faceSummary(face: Face): FaceSummary {
+function faceSummary(face: AnalyzedFace, faceIndex: number): FaceSummary {
+  const { pose } = face.quality;
   return {
-    box: roundBox(face.box),
+    faceIndex,
+    box: {
+      x: round(face.box.x, 2),
+      y: round(face.box.y, 2),
+      width: round(face.box.width, 2),
+      height: round(face.box.height, 2),
+    },
     score: round(face.score, 4),
     landmarks: face.landmarks.map((p: Point) => ({
       x: round(p.x, 2),
       y: round(p.y, 2),
     })),
-  };
-}
-
-function roundBox(box: Box): Box {
-  return {
-    x: round(box.x, 2),
-    y: round(box.y, 2),
-    width: round(box.width, 2),
-    height: round(box.height, 2),
+    quality: {
+      sharpness: round(face.quality.sharpness, 1),
+      pose: {
+        yaw: round(pose.yaw, 1),
+        pitch: round(pose.pitch, 1),
+        roll: round(pose.roll, 1),
+      },
+    },
   };
 }
 

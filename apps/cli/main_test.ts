@@ -1,27 +1,68 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-// The test-image encoder of core: one PNG writer for every test.
-import { encodePng } from "@facever/testing";
-import { lfwImagePath, lfwRoot } from "@facever/testing";
+import {
+  decodeImage,
+  FaceError,
+  resizeImage,
+  type RgbImage,
+} from "@facever/core";
+import { FaceEngine } from "@facever/model";
+import {
+  encodePng,
+  LFW_MISSING,
+  lfwImagePath,
+  lfwRoot,
+} from "@facever/testing";
+import { main as runCli } from "./main.ts";
 
 const root = lfwRoot();
-if (!root) {
-  console.log(
-    "skipping CLI tests on real faces: LFW not found (set LFW_DIR or place it at ../shared/datasets/lfw)",
-  );
-}
+if (!root) console.log(`skipping CLI tests on real faces: ${LFW_MISSING}`);
 const main = new URL("./main.ts", import.meta.url).pathname;
 
 function lfw(name: string, index: number): string {
   return lfwImagePath(root!, name, index);
 }
 
+/**
+ * A 900×400 PNG of three people: Aaron Peirsol large on the left, Serena
+ * Williams in the middle, Aaron Eckhart small on the right.
+ */
+async function groupPng(): Promise<Uint8Array> {
+  const width = 900, height = 400;
+  const data = new Uint8Array(width * height * 3).fill(90);
+  const place = (image: RgbImage, left: number, top: number) => {
+    for (let y = 0; y < image.height; y++) {
+      data.set(
+        image.data.subarray(y * image.width * 3, (y + 1) * image.width * 3),
+        ((top + y) * width + left) * 3,
+      );
+    }
+  };
+  const read = async (name: string) =>
+    decodeImage(await Deno.readFile(lfw(name, 1)));
+  place(resizeImage(await read("Aaron_Peirsol"), 380, 380), 0, 10);
+  place(await read("Serena_Williams"), 325, 75);
+  place(resizeImage(await read("Aaron_Eckhart"), 200, 200), 690, 100);
+  return encodePng({ width, height, colorType: 2, bitDepth: 8, samples: data });
+}
+
 async function cli(...args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+  return await cliWithInput(undefined, ...args);
+}
+
+async function cliWithInput(input: Uint8Array | undefined, ...args: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", "--allow-env", main, ...args],
+    stdin: input ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  if (input) {
+    const writer = child.stdin.getWriter();
+    await writer.write(input);
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
   const decoder = new TextDecoder();
   return {
     code,
@@ -47,8 +88,58 @@ Deno.test({
       assert.equal(result.faces.length, 2);
       for (const face of result.faces) {
         assert.ok(face.box.width > 40 && face.box.height > 40);
+        assert.equal(face.faceCount, 1);
+        assert.equal(face.faceIndex, 0);
+        assert.ok(face.quality.sharpness > 0);
+        assert.deepEqual(Object.keys(face.quality.pose), [
+          "yaw",
+          "pitch",
+          "roll",
+        ]);
       }
     });
+    await t.step('"-" reads an image from standard input', async () => {
+      const { code, stdout } = await cliWithInput(
+        await Deno.readFile(lfw("Aaron_Peirsol", 2)),
+        "verify",
+        lfw("Aaron_Peirsol", 1),
+        "-",
+      );
+      assert.equal(code, 0);
+      const result = JSON.parse(stdout);
+      assert.equal(result.match, true);
+      assert.equal(result.faces[1].file, "-");
+    });
+    await t.step(
+      "--face chooses among several faces and says which",
+      async () => {
+        const dir = await Deno.makeTempDir();
+        try {
+          const group = join(dir, "group.png");
+          await Deno.writeFile(group, await groupPng());
+          const portrait = lfw("Serena_Williams", 1);
+          const central = JSON.parse(
+            (await cli(
+              "verify",
+              "--face",
+              "central",
+              group,
+              portrait,
+            )).stdout,
+          );
+          assert.equal(central.faces[0].faceCount, 3);
+          assert.equal(central.match, true, "the middle face is Serena's");
+          const largest = JSON.parse(
+            (await cli("verify", group, portrait)).stdout,
+          );
+          assert.equal(largest.faces[0].faceIndex, 0);
+          assert.equal(largest.faces[0].faceCount, 3);
+          assert.equal(largest.match, false, "the largest face is Aaron's");
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+      },
+    );
     await t.step("two people do not match", async () => {
       const { code, stdout } = await cli(
         "verify",
@@ -118,10 +209,23 @@ Deno.test({
           samples: new Uint8Array(200 * 200).fill(128),
         }),
       );
+      // Valid, 87 bytes, and once the end of a whole batch.
+      const sliver = join(dir, "sliver.png");
+      await Deno.writeFile(
+        sliver,
+        encodePng({
+          width: 1921,
+          height: 1,
+          colorType: 0,
+          bitDepth: 1,
+          samples: new Uint8Array(1921),
+        }),
+      );
       const files = [
         lfw("Aaron_Peirsol", 1),
         "/nonexistent/x.jpg",
         text,
+        sliver,
         truncated,
         blank,
         lfw("Serena_Williams", 1),
@@ -135,11 +239,17 @@ Deno.test({
         undefined,
         "not_found",
         "unsupported_format",
+        "no_face",
         "truncated_image",
         "no_face",
         undefined,
       ]);
-      for (const line of [lines[0], lines[5]]) {
+      for (const line of [lines[0], lines[6]]) {
+        assert.equal(line.faceCount, line.faces.length);
+        assert.deepEqual(
+          line.faces.map((face: { faceIndex: number }) => face.faceIndex),
+          line.faces.map((_: unknown, i: number) => i),
+        );
         assert.ok(line.faces.length >= 1);
         const [face] = line.faces;
         assert.equal(face.embedding.length, 512);
@@ -152,7 +262,7 @@ Deno.test({
         ) => f.box.width * f.box.height);
         assert.deepEqual(areas, [...areas].sort((a, b) => b - a));
       }
-      for (const file of files.slice(1, 5)) {
+      for (const file of files.slice(1, 6)) {
         assert.ok(stderr.includes(file), `stderr names ${file}`);
       }
     } finally {
@@ -161,10 +271,76 @@ Deno.test({
   },
 });
 
-Deno.test("usage errors exit with status 2", async () => {
-  for (const args of [[], ["frobnicate"], ["verify", "one.jpg"], ["embed"]]) {
+Deno.test("usage errors exit with status 2 and show the usage", async () => {
+  for (
+    const args of [
+      [],
+      ["frobnicate"],
+      ["verify", "one.jpg"],
+      ["embed"],
+      ["verify", "--face", "left", "a.jpg", "b.jpg"],
+      ["embed", "--face", "every", "a.jpg"],
+      ["verify", "--threshold", "2", "a.jpg", "b.jpg"],
+      ["embed", "--max-pixels", "lots", "a.jpg"],
+      ["verify", "-", "-"],
+      ["embed", "--colour", "a.jpg"],
+    ]
+  ) {
     const { code, stderr } = await cli(...args);
     assert.equal(code, 2, `args ${JSON.stringify(args)}`);
-    assert.match(stderr, /Usage:/);
+    assert.match(stderr, /^error: .*\nUsage:/, stderr);
   }
+});
+
+Deno.test("--help explains each command, its defaults and exit codes", async () => {
+  for (
+    const args of [["--help"], ["-h"], ["verify", "--help"], ["embed", "-h"]]
+  ) {
+    const { code, stdout } = await cli(...args);
+    assert.equal(code, 0);
+    assert.match(stdout, /Usage:/);
+    assert.match(stdout, /3 +internal error/);
+  }
+  const { stdout } = await cli("verify", "--help");
+  assert.match(stdout, /default 0\.282/);
+  assert.match(stdout, /default\s+50000000/);
+});
+
+Deno.test("an internal error exits 3, is named a bug, and the batch goes on", async () => {
+  const dir = await Deno.makeTempDir();
+  const bug = join(dir, "bug.jpg"), refused = join(dir, "refused.jpg");
+  await Deno.writeFile(bug, new Uint8Array([1]));
+  await Deno.writeFile(refused, new Uint8Array([2]));
+  const errors: string[] = [];
+  const lines: string[] = [];
+  const { error, log } = console;
+  console.error = (text: string) => errors.push(text);
+  console.log = (text: string) => lines.push(text);
+  try {
+    const engine = await FaceEngine.create({ backend: "wasm" });
+    const status = await runCli(["embed", bug, refused], {
+      createEngine: () =>
+        Promise.resolve({
+          analyze: (bytes: Uint8Array) =>
+            bytes[0] === 1
+              ? Promise.reject(new TypeError("x is undefined"))
+              : Promise.reject(new FaceError("corrupt_image", "damaged")),
+          compare: engine.compare.bind(engine),
+        }),
+      stdin: () => Promise.resolve(new Uint8Array()),
+    }).catch((cause) => {
+      throw new Error("main must not reject", { cause });
+    });
+    assert.equal(status, 1 + 2, "3: an internal error outranks a refusal");
+  } finally {
+    console.error = error;
+    console.log = log;
+    await Deno.remove(dir, { recursive: true });
+  }
+  assert.equal(lines.length, 2);
+  const [first, second] = lines.map((line) => JSON.parse(line));
+  assert.equal(first.error.code, "internal_error");
+  assert.match(first.error.message, /a bug in facever/);
+  assert.equal(second.error.code, "corrupt_image");
+  assert.equal(errors.length, 2);
 });
