@@ -112,7 +112,8 @@ export function depthwise(
       f.get(p).v128Load(u * V128).get(wq).v128Load(u * V128).get(v)
         .f32x4RelaxedMadd().set(v);
     });
-    // Pointers move per tap for the reason given in `pointwise`.
+    // Pointers move per tap for the reason given in `pointwise`
+    // (`_compile_product.ts`).
     bump(f, wq, vectors * V128);
     if (t + 1 < taps.length) bump(f, p, taps[t + 1] - tap);
   });

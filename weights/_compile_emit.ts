@@ -24,7 +24,7 @@ import { depthwise } from "./_compile_depthwise.ts";
 
 /** The module's bytes, and what its interface section holds. */
 export interface EmittedModule {
-  readonly wasm: Uint8Array;
+  readonly wasm: Uint8Array<ArrayBuffer>;
   readonly interface: CompiledInterface;
 }
 

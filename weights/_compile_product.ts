@@ -100,7 +100,7 @@ function accumulateBlock(
 
 /**
  * How one matrix-product layer reads its input and multiplies: the part
- * that differs between float and integer pointwise and dense layers.
+ * that differs between pointwise and dense layers.
  */
 interface ProductKernel {
   /**
