@@ -5,8 +5,9 @@
  * Each model is copied out of the package and edited at the protobuf wire
  * level (see `_onnx.ts`): tiny weights are flushed to zero and the batch
  * dimension is made dynamic. All three are then also compiled into
- * WebAssembly modules (see `_compile.ts`; the detector up to its heads, at
- * two input sizes), which `packages/model/_compiled.ts` runs in less than
+ * WebAssembly modules (see `compileGraph` in `_compile.ts` and the stages
+ * it runs, listed in `README.md`; the detector up to its heads, at two
+ * input sizes), which `packages/model/_compiled.ts` runs in less than
  * half the time onnxruntime-web takes. The output is the same, byte
  * for byte, on every run; the tests prove that and that the outputs of the
  * models did not change.
