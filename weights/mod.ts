@@ -15,6 +15,8 @@
  * @module
  */
 
+import manifest from "./manifest.json" with { type: "json" };
+
 /**
  * MobileFaceNet as ONNX: a 112×112 BGR face, (x − 127.5) / 128, to a 512-d
  * embedding.
@@ -125,3 +127,38 @@ export const LANDMARKER_WASM_URL: URL = new URL(
  * ```
  */
 export const MANIFEST_URL: URL = new URL("./manifest.json", import.meta.url);
+
+/**
+ * One file of the manifest, as `deno task weights` wrote it.
+ *
+ * @example
+ * ```ts
+ * import type { ManifestEntry } from "@facever/weights";
+ * const short = (entry: ManifestEntry) => `${entry.id}@${entry.sha256.slice(0, 12)}`;
+ * console.log(typeof short);
+ * ```
+ */
+export interface ManifestEntry {
+  /** Stable id, e.g. `"mobilefacenet"` or `"mobilefacenet_wasm"`. */
+  readonly id: string;
+  /** The file, beside this module. */
+  readonly file: string;
+  readonly format: string;
+  readonly bytes: number;
+  /** Lowercase hex sha256 of the file. */
+  readonly sha256: string;
+  readonly licence: string;
+}
+
+/**
+ * The manifest's entries, read at import (so that they travel with the
+ * code into a compiled binary or a deployment).
+ *
+ * @example
+ * ```ts
+ * import { MANIFEST } from "@facever/weights";
+ * console.log(MANIFEST.models.map((model) => model.id));
+ * ```
+ */
+export const MANIFEST: { readonly models: readonly ManifestEntry[] } =
+  manifest;
