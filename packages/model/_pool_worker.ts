@@ -2,7 +2,6 @@
 // that the workers of a pool run on separate cores.
 
 import { FaceEngine } from "./engine.ts";
-import { resolveBackend } from "./runner.ts";
 import { serve } from "./_worker_pool.ts";
 import {
   type PoolAnswer,
@@ -17,7 +16,7 @@ serve<PoolInit, PoolReady, PoolRequest, PoolAnswer>(async (init) => {
   const engine = await FaceEngine.create(options);
   return {
     ready: {
-      backend: await resolveBackend(options.backend),
+      backend: engine.backend,
       threshold: engine.threshold,
     },
     async handle(request) {

@@ -21,7 +21,8 @@ import {
   type FaceDetectorOptions,
 } from "./detector.ts";
 import { FaceEmbedder, type FaceEmbedderOptions } from "./embedder.ts";
-import type { Backend } from "./types.ts";
+import type { Backend, ResolvedBackend } from "./types.ts";
+import { resolveBackend } from "./runner.ts";
 import { compareFaces } from "./_compare.ts";
 
 /**
@@ -187,16 +188,20 @@ export class FaceEngine {
 
   /** The decision threshold of {@linkcode FaceEngine.verify}. */
   readonly threshold: number;
+  /** The ONNX Runtime the models run on (`options.backend` resolved). */
+  readonly backend: ResolvedBackend;
 
   private constructor(
     detector: FaceDetector,
     embedder: FaceEmbedder,
     options: FaceEngineOptions,
+    backend: ResolvedBackend,
   ) {
     this.#detector = detector;
     this.#embedder = embedder;
     this.#options = options;
     this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
+    this.backend = backend;
   }
 
   /** Loads the detector and the embedder. */
@@ -210,11 +215,12 @@ export class FaceEngine {
         `threshold must be a cosine similarity in [-1, 1], got ${threshold}`,
       );
     }
+    const backend = await resolveBackend(options.backend);
     const [detector, embedder] = await Promise.all([
-      FaceDetector.load({ backend: options.backend, ...options.detector }),
-      FaceEmbedder.load({ backend: options.backend, ...options.embedder }),
+      FaceDetector.load({ backend, ...options.detector }),
+      FaceEmbedder.load({ backend, ...options.embedder }),
     ]);
-    return new FaceEngine(detector, embedder, options);
+    return new FaceEngine(detector, embedder, options, backend);
   }
 
   /** Every face in the image with its embedding, largest first. */

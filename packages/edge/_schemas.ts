@@ -1,0 +1,243 @@
+// The schemas of the API: each one validates requests (or describes
+// answers) and is, by the same object, the OpenAPI 3.1 document served at
+// /v1/openapi.json. There is no second copy of the contract.
+
+import { z } from "@hono/zod-openapi";
+
+/**
+ * A rectangle in image pixels.
+ */
+export const BoxSchema = z.object({
+  x: z.number(),
+  y: z.number(),
+  width: z.number(),
+  height: z.number(),
+}).openapi("Box");
+
+const PointSchema = z.object({ x: z.number(), y: z.number() }).openapi(
+  "Point",
+);
+
+/**
+ * A face as every image route reports it.
+ */
+export const FaceSchema = z.object({
+  box: BoxSchema,
+  score: z.number().openapi({ description: "detector confidence, 0 to 1" }),
+  landmarks: z.array(PointSchema).openapi({
+    description:
+      "eyes, nose tip, mouth corners (image-left first), in image pixels",
+  }),
+  quality: z.object({
+    sharpness: z.number().openapi({
+      description: "variance of the Laplacian of the aligned 112×112 crop",
+    }),
+    pose: z.object({
+      yaw: z.number(),
+      pitch: z.number(),
+      roll: z.number(),
+    }).openapi({ description: "degrees, estimated from the landmarks" }),
+  }),
+}).openapi("Face");
+
+const EmbeddedFaceSchema = FaceSchema.extend({
+  embedding: z.array(z.number()).openapi({
+    description: "512 numbers of unit length",
+  }),
+}).openapi("EmbeddedFace");
+
+/**
+ * One image or one embedding, in a JSON body: exactly one of the two.
+ */
+export const InputSchema = z.object({
+  image: z.string().optional().openapi({
+    description: "base64 of an image file (any supported format)",
+    format: "byte",
+  }),
+  embedding: z.array(z.number()).optional().openapi({
+    description:
+      "an embedding from /v1/embed, standing in for the image: 512 finite numbers of unit length",
+  }),
+}).openapi("Input", {
+  description: "exactly one of `image` and `embedding`",
+});
+
+/** The multipart form of an image route: one file. */
+export const ImageFormSchema = z.object({
+  image: z.any().openapi({ type: "string", format: "binary" }),
+}).openapi("ImageForm");
+
+/** The multipart form of a verify request: two files (or embeddings as JSON text). */
+export const PairFormSchema = z.object({
+  a: z.any().openapi({ type: "string", format: "binary" }),
+  b: z.any().openapi({ type: "string", format: "binary" }),
+}).openapi("PairForm");
+
+/**
+ * A verify request in JSON: two inputs.
+ */
+export const PairSchema = z.object({ a: InputSchema, b: InputSchema })
+  .openapi("Pair");
+
+/** The operating points a request may name with `far`. */
+export const OperatingPointNameSchema = z.enum([
+  "accuracy",
+  "far-1e-3",
+  "far-1e-4",
+]).openapi("OperatingPointName", {
+  description:
+    "a calibrated operating point: accuracy-maximising, or false accepts at 1 in 1,000 or 1 in 10,000",
+});
+
+/** `threshold` or `far`, the decision rule of a request. */
+export const DecisionQuerySchema = z.object({
+  threshold: z.coerce.number().min(-1).max(1).optional().openapi({
+    description: "cosine similarity that counts as a match; overrides far",
+  }),
+  far: OperatingPointNameSchema.optional(),
+});
+
+/** Which faces of an image a route uses. */
+export const FacesQuerySchema = z.object({
+  faces: z.enum(["all", "largest"]).optional().openapi({
+    description: "every face (default) or only the largest",
+  }),
+});
+
+/** Answer of `/v1/detect`. */
+export const DetectResponseSchema = z.object({
+  width: z.number().int(),
+  height: z.number().int(),
+  faces: z.array(FaceSchema),
+}).openapi("Detection");
+
+/** Answer of `/v1/embed`. */
+export const EmbedResponseSchema = z.object({
+  width: z.number().int(),
+  height: z.number().int(),
+  faces: z.array(EmbeddedFaceSchema),
+}).openapi("Embedding");
+
+const DecisionSchema = {
+  threshold: z.number(),
+  operatingPoint: OperatingPointNameSchema.nullable().openapi({
+    description: "the operating point the threshold came from; null for a threshold of the request",
+  }),
+};
+
+/** Answer of `/v1/verify`. */
+export const VerifyResponseSchema = z.object({
+  similarity: z.number(),
+  match: z.boolean(),
+  ...DecisionSchema,
+  faces: z.array(FaceSchema.nullable()).openapi({
+    description:
+      "the face used from a and from b; null where an embedding was sent",
+  }),
+}).openapi("Verification");
+
+/** Health of the service, public. */
+export const HealthSchema = z.object({
+  status: z.literal("ok"),
+  version: z.string(),
+  backend: z.enum(["wasm", "native"]),
+  models: z.array(z.object({ id: z.string(), sha256: z.string() })),
+}).openapi("Health");
+
+/** Metadata kept with a subject or a face. */
+export const MetadataSchema = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean(), z.null()]),
+).openapi("Metadata");
+
+/** A subject. */
+export const SubjectSchema = z.object({
+  id: z.string(),
+  metadata: MetadataSchema,
+  faceCount: z.number().int(),
+  createdAt: z.string().openapi({ format: "date-time" }),
+}).openapi("Subject");
+
+/** A request to create a subject. */
+export const NewSubjectSchema = z.object({
+  id: z.string().min(1).max(128),
+  metadata: MetadataSchema.optional(),
+}).openapi("NewSubject");
+
+/** A request to replace a subject's metadata. */
+export const SubjectPatchSchema = z.object({ metadata: MetadataSchema })
+  .openapi("SubjectPatch");
+
+/** A page of subjects. */
+export const SubjectPageSchema = z.object({
+  subjects: z.array(SubjectSchema),
+  cursor: z.string().nullable().openapi({
+    description: "pass as ?cursor= for the next page; null on the last",
+  }),
+}).openapi("SubjectPage");
+
+/** An enrolled face. */
+export const FaceInfoSchema = z.object({
+  faceId: z.string(),
+  subjectId: z.string(),
+  metadata: MetadataSchema,
+  source: z.string().nullable(),
+  createdAt: z.string().openapi({ format: "date-time" }),
+}).openapi("FaceInfo");
+
+/** Answer of an enrolment. */
+export const EnrolmentSchema = z.object({
+  faceId: z.string(),
+  subjectId: z.string(),
+  faceCount: z.number().int().openapi({
+    description: "faces found in the image",
+  }),
+  face: FaceSchema,
+}).openapi("Enrolment");
+
+/** One candidate of an identification. */
+export const CandidateSchema = z.object({
+  subjectId: z.string(),
+  faceId: z.string(),
+  similarity: z.number(),
+}).openapi("Candidate");
+
+/** Answer of `/v1/identify`. */
+export const IdentifyResponseSchema = z.object({
+  ...DecisionSchema,
+  results: z.array(z.object({
+    face: FaceSchema.nullable().openapi({
+      description: "null where an embedding was sent",
+    }),
+    subjectId: z.string().nullable().openapi({
+      description: "the best subject at or above the threshold; null: unknown",
+    }),
+    similarity: z.number().nullable(),
+    candidates: z.array(CandidateSchema).openapi({
+      description:
+        "the best `limit` subjects at or above the threshold, each once, best first",
+    }),
+  })),
+}).openapi("Identification");
+
+/** Answer of `/v1/subjects/{id}/verify`. */
+export const SubjectVerifyResponseSchema = z.object({
+  subjectId: z.string(),
+  faceId: z.string().nullable(),
+  similarity: z.number().nullable(),
+  match: z.boolean(),
+  ...DecisionSchema,
+  face: FaceSchema.nullable(),
+}).openapi("SubjectVerification");
+
+/**
+ * The body of every 4xx and 5xx answer.
+ */
+export const ErrorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+  requestId: z.string(),
+}).openapi("Error");
