@@ -41,7 +41,10 @@ export interface Services {
 export interface AppEnv {
   Variables: {
     requestId: string;
-    tenant: string;
+    /** Set once the key (or the caller's address) is accepted. */
+    tenant: string | undefined;
     services: Services;
+    /** The error code answered, for the log line. */
+    failure: string | undefined;
   };
 }

@@ -54,14 +54,17 @@ export async function readInputs(
     );
   }
   if (kind === "multipart") {
-    const form = await c.req.formData().catch((cause) => {
+    let form: Record<string, unknown>;
+    try {
+      form = await c.req.parseBody();
+    } catch (cause) {
       throw new ApiError(
         "invalid_request",
         `the multipart body cannot be read: ${(cause as Error).message}`,
       );
-    });
+    }
     return await Promise.all(fields.map(async (field) => {
-      const value = form.get(field);
+      const value = form[field];
       if (value instanceof File) {
         return { image: new Uint8Array(await value.arrayBuffer()) };
       }

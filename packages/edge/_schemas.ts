@@ -121,7 +121,8 @@ export const EmbedResponseSchema = z.object({
 const DecisionSchema = {
   threshold: z.number(),
   operatingPoint: OperatingPointNameSchema.nullable().openapi({
-    description: "the operating point the threshold came from; null for a threshold of the request",
+    description:
+      "the operating point the threshold came from; null for a threshold of the request",
   }),
 };
 

@@ -141,7 +141,10 @@ export class ApiKeys {
     for (;;) {
       const entry = await this.#kv.get<KeyRecord>([ROOT, "id", id]);
       if (entry.value === null) {
-        throw new FaceError("not_found", `no API key has id ${JSON.stringify(id)}`);
+        throw new FaceError(
+          "not_found",
+          `no API key has id ${JSON.stringify(id)}`,
+        );
       }
       if (entry.value.revokedAt) return publicInfo(entry.value);
       const record = { ...entry.value, revokedAt: new Date() };
@@ -171,7 +174,8 @@ export class ApiKeys {
     const id = await this.#kv.get<string>([ROOT, "hash", digest]);
     if (id.value === null) return undefined;
     const record = await this.#kv.get<KeyRecord>([ROOT, "id", id.value]);
-    return record.value && !record.value.revokedAt && record.value.hash === digest
+    return record.value && !record.value.revokedAt &&
+        record.value.hash === digest
       ? publicInfo(record.value)
       : undefined;
   }
