@@ -50,7 +50,10 @@ export function unitOf(path: string): Unit | undefined {
       : { name: second, layer: -1 };
   }
   if (top === "weights") {
-    return path === "weights/mod.ts"
+    // The locator and the data files it names (the manifest, the
+    // operating points) are the assets; the TypeScript beside them is the
+    // converter.
+    return path === "weights/mod.ts" || !path.endsWith(".ts")
       ? { name: "weights (files)", layer: 0 }
       : { name: "weights (converter)", layer: 5 };
   }
