@@ -29,7 +29,7 @@ import {
   type ScanFunction,
   scanKernel,
 } from "./_kernel.ts";
-import type { Match } from "./gallery.ts";
+import type { Match } from "./types.ts";
 import { similarity } from "./_vector.ts";
 
 const PAGE_BYTES = 65536;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FaceIndex } from "./face_index.ts";
-import type { Match } from "./gallery.ts";
+import type { Match } from "./types.ts";
 import { nearby, unitVectors } from "@facever/testing";
 
 interface Entry {

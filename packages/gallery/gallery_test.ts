@@ -163,8 +163,14 @@ Deno.test("listSubjects pages through every subject with a cursor", async (t) =>
     const exact = await gallery.listSubjects({ limit: 25 });
     assert.equal(exact.subjects.length, 25);
     assert.equal(exact.cursor, undefined);
+    await assert.rejects(gallery.listSubjects({ limit: 0 }), RangeError);
     await assert.rejects(
-      gallery.listSubjects({ limit: 0 }),
+      gallery.listSubjects({ limit: "10" as unknown as number }),
+      TypeError,
+    );
+    // A cursor comes back from the application's clients, like an id.
+    await assert.rejects(
+      gallery.listSubjects({ cursor: "not a cursor!" }),
       isFaceError("invalid_argument"),
     );
   });
@@ -423,25 +429,13 @@ Deno.test("malformed embeddings and mismatched galleries are refused", async (t)
       isFaceError("gallery_mismatch"),
     );
   });
-  await t.step("bad arguments", async () => {
+  await t.step("bad ids and metadata are FaceErrors", async () => {
     await assert.rejects(
       Gallery.open(kv, { ...OPTIONS, tenant: "" }),
       isFaceError("invalid_argument"),
     );
     await assert.rejects(
-      Gallery.open(kv, { ...OPTIONS, dims: 0 }),
-      isFaceError("invalid_argument"),
-    );
-    await assert.rejects(
       gallery.createSubject("a\nb"),
-      isFaceError("invalid_argument"),
-    );
-    await assert.rejects(
-      gallery.identify(good, { threshold: 2 }),
-      isFaceError("invalid_argument"),
-    );
-    await assert.rejects(
-      gallery.identify(good, { threshold: 0, limit: 0 }),
       isFaceError("invalid_argument"),
     );
     await assert.rejects(
@@ -450,6 +444,90 @@ Deno.test("malformed embeddings and mismatched galleries are refused", async (t)
       }),
       isFaceError("invalid_argument"),
     );
+    await assert.rejects(
+      gallery.addFace("ada", good, { source: "" }),
+      isFaceError("invalid_argument"),
+    );
+  });
+  await t.step("bad options are TypeErrors and RangeErrors", async () => {
+    const wrong = <T>(value: unknown) => value as T;
+    const cases: [() => Promise<unknown>, ErrorConstructor, RegExp][] = [
+      [
+        () => Gallery.open(kv, { ...OPTIONS, dims: 0 }),
+        RangeError,
+        /^dims must/,
+      ],
+      [
+        () => Gallery.open(kv, { ...OPTIONS, dims: 2.5 }),
+        RangeError,
+        /^dims must/,
+      ],
+      [
+        () => Gallery.open(kv, { ...OPTIONS, dims: wrong("16") }),
+        TypeError,
+        /^dims must be a whole number from 1 to 4096, got "16"$/,
+      ],
+      [
+        () => Gallery.open(kv, { ...OPTIONS, modelId: "" }),
+        RangeError,
+        /^modelId/,
+      ],
+      [
+        () => Gallery.open(kv, { ...OPTIONS, modelId: wrong(7) }),
+        TypeError,
+        /^modelId/,
+      ],
+      [
+        () => Gallery.open(kv, { ...OPTIONS, maxStalenessMs: -1 }),
+        RangeError,
+        /^maxStalenessMs/,
+      ],
+      [
+        () => Gallery.open(kv, { ...OPTIONS, maxStalenessMs: Infinity }),
+        RangeError,
+        /^maxStalenessMs/,
+      ],
+      [
+        () => Gallery.open(kv, { ...OPTIONS, encryptionKey: wrong("secret") }),
+        TypeError,
+        /^encryptionKey/,
+      ],
+      [
+        () => gallery.identify(good, { threshold: 2 }),
+        RangeError,
+        /^threshold must be a cosine similarity in \[-1, 1\], got 2$/,
+      ],
+      [
+        () => gallery.identify(good, { threshold: NaN }),
+        RangeError,
+        /^threshold/,
+      ],
+      [
+        () => gallery.identify(good, { threshold: wrong("0.5") }),
+        TypeError,
+        /^threshold/,
+      ],
+      [
+        () => gallery.identify(good, { threshold: 0, limit: 0 }),
+        RangeError,
+        /^limit must be a whole number from 1 to 1000, got 0$/,
+      ],
+      [
+        () => gallery.verify("ada", good, { threshold: -1.5 }),
+        RangeError,
+        /^threshold/,
+      ],
+    ];
+    for (const [call, kind, message] of cases) {
+      await assert.rejects(call(), (error: unknown) => {
+        assert.ok(
+          error instanceof kind,
+          `expected a ${kind.name}, got ${error}`,
+        );
+        assert.match(error.message, message);
+        return true;
+      });
+    }
   });
   kv.close();
 });

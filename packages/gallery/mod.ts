@@ -17,6 +17,7 @@
  *
  * @module
  */
+export * from "./types.ts";
 export * from "./gallery.ts";
 export * from "./encryption.ts";
 export * from "./enrol.ts";
