@@ -109,7 +109,7 @@ export class KvListing<T> implements AsyncIterable<Deno.KvEntry<T>> {
     // Counts failures since the last entry, so a long listing may meet
     // many short locks.
     let attempt = 0;
-    for (;;) {
+    while (limit === undefined || given < limit) {
       try {
         const entries = this.#open({
           ...this.#options,

@@ -155,7 +155,11 @@ export class Gallery {
     });
   }
 
-  /** The subject, or `undefined` when there is none with that id. */
+  /**
+   * The subject, or `undefined` when there is none with that id.
+   *
+   * @throws {FaceError} `invalid_argument` for a bad id.
+   */
   async getSubject(subjectId: string): Promise<Subject | undefined> {
     checkId("subject id", subjectId);
     const entry = await this.#store.get<SubjectRecord>(
@@ -199,18 +203,15 @@ export class Gallery {
    * change log keeps only the random ids of the removed faces, so that
    * other processes drop them from their indexes).
    *
-   * @throws {FaceError} `not_found` when there is no such subject.
+   * @throws {FaceError} `not_found` when there is no such subject;
+   * `invalid_argument` for a bad id.
    */
   async deleteSubject(subjectId: string): Promise<void> {
     checkId("subject id", subjectId);
     return await this.#store.write(async (op) => {
       await this.#requireSubject(subjectId);
       const removed: string[] = [];
-      for await (
-        const entry of this.#store.list<FaceRecord>({
-          prefix: this.#store.key("face", subjectId),
-        })
-      ) {
+      for await (const entry of this.#faceRecords(subjectId)) {
         const faceId = entry.key.at(-1) as string;
         removed.push(faceId);
         op.delete(entry.key).delete(this.#store.key("face_subject", faceId));
@@ -229,8 +230,9 @@ export class Gallery {
    * renormalised, as float32. No image is ever stored.
    *
    * @throws {FaceError} `invalid_embedding` for a malformed embedding;
-   * `not_found` when there is no such subject; `limit_exceeded` when the
-   * subject has {@linkcode MAX_FACES_PER_SUBJECT} faces.
+   * `invalid_argument` for a bad id, metadata or source; `not_found` when
+   * there is no such subject; `limit_exceeded` when the subject has
+   * {@linkcode MAX_FACES_PER_SUBJECT} faces.
    */
   async addFace(
     subjectId: string,
@@ -279,7 +281,8 @@ export class Gallery {
   /**
    * The faces of a subject, in face id order, without embeddings.
    *
-   * @throws {FaceError} `not_found` when there is no such subject.
+   * @throws {FaceError} `not_found` when there is no such subject;
+   * `invalid_argument` for a bad id.
    */
   async listFaces(subjectId: string): Promise<FaceInfo[]> {
     checkId("subject id", subjectId);
@@ -300,7 +303,8 @@ export class Gallery {
   /**
    * Removes one face.
    *
-   * @throws {FaceError} `not_found` when the tenant has no such face.
+   * @throws {FaceError} `not_found` when the tenant has no such face;
+   * `invalid_argument` for a bad id.
    */
   async removeFace(faceId: string): Promise<void> {
     checkId("face id", faceId);
@@ -362,7 +366,10 @@ export class Gallery {
    * faces, read from KV, and reports the closest.
    *
    * @throws {FaceError} `not_found` when there is no such subject or it
-   * has no face; `invalid_embedding` for a malformed embedding.
+   * has no face; `invalid_embedding` for a malformed embedding;
+   * `invalid_argument` for a bad id.
+   * @throws {TypeError} when `threshold` is not a number.
+   * @throws {RangeError} when `threshold` is outside [-1, 1].
    */
   async verify(
     subjectId: string,

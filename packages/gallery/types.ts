@@ -35,7 +35,11 @@ export type Metadata = Readonly<
  * ```
  */
 export interface Subject {
-  /** The caller's identifier, unique in the tenant. */
+  /**
+   * The caller's identifier, unique in the tenant: 1 to 128 characters of
+   * well-formed Unicode without control characters, kept exactly as given
+   * (not normalised).
+   */
   readonly id: string;
   /** What the caller stored with the subject. */
   readonly metadata: Metadata;
@@ -131,7 +135,7 @@ export interface Verification extends Match {
 export interface GalleryOptions {
   /**
    * Whose gallery this is. Every key lives under the tenant, so one tenant
-   * never reads or changes another's data.
+   * never reads or changes another's data. An id, like a subject's.
    */
   readonly tenant: string;
   /**
@@ -193,7 +197,8 @@ export interface AddFaceOptions {
    * Where the face came from, unique per subject (for example a hash of
    * the photo): adding a face with a source the subject already has
    * returns that face's id and adds nothing, so a retried or resumed
-   * enrolment never duplicates a face. At most 256 characters.
+   * enrolment never duplicates a face. 1 to 256 characters of well-formed
+   * Unicode.
    */
   readonly source?: string;
 }
