@@ -390,11 +390,10 @@ export function progressBar(
       `enrolled ${progress.enrolled}  skipped ${progress.skipped}  rejected ${progress.rejected}`;
     bar.update(progress.done, counts);
     if (progress.done === progress.total) {
-      const reasons = REJECTION_CODES.filter((code) =>
-        progress.rejections[code]
-      )
-        .map((code) => `${code} ${progress.rejections[code]}`).join(", ");
-      bar.finish(reasons ? `${counts} (${reasons})` : counts);
+      const reasons = REJECTION_CODES
+        .filter((code) => progress.rejections[code] > 0)
+        .map((code) => `${code} ${progress.rejections[code]}`);
+      bar.finish(reasons.length ? `${counts} (${reasons.join(", ")})` : counts);
     }
   };
 }
