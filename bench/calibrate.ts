@@ -23,9 +23,9 @@ import {
   tarAtFar,
 } from "./_metrics.ts";
 import { embedPairs } from "./_embeddings.ts";
+import { ProgressBar } from "@facever/gallery";
 import { lfwRoot } from "@facever/testing";
 import { readPairs, scorePairs } from "./_lfw_pairs.ts";
-import { ProgressBar } from "./_progress.ts";
 
 const root = lfwRoot();
 if (!root) {

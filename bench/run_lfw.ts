@@ -15,10 +15,10 @@
 
 import { parseArgs } from "node:util";
 import { describeMachine } from "./_machine.ts";
-import { ProgressBar } from "./_progress.ts";
 import { rocSvg } from "./_roc_svg.ts";
 import { embedPairs, resolvePipeline } from "./_embeddings.ts";
 import { evaluate, type Evaluation } from "./_evaluation.ts";
+import { ProgressBar } from "@facever/gallery";
 import { lfwRoot } from "@facever/testing";
 import { MANIFEST_URL } from "@facever/weights";
 import { type PipelineOptions } from "./_lfw_types.ts";

@@ -16,37 +16,53 @@ const UNIT_TOLERANCE = 1e-3;
 /**
  * Checks that `embedding` has `dims` finite values and unit length, and
  * returns it renormalised in double precision: the canonical form that is
- * stored (rounded to float32) and searched with.
+ * stored (rounded to float32) and searched with. Each value is read once,
+ * into a float32 copy that is then checked and used, so an array-like whose
+ * values change between reads (a getter, a Proxy, a buffer another worker
+ * writes) cannot pass the check with one value and be stored with another.
  */
 export function unitEmbedding(
   embedding: ArrayLike<number>,
   dims: number,
 ): Float64Array {
-  if (
-    embedding === null || typeof embedding !== "object" ||
-    typeof embedding.length !== "number"
-  ) {
+  const length = embedding === null || typeof embedding !== "object"
+    ? undefined
+    : embedding.length;
+  if (typeof length !== "number") {
     throw new FaceError(
       "invalid_embedding",
       `embedding must be an array of ${dims} numbers, got ${typeof embedding}`,
     );
   }
-  if (embedding.length !== dims) {
+  if (length !== dims) {
     throw new FaceError(
       "invalid_embedding",
-      `embedding has ${embedding.length} values; this gallery takes ${dims}`,
+      `embedding has ${length} values; this gallery takes ${dims}`,
     );
+  }
+  const copy = new Float32Array(dims);
+  for (let i = 0; i < dims; i++) {
+    const value = embedding[i];
+    if (typeof value !== "number") {
+      throw new FaceError(
+        "invalid_embedding",
+        `embedding[${i}] is a ${typeof value}; every value must be a finite number`,
+      );
+    }
+    copy[i] = value;
   }
   let sum = 0;
   for (let i = 0; i < dims; i++) {
-    const value = embedding[i];
-    if (typeof value !== "number" || !Number.isFinite(value)) {
+    // Checked after rounding, so a value beyond float32's range is refused.
+    if (!Number.isFinite(copy[i])) {
       throw new FaceError(
         "invalid_embedding",
-        `embedding[${i}] is ${value}; every value must be a finite number`,
+        `embedding[${i}] is ${
+          copy[i]
+        } as float32; every value must be a finite number`,
       );
     }
-    sum += value * value;
+    sum += copy[i] * copy[i];
   }
   const norm = Math.sqrt(sum);
   if (Math.abs(norm - 1) > UNIT_TOLERANCE) {
@@ -56,7 +72,7 @@ export function unitEmbedding(
     );
   }
   const unit = new Float64Array(dims);
-  for (let i = 0; i < dims; i++) unit[i] = embedding[i] / norm;
+  for (let i = 0; i < dims; i++) unit[i] = copy[i] / norm;
   return unit;
 }
 

@@ -4,8 +4,6 @@
  * @module
  */
 
-import { FaceError } from "@facever/core";
-
 /**
  * The environment variable {@linkcode encryptionKeyFromEnv} reads by default.
  *
@@ -25,8 +23,11 @@ const KEY_BYTES = 32;
  * variable is unset, so a deployment chooses encryption by setting it.
  * The key is imported as non-extractable: nothing can read it back.
  *
- * @throws {FaceError} `invalid_argument` when the value is not base64 of
- * exactly 32 bytes.
+ * The key is part of the deployment, not of any user's data, so a bad one
+ * is reported like any bad option:
+ *
+ * @throws {TypeError} when the value is not base64.
+ * @throws {RangeError} when it is base64 of other than 32 bytes.
  *
  * @example
  * ```ts
@@ -51,15 +52,13 @@ export async function encryptionKeyFromEnv(
   try {
     bytes = Uint8Array.from(atob(value.trim()), (c) => c.charCodeAt(0));
   } catch (cause) {
-    throw new FaceError(
-      "invalid_argument",
+    throw new TypeError(
       `${variable} is not base64; it must hold ${KEY_BYTES} random bytes in base64 (openssl rand -base64 ${KEY_BYTES})`,
       { cause },
     );
   }
   if (bytes.length !== KEY_BYTES) {
-    throw new FaceError(
-      "invalid_argument",
+    throw new RangeError(
       `${variable} holds ${bytes.length} bytes; it must hold ${KEY_BYTES} (openssl rand -base64 ${KEY_BYTES})`,
     );
   }

@@ -5,78 +5,22 @@
  * @module
  */
 
-import { type Box, FaceError } from "@facever/core";
+import { FaceError } from "@facever/core";
+import type {
+  CandidateFace,
+  EnrolCounts,
+  EnrolOptions,
+  EnrolOutcome,
+  EnrolProgress,
+  EnrolSummary,
+  FaceFinder,
+  RejectionCode,
+} from "./enrol_types.ts";
 import type { Gallery } from "./gallery.ts";
+import { checkNumber } from "./_validate.ts";
+import { ProgressBar, type ProgressOutput } from "./progress.ts";
 
-/**
- * A face as a pipeline reports it; `FaceEngine.faces` of `@facever/model`
- * returns these.
- *
- * @example
- * ```ts
- * import type { CandidateFace } from "@facever/gallery";
- * const face: CandidateFace = {
- *   box: { x: 70, y: 60, width: 110, height: 135 },
- *   score: 0.99,
- *   embedding: new Float32Array(512).fill(1 / Math.sqrt(512)),
- * };
- * console.log(face.box.width);
- * ```
- */
-export interface CandidateFace {
-  /** Where the face is, in pixels. */
-  readonly box: Box;
-  /** The detector's confidence, in [0, 1]. */
-  readonly score: number;
-  /** The face's unit-length embedding. */
-  readonly embedding: ArrayLike<number>;
-}
-
-/**
- * Finds every face in an encoded image. It may throw a `FaceError`: codes
- * `too_large`, `unsupported_format`, `corrupt_image`, `truncated_image` and
- * `no_face` become rejections; any other error stops the enrolment.
- *
- * @example
- * ```ts
- * import type { FaceFinder } from "@facever/gallery";
- * // In real use: (image) => engine.faces(image), with FaceEngine of
- * // @facever/model.
- * const oneFace: FaceFinder = () =>
- *   Promise.resolve([{
- *     box: { x: 0, y: 0, width: 100, height: 100 },
- *     score: 0.99,
- *     embedding: [0.6, 0.8],
- *   }]);
- * console.log((await oneFace(new Uint8Array())).length); // 1
- * ```
- */
-export type FaceFinder = (
-  image: Uint8Array,
-) => Promise<readonly CandidateFace[]>;
-
-/**
- * Why an image was not enrolled: no face, more than one usable face, a
- * face too small or too unsure, a file that is not a readable image, a
- * file or image over the size limit, or a subject already at
- * `MAX_FACES_PER_SUBJECT`.
- *
- * @example
- * ```ts
- * import type { RejectionCode } from "@facever/gallery";
- * const code: RejectionCode = "multiple_faces";
- * console.log(code);
- * ```
- */
-export type RejectionCode =
-  | "no_face"
-  | "multiple_faces"
-  | "face_too_small"
-  | "low_score"
-  | "decode_error"
-  | "too_large"
-  | "limit_exceeded";
-
+/** Every rejection code, in the order summaries list them. */
 const REJECTION_CODES: readonly RejectionCode[] = [
   "no_face",
   "multiple_faces",
@@ -88,152 +32,27 @@ const REJECTION_CODES: readonly RejectionCode[] = [
 ];
 
 /**
- * What happened to one image. `skipped` means an earlier run had already
- * enrolled the same file (by content) for the same subject.
- *
- * @example
- * ```ts
- * import type { EnrolOutcome } from "@facever/gallery";
- * const outcome: EnrolOutcome = {
- *   file: "ada/2.jpg",
- *   subjectId: "ada",
- *   status: "rejected",
- *   code: "no_face",
- *   message: "no face found",
- * };
- * console.log(outcome.status);
- * ```
- */
-export type EnrolOutcome =
-  | {
-    /** Path relative to the folder, with `/` separators. */
-    readonly file: string;
-    readonly subjectId: string;
-    readonly status: "enrolled" | "skipped";
-    readonly faceId: string;
-  }
-  | {
-    /** Path relative to the folder, with `/` separators. */
-    readonly file: string;
-    readonly subjectId: string;
-    readonly status: "rejected";
-    readonly code: RejectionCode;
-    /** What was wrong and what is allowed. */
-    readonly message: string;
-  };
-
-/**
- * Counts of an enrolment so far.
- *
- * @example
- * ```ts
- * import type { EnrolCounts } from "@facever/gallery";
- * function line(c: EnrolCounts): string {
- *   return `${c.done}/${c.total}: ${c.enrolled} enrolled`;
- * }
- * console.log(line({
- *   total: 2, done: 1, enrolled: 1, skipped: 0, rejected: 0,
- *   rejections: {
- *     no_face: 0, multiple_faces: 0, face_too_small: 0, low_score: 0,
- *     decode_error: 0, too_large: 0, limit_exceeded: 0,
- *   },
- *   elapsedMs: 80,
- * }));
- * ```
- */
-export interface EnrolCounts {
-  /** Image files found. */
-  readonly total: number;
-  /** Images handled so far. */
-  readonly done: number;
-  readonly enrolled: number;
-  readonly skipped: number;
-  readonly rejected: number;
-  /** Rejections by code. */
-  readonly rejections: Readonly<Record<RejectionCode, number>>;
-  /** Time since the enrolment started. */
-  readonly elapsedMs: number;
-}
-
-/**
- * Reported after each image, through {@linkcode EnrolOptions.onProgress}.
- *
- * @example
- * ```ts
- * import type { EnrolProgress } from "@facever/gallery";
- * const log = (p: EnrolProgress) => console.log(p.outcome.file, p.etaMs);
- * console.log(typeof log);
- * ```
- */
-export interface EnrolProgress extends EnrolCounts {
-  /** Estimated time to finish, from the pace so far. */
-  readonly etaMs: number;
-  /** The image just handled. */
-  readonly outcome: EnrolOutcome;
-}
-
-/**
- * The result of {@linkcode enrolFolder}.
- *
- * @example
- * ```ts
- * import type { EnrolSummary } from "@facever/gallery";
- * const rejectedFiles = (s: EnrolSummary) =>
- *   s.outcomes.filter((o) => o.status === "rejected").map((o) => o.file);
- * console.log(typeof rejectedFiles);
- * ```
- */
-export interface EnrolSummary extends EnrolCounts {
-  /** One outcome per image, in the order handled. */
-  readonly outcomes: EnrolOutcome[];
-}
-
-/**
- * Options for {@linkcode enrolFolder}.
- *
- * @example
- * ```ts
- * import { type EnrolOptions, progressBar } from "@facever/gallery";
- * const options: EnrolOptions = { minFaceSize: 80, onProgress: progressBar() };
- * console.log(options.minFaceSize);
- * ```
- */
-export interface EnrolOptions {
-  /**
-   * Smallest face to enrol, in pixels of the box's shorter side. Default
-   * {@linkcode DEFAULT_MIN_FACE_SIZE}.
-   */
-  readonly minFaceSize?: number;
-  /** Lowest detector score to enrol. Default {@linkcode DEFAULT_MIN_SCORE}. */
-  readonly minScore?: number;
-  /** Largest file, in bytes, that is read. Default {@linkcode DEFAULT_MAX_BYTES}. */
-  readonly maxBytes?: number;
-  /** Called after each image; see {@linkcode progressBar}. */
-  readonly onProgress?: (progress: EnrolProgress) => void;
-}
-
-/**
  * Default {@linkcode EnrolOptions.minFaceSize}: faces are aligned to
  * 112×112, and a face much smaller than that is mostly upsampled blur.
  *
  * @example
  * ```ts
- * import { DEFAULT_MIN_FACE_SIZE } from "@facever/gallery";
- * console.log(DEFAULT_MIN_FACE_SIZE); // 64
+ * import { DEFAULT_ENROL_MIN_FACE_SIZE } from "@facever/gallery";
+ * console.log(DEFAULT_ENROL_MIN_FACE_SIZE); // 64
  * ```
  */
-export const DEFAULT_MIN_FACE_SIZE: number = 64;
+export const DEFAULT_ENROL_MIN_FACE_SIZE: number = 64;
 
 /**
  * Default {@linkcode EnrolOptions.minScore}.
  *
  * @example
  * ```ts
- * import { DEFAULT_MIN_SCORE } from "@facever/gallery";
- * console.log(DEFAULT_MIN_SCORE); // 0.9
+ * import { DEFAULT_ENROL_MIN_SCORE } from "@facever/gallery";
+ * console.log(DEFAULT_ENROL_MIN_SCORE); // 0.9
  * ```
  */
-export const DEFAULT_MIN_SCORE: number = 0.9;
+export const DEFAULT_ENROL_MIN_SCORE: number = 0.9;
 
 /**
  * Default {@linkcode EnrolOptions.maxBytes}: 20 MiB.
@@ -258,9 +77,13 @@ export const DEFAULT_MAX_BYTES: number = 20 * 1024 * 1024;
  * any point leaves no duplicate. Rejected images are tried again on a
  * rerun.
  *
- * @throws {FaceError} `invalid_argument` for bad options, or when a
- * subfolder's name is not a valid subject id (checked before any image is
- * read); whatever `findFaces` throws that is not a rejection.
+ * @throws {FaceError} `invalid_argument` when a subfolder's name is not a
+ * valid subject id (checked before any image is read); whatever
+ * `findFaces` throws that is not a rejection.
+ * @throws {TypeError} when `minFaceSize`, `minScore` or `maxBytes` is not a
+ * number.
+ * @throws {RangeError} when `minFaceSize` is negative or not finite,
+ * `minScore` is outside [0, 1], or `maxBytes` is not a whole number above 0.
  *
  * @example
  * ```ts
@@ -289,27 +112,25 @@ export async function enrolFolder(
   findFaces: FaceFinder,
   options: EnrolOptions = {},
 ): Promise<EnrolSummary> {
-  const minFaceSize = options.minFaceSize ?? DEFAULT_MIN_FACE_SIZE;
-  const minScore = options.minScore ?? DEFAULT_MIN_SCORE;
+  const minFaceSize = options.minFaceSize ?? DEFAULT_ENROL_MIN_FACE_SIZE;
+  const minScore = options.minScore ?? DEFAULT_ENROL_MIN_SCORE;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (!(Number.isFinite(minFaceSize) && minFaceSize >= 0)) {
-    throw new FaceError(
-      "invalid_argument",
-      `minFaceSize must be a number of pixels of at least 0, got ${minFaceSize}`,
-    );
-  }
-  if (!(minScore >= 0 && minScore <= 1)) {
-    throw new FaceError(
-      "invalid_argument",
-      `minScore must be a detector score in [0, 1], got ${minScore}`,
-    );
-  }
-  if (!(Number.isInteger(maxBytes) && maxBytes > 0)) {
-    throw new FaceError(
-      "invalid_argument",
-      `maxBytes must be a whole number of bytes above 0, got ${maxBytes}`,
-    );
-  }
+  checkNumber("minFaceSize", minFaceSize, {
+    min: 0,
+    max: Number.MAX_VALUE,
+    allowed: "a finite number of pixels of at least 0",
+  });
+  checkNumber("minScore", minScore, {
+    min: 0,
+    max: 1,
+    allowed: "a detector score in [0, 1]",
+  });
+  checkNumber("maxBytes", maxBytes, {
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    whole: true,
+    allowed: "a whole number of bytes above 0",
+  });
   const started = performance.now();
   const plan = await planFolder(gallery, folder);
   const total = plan.reduce((sum, { files }) => sum + files.length, 0);
@@ -532,25 +353,9 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 }
 
 /**
- * Where {@linkcode progressBar} writes: `Deno.stderr` or anything alike.
- *
- * @example
- * ```ts
- * import type { ProgressOutput } from "@facever/gallery";
- * const output: ProgressOutput = Deno.stderr;
- * console.log(output.isTerminal());
- * ```
- */
-export interface ProgressOutput {
-  writeSync(bytes: Uint8Array): number;
-  isTerminal(): boolean;
-}
-
-/**
- * A progress reporter for {@linkcode EnrolOptions.onProgress}: a bar with
- * counts and ETA, redrawn in place on a terminal (at most ten times a
- * second) or printed as a line every five seconds otherwise, then a
- * summary line when the last image is done.
+ * A progress reporter for {@linkcode EnrolOptions.onProgress}: a
+ * {@linkcode ProgressBar} labelled `enrol` with the counts so far, then a
+ * line with the time taken and every count when the last image is done.
  *
  * @example
  * ```ts
@@ -562,51 +367,33 @@ export interface ProgressOutput {
  * await Deno.writeFile(`${folder}/ada/1.jpg`, new Uint8Array([0xff, 0xd8]));
  * const findFaces = () => Promise.resolve([]);
  * await enrolFolder(gallery, folder, findFaces, { onProgress: progressBar() });
- * // stderr:
- * // enrol [####################] 100%  1/1  enrolled 0  skipped 0  rejected 1  ETA 0:00
- * // enrol: 1 images in 0:00: 0 enrolled, 0 skipped, 1 rejected (no_face 1)
+ * // stderr, without a terminal:
+ * // enrol [####################] 100%  1/1  enrolled 0  skipped 0  rejected 1  …/s  ETA 0s
+ * // enrol: 1/1 in 0s  enrolled 0  skipped 0  rejected 1 (no_face 1)
  * kv.close();
  * ```
  */
 export function progressBar(
   output: ProgressOutput = Deno.stderr,
 ): (progress: EnrolProgress) => void {
-  const terminal = output.isTerminal();
-  const interval = terminal ? 100 : 5000;
-  const encoder = new TextEncoder();
-  let shownAt = -Infinity;
+  let bar: ProgressBar | undefined;
+  // The enrolment's own clock drives the bar, so the bar's ETA is the
+  // `etaMs` reported, and its start is the enrolment's.
+  let elapsedMs = 0;
   return (progress) => {
-    const last = progress.done === progress.total;
-    const now = performance.now();
-    if (!last && now - shownAt < interval) return;
-    shownAt = now;
-    const width = 20;
-    const filled = Math.round((width * progress.done) / progress.total);
-    const bar = `enrol [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${
-      String(Math.floor((100 * progress.done) / progress.total)).padStart(3)
-    }%  ${progress.done}/${progress.total}  enrolled ${progress.enrolled}  skipped ${progress.skipped}  rejected ${progress.rejected}  ETA ${
-      clock(progress.etaMs)
-    }`;
-    let text = terminal ? `\r${bar}\x1b[K` : `${bar}\n`;
-    if (last) text += `${terminal ? "\n" : ""}${summaryLine(progress)}\n`;
-    output.writeSync(encoder.encode(text));
+    bar ??= new ProgressBar("enrol", progress.total, {
+      output,
+      now: () => elapsedMs,
+    });
+    elapsedMs = progress.elapsedMs;
+    const counts =
+      `enrolled ${progress.enrolled}  skipped ${progress.skipped}  rejected ${progress.rejected}`;
+    bar.update(progress.done, counts);
+    if (progress.done === progress.total) {
+      const reasons = REJECTION_CODES
+        .filter((code) => progress.rejections[code] > 0)
+        .map((code) => `${code} ${progress.rejections[code]}`);
+      bar.finish(reasons.length ? `${counts} (${reasons.join(", ")})` : counts);
+    }
   };
-}
-
-function summaryLine(counts: EnrolCounts): string {
-  const reasons = REJECTION_CODES.filter((code) => counts.rejections[code])
-    .map((code) => `${code} ${counts.rejections[code]}`).join(", ");
-  return `enrol: ${counts.total} images in ${
-    clock(counts.elapsedMs)
-  }: ${counts.enrolled} enrolled, ${counts.skipped} skipped, ${counts.rejected} rejected${
-    reasons ? ` (${reasons})` : ""
-  }`;
-}
-
-function clock(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = String(seconds % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }

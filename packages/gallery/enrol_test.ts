@@ -5,7 +5,10 @@ import { FaceEngine } from "@facever/model";
 import { lfwRoot } from "@facever/testing";
 import {
   type CandidateFace,
+  DEFAULT_ENROL_MIN_FACE_SIZE,
+  DEFAULT_ENROL_MIN_SCORE,
   enrolFolder,
+  type EnrolOptions,
   type EnrolOutcome,
   type EnrolProgress,
   Gallery,
@@ -173,7 +176,7 @@ Deno.test("enrolFolder gives an outcome per image and resumes without duplicates
   await Deno.remove(folder, { recursive: true });
 });
 
-Deno.test("enrolFolder refuses bad options, and a folder name that is not a subject id before reading images", async () => {
+Deno.test("enrolFolder refuses bad options, and a folder name that is not a subject id before reading images", async (t) => {
   const folder = await writeFolder({
     [`${"x".repeat(129)}/1.json`]: { faces: [face(100)] },
   });
@@ -193,14 +196,29 @@ Deno.test("enrolFolder refuses bad options, and a folder name that is not a subj
       error instanceof FaceError && error.code === "invalid_argument",
   );
   assert.equal(read, 0);
-  for (
-    const options of [{ minScore: 2 }, { minFaceSize: NaN }, { maxBytes: 0 }]
-  ) {
-    await assert.rejects(
-      enrolFolder(gallery, folder, scripted, options),
-      (error: unknown) =>
-        error instanceof FaceError && error.code === "invalid_argument",
-    );
+  const bad: [EnrolOptions, ErrorConstructor][] = [
+    [{ minScore: 2 }, RangeError],
+    [{ minFaceSize: NaN }, RangeError],
+    [{ minFaceSize: -1 }, RangeError],
+    [{ maxBytes: 0 }, RangeError],
+    [{ maxBytes: 1.5 }, RangeError],
+    [{ minScore: "0.9" as unknown as number }, TypeError],
+  ];
+  for (const [options, kind] of bad) {
+    await t.step(`${Deno.inspect(options)}: ${kind.name}`, async () => {
+      await assert.rejects(
+        enrolFolder(gallery, folder, scripted, options),
+        (error: unknown) => {
+          assert.ok(error instanceof kind, String(error));
+          // Says what was wrong and what is allowed.
+          assert.match(
+            error.message,
+            /^(minScore|minFaceSize|maxBytes) must be .+, got /,
+          );
+          return true;
+        },
+      );
+    });
   }
   kv.close();
   await Deno.remove(folder, { recursive: true });
@@ -227,7 +245,12 @@ Deno.test("enrolFolder rejects images past MAX_FACES_PER_SUBJECT", async () => {
   await Deno.remove(folder, { recursive: true });
 });
 
-Deno.test("progressBar draws a bar with ETA, then a summary", () => {
+Deno.test("enrolment defaults are named apart from the detector's", () => {
+  assert.equal(DEFAULT_ENROL_MIN_FACE_SIZE, 64);
+  assert.equal(DEFAULT_ENROL_MIN_SCORE, 0.9);
+});
+
+Deno.test("progressBar draws a bar with counts and ETA, then a summary", () => {
   const run = (terminal: boolean) => {
     let text = "";
     const output: ProgressOutput = {
@@ -272,18 +295,18 @@ Deno.test("progressBar draws a bar with ETA, then a summary", () => {
     });
     return text;
   };
+  // The bar runs on the enrolment's clock: its ETA is the reported etaMs.
   assert.equal(
     run(false),
-    "enrol [#####---------------]  25%  1/4  enrolled 1  skipped 0  rejected 0  ETA 0:03\n" +
-      "enrol [####################] 100%  4/4  enrolled 3  skipped 0  rejected 1  ETA 0:00\n" +
-      "enrol: 4 images in 1:05: 3 enrolled, 0 skipped, 1 rejected (multiple_faces 1)\n",
+    "enrol [#####---------------]  25%  1/4  enrolled 1  skipped 0  rejected 0  1.0/s  ETA 3s\n" +
+      "enrol [####################] 100%  4/4  enrolled 3  skipped 0  rejected 1  0.1/s  ETA 0s\n" +
+      "enrol: 4/4 in 1m05s  enrolled 3  skipped 0  rejected 1 (multiple_faces 1)\n",
   );
-  const terminal = run(true);
-  assert.ok(terminal.startsWith("\renrol [#####"));
-  assert.ok(
-    terminal.endsWith(
-      "\nenrol: 4 images in 1:05: 3 enrolled, 0 skipped, 1 rejected (multiple_faces 1)\n",
-    ),
+  assert.equal(
+    run(true),
+    "\renrol [#####---------------]  25%  1/4  enrolled 1  skipped 0  rejected 0  1.0/s  ETA 3s\x1b[K" +
+      "\renrol [####################] 100%  4/4  enrolled 3  skipped 0  rejected 1  0.1/s  ETA 0s\x1b[K" +
+      "\renrol: 4/4 in 1m05s  enrolled 3  skipped 0  rejected 1 (multiple_faces 1)\x1b[K\n",
   );
 });
 

@@ -1,6 +1,8 @@
 /**
  * The in-memory search index: exact top-k by cosine similarity over unit
- * embeddings, fast enough for a million faces on one core.
+ * embeddings, fast enough for a million faces on one core. Every
+ * {@linkcode Gallery} keeps one; it is also exported alone, as
+ * `@facever/gallery/index`, for programs that keep embeddings elsewhere.
  *
  * Every face is held twice. Its int8 code, with the code's scale and the
  * norm of its quantisation error, is one row of a contiguous WebAssembly
@@ -22,6 +24,7 @@
  */
 
 import { FaceError } from "@facever/core";
+import { checkNumber, checkThreshold } from "./_validate.ts";
 import {
   codeBytes,
   QUERY_MAX,
@@ -29,7 +32,7 @@ import {
   type ScanFunction,
   scanKernel,
 } from "./_kernel.ts";
-import type { Match } from "./gallery.ts";
+import { type Match, MAX_DIMS } from "./types.ts";
 import { similarity } from "./_vector.ts";
 
 const PAGE_BYTES = 65536;
@@ -103,7 +106,18 @@ function ranksBefore(a: Match, b: Match): boolean {
 /**
  * Exact nearest-neighbour search over unit embeddings of one dimension.
  * Adding and removing are O(dims); a search streams through every face
- * once.
+ * once. Faces are checked only for their length: the values must be finite
+ * and of unit length, as a {@linkcode Gallery} ensures before they get here.
+ *
+ * @example
+ * ```ts
+ * import { FaceIndex } from "@facever/gallery/index";
+ * const index = new FaceIndex(2);
+ * index.add("face-1", "ada", new Float32Array([0.6, 0.8]));
+ * index.add("face-2", "bob", new Float32Array([1, 0]));
+ * const [best] = index.search(new Float64Array([0.8, 0.6]), 1, 0.5);
+ * console.log(best.subjectId, best.similarity.toFixed(2)); // ada 0.96
+ * ```
  */
 export class FaceIndex {
   /** Values per embedding. */
@@ -122,8 +136,20 @@ export class FaceIndex {
   #floats: Float32Array;
   #words: Int32Array;
 
-  /** An empty index for embeddings of `dims` values. */
+  /**
+   * An empty index for embeddings of `dims` values.
+   *
+   * @throws {TypeError} when `dims` is not a number.
+   * @throws {RangeError} when `dims` is not a whole number from 1 to
+   * {@linkcode MAX_DIMS}.
+   */
   constructor(dims: number) {
+    checkNumber("dims", dims, {
+      min: 1,
+      max: MAX_DIMS,
+      whole: true,
+      allowed: `a whole number from 1 to ${MAX_DIMS}`,
+    });
     this.dims = dims;
     this.#rowBytes = rowBytes(dims);
     this.#codeBytes = codeBytes(dims);
@@ -148,10 +174,15 @@ export class FaceIndex {
   }
 
   /**
-   * Adds a face; `vector` must be a unit vector of `dims` float32 values
-   * (the gallery validates embeddings before they get here).
+   * Adds a face that is not held yet; `vector` must be a unit vector of
+   * `dims` float32 values. The vector is copied: later changes to it do not
+   * reach the index.
+   *
+   * @throws {FaceError} `invalid_embedding` when `vector` does not have
+   * `dims` values; `limit_exceeded` when the index's memory is full.
    */
   add(faceId: string, subjectId: string, vector: Float32Array): void {
+    this.#checkLength("vector", vector);
     const slot = this.size;
     this.#reserve(slot + 1);
     let max = 0;
@@ -215,9 +246,36 @@ export class FaceIndex {
    * The `limit` subjects whose closest face is most similar to `query` (a
    * unit vector of `dims` doubles), each with that face, best first, all
    * with similarity at least `threshold`; ties go to the smaller face id.
-   * Reported similarities are clamped to [-1, 1].
+   * Reported similarities are clamped to [-1, 1]. The same answer as a
+   * brute-force scan in double precision.
+   *
+   * @throws {FaceError} `invalid_embedding` when `query` does not have
+   * `dims` values.
+   * @throws {TypeError} when `limit` or `threshold` is not a number.
+   * @throws {RangeError} when `limit` is not a whole number of at least 1,
+   * or `threshold` is outside [-1, 1].
+   *
+   * @example
+   * ```ts
+   * import { FaceIndex } from "@facever/gallery/index";
+   * const index = new FaceIndex(2);
+   * index.add("face-1", "ada", new Float32Array([0.6, 0.8]));
+   * index.add("face-2", "ada", new Float32Array([0, 1]));
+   * index.add("face-3", "bob", new Float32Array([1, 0]));
+   * // One match per subject: its closest face.
+   * const matches = index.search(new Float64Array([0.8, 0.6]), 10, -1);
+   * console.log(matches.map((m) => m.faceId)); // ["face-1", "face-3"]
+   * ```
    */
   search(query: Float64Array, limit: number, threshold: number): Match[] {
+    this.#checkLength("query", query);
+    checkNumber("limit", limit, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      whole: true,
+      allowed: "a whole number of at least 1",
+    });
+    checkThreshold(threshold);
     const count = this.size;
     if (count === 0) return [];
     const q = this.#writeQuery(query);
@@ -256,6 +314,15 @@ export class FaceIndex {
       ...match,
       similarity: Math.min(1, Math.max(-1, match.similarity)),
     }));
+  }
+
+  #checkLength(what: string, vector: ArrayLike<number>): void {
+    if (vector?.length !== this.dims) {
+      throw new FaceError(
+        "invalid_embedding",
+        `${what} has ${vector?.length} values; this index holds ${this.dims}`,
+      );
+    }
   }
 
   #rescore(query: Float64Array, slot: number, top: TopK): void {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { FaceError } from "@facever/core";
 import { FaceIndex } from "./face_index.ts";
-import type { Match } from "./gallery.ts";
+import type { Match } from "./types.ts";
 import { nearby, unitVectors } from "@facever/testing";
 
 interface Entry {
@@ -165,4 +166,36 @@ Deno.test("an empty index finds nothing; a limit above the size returns all", ()
   const query = unit(random());
   assert.deepEqual(small.search(query, 10, -1), exact(entries, query, 10, -1));
   assert.equal(small.search(query, 10, -1).length, 3);
+});
+
+Deno.test("bad sizes and options are refused by the rule of the package", () => {
+  assert.throws(() => new FaceIndex(0), RangeError);
+  assert.throws(() => new FaceIndex(4097), RangeError);
+  assert.throws(() => new FaceIndex("8" as unknown as number), TypeError);
+  const index = new FaceIndex(8);
+  const vector = unitVectors(16, 8)();
+  index.add("f", "s", vector);
+  // Embeddings are data: a FaceError, as the gallery reports them.
+  for (
+    const call of [
+      () => index.add("g", "s", vector.subarray(1)),
+      () => index.search(new Float64Array(9), 1, -1),
+    ]
+  ) {
+    assert.throws(call, (error: unknown) => {
+      assert.ok(error instanceof FaceError, String(error));
+      assert.equal(error.code, "invalid_embedding");
+      return true;
+    });
+  }
+  assert.equal(index.size, 1);
+  const query = unit(vector);
+  assert.throws(() => index.search(query, 0, -1), RangeError);
+  assert.throws(() => index.search(query, 1.5, -1), RangeError);
+  assert.throws(() => index.search(query, 1, 1.5), RangeError);
+  assert.throws(
+    () => index.search(query, 1, "0" as unknown as number),
+    TypeError,
+  );
+  assert.equal(index.search(query, 1, 0.99)[0].faceId, "f");
 });

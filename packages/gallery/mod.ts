@@ -17,6 +17,9 @@
  *
  * @module
  */
+export * from "./types.ts";
 export * from "./gallery.ts";
 export * from "./encryption.ts";
+export * from "./enrol_types.ts";
 export * from "./enrol.ts";
+export * from "./progress.ts";

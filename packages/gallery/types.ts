@@ -1,0 +1,345 @@
+/**
+ * The gallery's public types and limits, shared by {@linkcode Gallery} and
+ * the index behind it.
+ *
+ * @module
+ */
+
+/**
+ * Free-form data kept with a subject or a face: a flat object of JSON
+ * scalars, at most {@linkcode MAX_METADATA_BYTES} as JSON. It is stored in
+ * the clear, even in an encrypted gallery.
+ *
+ * @example
+ * ```ts
+ * import type { Metadata } from "@facever/gallery";
+ * const metadata: Metadata = { name: "Ada Lovelace", badge: 1815 };
+ * console.log(metadata.name);
+ * ```
+ */
+export type Metadata = Readonly<
+  Record<string, string | number | boolean | null>
+>;
+
+/**
+ * An enrolled person.
+ *
+ * @example
+ * ```ts
+ * import { Gallery } from "@facever/gallery";
+ * const kv = await Deno.openKv(":memory:");
+ * const gallery = await Gallery.open(kv, { tenant: "acme", modelId: "m", dims: 2 });
+ * const subject = await gallery.createSubject("ada", { metadata: { name: "Ada" } });
+ * console.log(subject.faceCount); // 0
+ * kv.close();
+ * ```
+ */
+export interface Subject {
+  /**
+   * The caller's identifier, unique in the tenant: 1 to 128 characters of
+   * well-formed Unicode without control characters, kept exactly as given
+   * (not normalised).
+   */
+  readonly id: string;
+  /** What the caller stored with the subject. */
+  readonly metadata: Metadata;
+  /** Number of faces enrolled, at most {@linkcode MAX_FACES_PER_SUBJECT}. */
+  readonly faceCount: number;
+  /** When the subject was created. */
+  readonly createdAt: Date;
+}
+
+/**
+ * One enrolled face, without its embedding.
+ *
+ * @example
+ * ```ts
+ * import { Gallery } from "@facever/gallery";
+ * const kv = await Deno.openKv(":memory:");
+ * const gallery = await Gallery.open(kv, { tenant: "acme", modelId: "m", dims: 2 });
+ * await gallery.createSubject("ada");
+ * await gallery.addFace("ada", [0.6, 0.8], { source: "ada/1.jpg" });
+ * const [face] = await gallery.listFaces("ada");
+ * console.log(face.source); // "ada/1.jpg"
+ * kv.close();
+ * ```
+ */
+export interface FaceInfo {
+  /** The gallery's identifier of the face (a random UUID). */
+  readonly faceId: string;
+  /** The subject the face belongs to. */
+  readonly subjectId: string;
+  /** What the caller stored with the face. */
+  readonly metadata: Metadata;
+  /** The caller's key for where the face came from; see {@linkcode AddFaceOptions.source}. */
+  readonly source: string | null;
+  /** When the face was added. */
+  readonly createdAt: Date;
+}
+
+/**
+ * One answer of {@linkcode Gallery.identify}: a subject and its face
+ * closest to the query.
+ *
+ * @example
+ * ```ts
+ * import type { Match } from "@facever/gallery";
+ * const match: Match = { subjectId: "ada", faceId: "5f0c…", similarity: 0.71 };
+ * console.log(match.similarity >= 0.282);
+ * ```
+ */
+export interface Match {
+  /** Who it is. */
+  readonly subjectId: string;
+  /** Which of their faces was the closest. */
+  readonly faceId: string;
+  /** Cosine similarity with the query, in [-1, 1]. */
+  readonly similarity: number;
+}
+
+/**
+ * The answer of {@linkcode Gallery.verify}.
+ *
+ * @example
+ * ```ts
+ * import type { Verification } from "@facever/gallery";
+ * const result: Verification = {
+ *   subjectId: "ada",
+ *   faceId: "5f0c…",
+ *   similarity: 0.71,
+ *   match: true,
+ * };
+ * console.log(result.match);
+ * ```
+ */
+export interface Verification extends Match {
+  /** Whether `similarity` reaches the threshold asked for. */
+  readonly match: boolean;
+}
+
+/**
+ * Options for {@linkcode Gallery.open}.
+ *
+ * @example
+ * ```ts
+ * import type { GalleryOptions } from "@facever/gallery";
+ * const options: GalleryOptions = {
+ *   tenant: "acme",
+ *   modelId: "mobilefacenet@a14ec512",
+ *   dims: 512,
+ *   maxStalenessMs: 250,
+ * };
+ * console.log(options.tenant);
+ * ```
+ */
+export interface GalleryOptions {
+  /**
+   * Whose gallery this is. Every key lives under the tenant, so one tenant
+   * never reads or changes another's data. An id, like a subject's.
+   */
+  readonly tenant: string;
+  /**
+   * What produced the embeddings; include the weights' hash, so a gallery
+   * built with other weights is refused instead of silently misidentifying.
+   */
+  readonly modelId: string;
+  /** Values per embedding, 1 to {@linkcode MAX_DIMS}. */
+  readonly dims: number;
+  /**
+   * AES-GCM key that seals every stored embedding (see
+   * `encryptionKeyFromEnv`). A tenant is created with or without one and
+   * must always be opened the same way.
+   */
+  readonly encryptionKey?: CryptoKey;
+  /**
+   * How old, in milliseconds, the in-memory index may be when
+   * {@linkcode Gallery.identify} answers: a face enrolled by another
+   * process is found at most this long after its commit (plus the time to
+   * read the change). 0 checks KV on every call. Default
+   * {@linkcode DEFAULT_MAX_STALENESS_MS}. This process's own changes are
+   * always seen at once.
+   */
+  readonly maxStalenessMs?: number;
+}
+
+/**
+ * Options for {@linkcode Gallery.createSubject}.
+ *
+ * @example
+ * ```ts
+ * import type { CreateSubjectOptions } from "@facever/gallery";
+ * const options: CreateSubjectOptions = { metadata: { name: "Ada" } };
+ * console.log(options.metadata);
+ * ```
+ */
+export interface CreateSubjectOptions {
+  /** Data to keep with the subject. */
+  readonly metadata?: Metadata;
+}
+
+/**
+ * Options for {@linkcode Gallery.addFace}.
+ *
+ * @example
+ * ```ts
+ * import type { AddFaceOptions } from "@facever/gallery";
+ * const options: AddFaceOptions = {
+ *   source: "sha256:9f86d081…",
+ *   metadata: { camera: "door-2" },
+ * };
+ * console.log(options.source);
+ * ```
+ */
+export interface AddFaceOptions {
+  /** Data to keep with the face. */
+  readonly metadata?: Metadata;
+  /**
+   * Where the face came from, unique per subject (for example a hash of
+   * the photo): adding a face with a source the subject already has
+   * returns that face's id and adds nothing, so a retried or resumed
+   * enrolment never duplicates a face. 1 to 256 characters of well-formed
+   * Unicode.
+   */
+  readonly source?: string;
+}
+
+/**
+ * Options for {@linkcode Gallery.listSubjects}.
+ *
+ * @example
+ * ```ts
+ * import type { ListSubjectsOptions } from "@facever/gallery";
+ * const options: ListSubjectsOptions = { limit: 50 };
+ * console.log(options.limit);
+ * ```
+ */
+export interface ListSubjectsOptions {
+  /** Subjects per page, 1 to 1000; default 100. */
+  readonly limit?: number;
+  /** The `cursor` of the previous page; omit for the first. */
+  readonly cursor?: string;
+}
+
+/**
+ * One page of {@linkcode Gallery.listSubjects}, in subject id order.
+ *
+ * @example
+ * ```ts
+ * import type { SubjectPage } from "@facever/gallery";
+ * const page: SubjectPage = { subjects: [], cursor: undefined };
+ * console.log(page.cursor === undefined); // true: the last page
+ * ```
+ */
+export interface SubjectPage {
+  /** The subjects of this page. */
+  readonly subjects: Subject[];
+  /** Pass to get the next page; `undefined` on the last one. */
+  readonly cursor: string | undefined;
+}
+
+/**
+ * Options for {@linkcode Gallery.identify}.
+ *
+ * @example
+ * ```ts
+ * import type { IdentifyOptions } from "@facever/gallery";
+ * // DEFAULT_THRESHOLD of @facever/model, for its MobileFaceNet embeddings.
+ * const options: IdentifyOptions = { threshold: 0.282, limit: 5 };
+ * console.log(options.limit);
+ * ```
+ */
+export interface IdentifyOptions {
+  /**
+   * Lowest similarity to report, in [-1, 1]; required, because only the
+   * caller knows which model's calibration applies.
+   */
+  readonly threshold: number;
+  /**
+   * Most subjects to return, 1 to {@linkcode MAX_IDENTIFY_LIMIT}; default
+   * 1.
+   */
+  readonly limit?: number;
+}
+
+/**
+ * Options for {@linkcode Gallery.verify}.
+ *
+ * @example
+ * ```ts
+ * import type { VerifyOptions } from "@facever/gallery";
+ * const options: VerifyOptions = { threshold: 0.282 };
+ * console.log(options.threshold);
+ * ```
+ */
+export interface VerifyOptions {
+  /** Similarity, in [-1, 1], at or above which `match` is true. */
+  readonly threshold: number;
+}
+
+/**
+ * Largest embedding size a gallery takes (a float32 record of 16 KiB).
+ *
+ * @example
+ * ```ts
+ * import { MAX_DIMS } from "@facever/gallery";
+ * console.log(MAX_DIMS); // 4096
+ * ```
+ */
+export const MAX_DIMS: number = 4096;
+
+/**
+ * Most faces one subject may have. Deleting a subject removes three keys
+ * per face in one atomic commit, and Deno KV allows 1000 mutations per
+ * commit.
+ *
+ * @example
+ * ```ts
+ * import { MAX_FACES_PER_SUBJECT } from "@facever/gallery";
+ * console.log(MAX_FACES_PER_SUBJECT); // 256
+ * ```
+ */
+export const MAX_FACES_PER_SUBJECT: number = 256;
+
+/**
+ * Largest {@linkcode Metadata}, in bytes of JSON.
+ *
+ * @example
+ * ```ts
+ * import { MAX_METADATA_BYTES } from "@facever/gallery";
+ * console.log(MAX_METADATA_BYTES); // 4096
+ * ```
+ */
+export const MAX_METADATA_BYTES: number = 4096;
+
+/**
+ * Largest `limit` of {@linkcode Gallery.identify}.
+ *
+ * @example
+ * ```ts
+ * import { MAX_IDENTIFY_LIMIT } from "@facever/gallery";
+ * console.log(MAX_IDENTIFY_LIMIT); // 1000
+ * ```
+ */
+export const MAX_IDENTIFY_LIMIT: number = 1000;
+
+/**
+ * Default of {@linkcode GalleryOptions.maxStalenessMs}.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_STALENESS_MS } from "@facever/gallery";
+ * console.log(DEFAULT_MAX_STALENESS_MS); // 1000
+ * ```
+ */
+export const DEFAULT_MAX_STALENESS_MS: number = 1000;
+
+/**
+ * First element of every key the gallery writes.
+ *
+ * @example
+ * ```ts
+ * import { KEY_ROOT } from "@facever/gallery";
+ * console.log(KEY_ROOT); // "facever_gallery"
+ * ```
+ */
+export const KEY_ROOT: string = "facever_gallery";
