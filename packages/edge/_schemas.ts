@@ -191,9 +191,11 @@ export const EnrolmentSchema = z.object({
   faceId: z.string(),
   subjectId: z.string(),
   faceCount: z.number().int().openapi({
-    description: "faces found in the image",
+    description: "faces found in the image (0 where an embedding was sent)",
   }),
-  face: FaceSchema,
+  face: FaceSchema.nullable().openapi({
+    description: "the face enrolled; null where an embedding was sent",
+  }),
 }).openapi("Enrolment");
 
 /** One candidate of an identification. */
@@ -242,3 +244,58 @@ export const ErrorSchema = z.object({
   }),
   requestId: z.string(),
 }).openapi("Error");
+
+/** Why an enrolment was refused, in the error's details. */
+export const RefusalSchema = z.object({
+  reason: z.enum([
+    "no_face",
+    "multiple_faces",
+    "face_too_small",
+    "low_score",
+    "blurry",
+    "pose",
+    "duplicate",
+  ]),
+  message: z.string(),
+  measured: z.number().optional(),
+  limit: z.number().optional(),
+}).openapi("Refusal");
+
+/** The gates of an enrolment, each relaxable per request. */
+export const GatesQuerySchema = z.object({
+  face: z.enum(["only", "largest"]).optional().openapi({
+    description:
+      "only (default): a photo with several faces is refused; largest: enrol the largest",
+  }),
+  minFaceSize: z.coerce.number().min(0).optional(),
+  minScore: z.coerce.number().min(0).max(1).optional(),
+  minSharpness: z.coerce.number().min(0).optional(),
+  maxYaw: z.coerce.number().min(0).max(180).optional(),
+  maxPitch: z.coerce.number().min(0).max(180).optional(),
+  maxDuplicateSimilarity: z.coerce.number().min(-1).max(1).optional(),
+});
+
+/** An enrolment in JSON: the input, and what to keep with the face. */
+export const EnrolmentInputSchema = InputSchema.extend({
+  metadata: MetadataSchema.optional(),
+  source: z.string().max(256).optional().openapi({
+    description:
+      "where the photo came from, unique per subject: enrolling a source again returns the face already made",
+  }),
+}).openapi("EnrolmentInput");
+
+/** `?cursor&limit` of a subject listing. */
+export const PageQuerySchema = z.object({
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+/** `?limit` of an identification, with its decision rule and faces. */
+export const IdentifyQuerySchema = DecisionQuerySchema.extend({
+  limit: z.coerce.number().int().min(1).max(100).optional().openapi({
+    description: "subjects per face, best first (default 1)",
+  }),
+  faces: z.enum(["all", "largest"]).optional().openapi({
+    description: "identify every face of the image (default) or the largest",
+  }),
+});

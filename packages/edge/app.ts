@@ -14,7 +14,9 @@ import { MANIFEST } from "@facever/weights";
 import type { ApiEngine, AppEnv, Services } from "./_context.ts";
 import type { OperatingPoints } from "./_decision.ts";
 import { docsRoutes } from "./_docs.ts";
+import { identifyRoute } from "./_identify_route.ts";
 import { imageRoutes } from "./_image_routes.ts";
+import { subjectRoutes } from "./_subject_routes.ts";
 import {
   authenticate,
   bodyLimit,
@@ -213,6 +215,8 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
   });
 
   imageRoutes(app, VERSION, points);
+  subjectRoutes(app, points);
+  identifyRoute(app, points);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

@@ -12,6 +12,7 @@ import { FaceError, type FaceErrorCode } from "@facever/core";
 /** The codes of errors that only the HTTP layer raises. */
 export type ApiErrorCode =
   | "invalid_request"
+  | "enrolment_refused"
   | "unauthorized"
   | "route_not_found"
   | "method_not_allowed"
@@ -35,6 +36,7 @@ export type ErrorCode = ApiErrorCode | FaceErrorCode;
 
 const API_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   invalid_request: 400,
+  enrolment_refused: 422,
   unauthorized: 401,
   route_not_found: 404,
   method_not_allowed: 405,

@@ -19,3 +19,4 @@
 export * from "./app.ts";
 export * from "./errors.ts";
 export * from "./keys.ts";
+export * from "./gates.ts";

@@ -92,9 +92,16 @@ export function checkMetadata(metadata: Metadata | undefined): Metadata {
   return { ...metadata };
 }
 
-/** A page cursor travels through the application's clients, like an id. */
+/**
+ * A page cursor travels through the application's clients, like an id.
+ * Deno KV's cursors are base64url text; anything else (KV throws an
+ * untyped error on characters beyond Latin-1) is refused here.
+ */
 export function checkCursor(cursor: string | undefined): void {
-  if (cursor !== undefined && typeof cursor !== "string") {
+  if (
+    cursor !== undefined &&
+    (typeof cursor !== "string" || !/^[A-Za-z0-9_=+/-]{0,4096}$/.test(cursor))
+  ) {
     throw new FaceError(
       "invalid_argument",
       `cursor must be the cursor of an earlier page, got ${describe(cursor)}`,

@@ -145,10 +145,15 @@ Deno.test("listSubjects pages through every subject with a cursor", async (t) =>
       TypeError,
     );
     // A cursor comes back from the application's clients, like an id.
-    await assert.rejects(
-      gallery.listSubjects({ cursor: "not a cursor!" }),
-      isFaceError("invalid_argument"),
-    );
+    for (
+      const cursor of ["not a cursor!", "é", "\u{1F600}", "a".repeat(5000)]
+    ) {
+      await assert.rejects(
+        gallery.listSubjects({ cursor }),
+        isFaceError("invalid_argument"),
+        cursor,
+      );
+    }
   });
 });
 

@@ -9,3 +9,4 @@
 export * from "./lfw.ts";
 export * from "./images.ts";
 export * from "./random.ts";
+export * from "./http_fuzz.ts";
