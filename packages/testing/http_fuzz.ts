@@ -14,7 +14,12 @@ import { concat, encodePng, pngChunk } from "./images.ts";
  * @example
  * ```ts
  * import type { FuzzRequest } from "@facever/testing";
- * const health: FuzzRequest = { method: "GET", path: "/v1/health", headers: {} };
+ * const health: FuzzRequest = {
+ *   kind: "none",
+ *   method: "GET",
+ *   path: "/v1/health",
+ *   headers: {},
+ * };
  * console.log(health.path);
  * ```
  */
