@@ -72,17 +72,40 @@ export async function readIdentities(
   file: string,
 ): Promise<Identity[]> {
   const names = pairListNames(await Deno.readTextFile(join(root, file)));
-  return await Promise.all(names.map(async (name) => {
-    let count = 0;
-    for await (
-      const entry of Deno.readDir(join(root, "images_deepfunneled", name))
-    ) {
-      if (entry.isFile && entry.name.endsWith(".jpg")) count++;
-    }
-    const files = Array.from(
-      { length: count },
-      (_, i) => lfwImagePath(root, name, i + 1),
-    );
-    return { name, files };
-  }));
+  return await Promise.all(names.map((name) => readIdentity(root, name)));
+}
+
+/**
+ * Every person of LFW under `root` (all 5,749), sorted by name, each with
+ * all their images.
+ *
+ * @example
+ * ```ts
+ * import { lfwRoot } from "@facever/testing";
+ * import { readAllIdentities } from "./_identities.ts";
+ * const people = await readAllIdentities(lfwRoot()!);
+ * console.log(people.reduce((sum, person) => sum + person.files.length, 0)); // 13233
+ * ```
+ */
+export async function readAllIdentities(root: string): Promise<Identity[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(join(root, "images_deepfunneled"))) {
+    if (entry.isDirectory) names.push(entry.name);
+  }
+  names.sort();
+  return await Promise.all(names.map((name) => readIdentity(root, name)));
+}
+
+async function readIdentity(root: string, name: string): Promise<Identity> {
+  let count = 0;
+  for await (
+    const entry of Deno.readDir(join(root, "images_deepfunneled", name))
+  ) {
+    if (entry.isFile && entry.name.endsWith(".jpg")) count++;
+  }
+  const files = Array.from(
+    { length: count },
+    (_, i) => lfwImagePath(root, name, i + 1),
+  );
+  return { name, files };
 }
