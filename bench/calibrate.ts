@@ -115,6 +115,7 @@ const images = await embedImages(
     pipeline,
     cache: true,
     onProgress: (done, total) => {
+      if (total === 0) return;
       imagesBar ??= new ProgressBar("View 1 people", total);
       imagesBar.update(done);
     },

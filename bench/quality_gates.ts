@@ -58,13 +58,15 @@ const STRICT = OPERATING_POINTS["far-1e-3"].threshold;
 
 /**
  * A gate on one figure of a face: refused when the figure is below
- * (`"min"`) or above (`"max"`) the cut-off.
+ * (`"min"`) or above (`"max"`) the cut-off. `cutoffs` are measured,
+ * `proposed` is the default this measurement proposes.
  */
 interface Gate {
   readonly name: string;
   readonly kind: "min" | "max";
   readonly figure: (face: FaceRecord) => number;
   readonly cutoffs: readonly number[];
+  readonly proposed: number;
 }
 
 const shortSide = (face: FaceRecord) =>
@@ -76,30 +78,35 @@ const GATES: readonly Gate[] = [
     kind: "min",
     figure: (face) => face.score,
     cutoffs: [0.9, 0.95, 0.98, 0.99],
+    proposed: 0.9,
   },
   {
     name: "minFaceSize",
     kind: "min",
     figure: shortSide,
     cutoffs: [50, 60, 70, 80],
+    proposed: 60,
   },
   {
     name: "minSharpness",
     kind: "min",
     figure: (face) => face.sharpness,
     cutoffs: [10, 15, 20, 30, 40, 50],
+    proposed: 20,
   },
   {
     name: "maxYaw",
     kind: "max",
     figure: (face) => Math.abs(face.pose.yaw),
     cutoffs: [30, 35, 40, 45, 50],
+    proposed: 45,
   },
   {
     name: "maxPitch",
     kind: "max",
     figure: (face) => Math.abs(face.pose.pitch),
     cutoffs: [30, 35, 40, 45, 50, 60],
+    proposed: 45,
   },
 ];
 
@@ -109,18 +116,14 @@ const GATES: readonly Gate[] = [
  * reported under `proposal`.
  */
 const PROPOSED = {
-  minFaceSize: 60,
-  minScore: 0.9,
-  minSharpness: 20,
-  maxYaw: 45,
-  maxPitch: 45,
+  ...Object.fromEntries(GATES.map((gate) => [gate.name, gate.proposed])),
   /**
    * Another face makes the photo ambiguous when its shorter side is at
    * least this share of the largest face's.
    */
   otherFaceShare: 0.75,
   maxDuplicateSimilarity: 0.95,
-} as const;
+};
 
 function fails(gate: Gate, cutoff: number, face: FaceRecord): boolean {
   return gate.kind === "min"
@@ -130,9 +133,7 @@ function fails(gate: Gate, cutoff: number, face: FaceRecord): boolean {
 
 /** Whether `face` fails any of the proposed figure gates. */
 function failsProposed(face: FaceRecord): boolean {
-  return GATES.some((gate) =>
-    fails(gate, PROPOSED[gate.name as keyof typeof PROPOSED], face)
-  );
+  return GATES.some((gate) => fails(gate, gate.proposed, face));
 }
 
 /**
@@ -526,9 +527,7 @@ function degradedFigures(
       ...Object.fromEntries(
         GATES.map((gate) => [
           gate.name,
-          share((face) =>
-            fails(gate, PROPOSED[gate.name as keyof typeof PROPOSED], face)
-          ),
+          share((face) => fails(gate, gate.proposed, face)),
         ]),
       ),
       any: share(failsProposed),
