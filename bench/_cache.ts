@@ -23,7 +23,16 @@ export class CacheFormatError extends Error {
   override name = "CacheFormatError";
 }
 
-async function sha256(text: string): Promise<string> {
+/**
+ * The lowercase hex sha256 of `text`: the file name of a cache key.
+ *
+ * @example
+ * ```ts
+ * import { sha256 } from "./_cache.ts";
+ * console.log((await sha256("")).slice(0, 8)); // "e3b0c442"
+ * ```
+ */
+export async function sha256(text: string): Promise<string> {
   const digest = await crypto.subtle.digest(
     "SHA-256",
     new TextEncoder().encode(text),

@@ -89,9 +89,7 @@ export class EmbedError extends Error {
 
 /**
  * Embeds each distinct image of `pairs` on a {@linkcode FacePool}, one
- * worker per core by default. An image without a face maps to an
- * `undefined` embedding and is scored as a failure, never dropped; any
- * other failure rejects with an {@linkcode EmbedError}.
+ * worker per core by default: {@linkcode embedImages} on the pairs' files.
  *
  * @example
  * ```ts
@@ -103,12 +101,34 @@ export class EmbedError extends Error {
  * console.log(embeddings.size);
  * ```
  */
-export async function embedPairs(
+export function embedPairs(
   pairs: readonly Pair[],
   options: EmbedOptions = {},
 ): Promise<Map<string, ImageEmbedding>> {
+  return embedImages(pairs.flatMap((pair) => [pair.a, pair.b]), options);
+}
+
+/**
+ * Embeds each distinct image of `paths` on a {@linkcode FacePool}, one
+ * worker per core by default. An image without a face maps to an
+ * `undefined` embedding and is scored as a failure, never dropped; any
+ * other failure rejects with an {@linkcode EmbedError}.
+ *
+ * @example
+ * ```ts
+ * import { embedImages } from "./_embeddings.ts";
+ * import { lfwImagePath, lfwRoot } from "@facever/testing";
+ * const file = lfwImagePath(lfwRoot()!, "Aaron_Peirsol", 1);
+ * const embeddings = await embedImages([file, file]);
+ * console.log(embeddings.size); // 1
+ * ```
+ */
+export async function embedImages(
+  paths: readonly string[],
+  options: EmbedOptions = {},
+): Promise<Map<string, ImageEmbedding>> {
   const pipeline = resolvePipeline(options.pipeline);
-  const files = [...new Set(pairs.flatMap((pair) => [pair.a, pair.b]))];
+  const files = [...new Set(paths)];
   const cache = options.cache
     ? await EmbeddingCache.open(await cacheKey({ ...pipeline }))
     : undefined;
@@ -132,7 +152,7 @@ export async function embedPairs(
   } finally {
     await cache?.close();
   }
-  // In the order of `pairs`, whatever order the workers finished in.
+  // In the order of `paths`, whatever order the workers finished in.
   return new Map(files.map((file) => [file, results.get(file)!]));
 }
 

@@ -41,11 +41,32 @@ export function bestThreshold(
   scores: readonly number[],
   same: readonly boolean[],
 ): number {
+  const { low, high } = bestThresholdRange(scores, same);
+  return (low + high) / 2;
+}
+
+/**
+ * The open interval of thresholds that maximise accuracy on the given
+ * pairs: between the two neighbouring sorted scores where the best
+ * accuracy is first reached (every threshold inside gives it). Below every
+ * score or above every score it is 2e-6 wide.
+ *
+ * @example
+ * ```ts
+ * import { bestThresholdRange } from "./_metrics.ts";
+ * console.log(bestThresholdRange([0.9, 0.8, 0.2, 0.1], [true, true, false, false]));
+ * // { low: 0.2, high: 0.8 }
+ * ```
+ */
+export function bestThresholdRange(
+  scores: readonly number[],
+  same: readonly boolean[],
+): { low: number; high: number } {
   const order = scores.map((_, i) => i).sort((i, j) => scores[i] - scores[j]);
   // Threshold below everything: every pair is called a match.
   let right = same.filter(Boolean).length;
   let best = right;
-  let threshold = scores[order[0]] - 1e-6;
+  let range = { low: scores[order[0]] - 2e-6, high: scores[order[0]] };
   for (let k = 0; k < order.length; k++) {
     // Moving the threshold above order[k] turns that pair into a non-match.
     right += same[order[k]] ? -1 : 1;
@@ -54,10 +75,45 @@ export function bestThreshold(
       : scores[order[k]] + 2e-6;
     if (right > best && next > scores[order[k]]) {
       best = right;
-      threshold = (scores[order[k]] + next) / 2;
+      range = { low: scores[order[k]], high: next };
     }
   }
-  return threshold;
+  return range;
+}
+
+/**
+ * The number with the fewest decimals strictly between `low` and `high`
+ * (the one nearest their midpoint when several have that many): a
+ * threshold anywhere in an interval of equal accuracy is as good as any
+ * other, and a short one is easier to quote and keep.
+ *
+ * @throws {RangeError} When `low` is not below `high`, or either is not finite.
+ *
+ * @example
+ * ```ts
+ * import { shortestBetween } from "./_metrics.ts";
+ * console.log(shortestBetween(0.2794, 0.2853)); // 0.28
+ * console.log(shortestBetween(0.2815, 0.2826)); // 0.282
+ * ```
+ */
+export function shortestBetween(low: number, high: number): number {
+  if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
+    throw new RangeError(
+      `need finite low < high, got ${low} and ${high}`,
+    );
+  }
+  const middle = (low + high) / 2;
+  for (let decimals = 0;; decimals++) {
+    const step = 10 ** -decimals;
+    const nearest = Number(
+      (Math.round(middle / step) * step).toFixed(decimals),
+    );
+    const candidates = [nearest, nearest - step, nearest + step]
+      .map((value) => Number(value.toFixed(decimals)))
+      .filter((value) => value > low && value < high)
+      .sort((a, b) => Math.abs(a - middle) - Math.abs(b - middle));
+    if (candidates.length > 0) return candidates[0];
+  }
 }
 
 /**

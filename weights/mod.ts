@@ -16,6 +16,7 @@
  */
 
 import manifest from "./manifest.json" with { type: "json" };
+import calibration from "./operating_points.json" with { type: "json" };
 
 /**
  * MobileFaceNet as ONNX: a 112×112 BGR face, (x − 127.5) / 128, to a 512-d
@@ -160,5 +161,126 @@ export interface ManifestEntry {
  * console.log(MANIFEST.models.map((model) => model.id));
  * ```
  */
-export const MANIFEST: { readonly models: readonly ManifestEntry[] } =
-  manifest;
+export const MANIFEST: { readonly models: readonly ManifestEntry[] } = manifest;
+
+/**
+ * The rates of one threshold on all the pairs that a set of people gives:
+ * every pair of two images of different people (impostor) and of the same
+ * person (genuine). A match is a cosine at or above the threshold.
+ *
+ * @example
+ * ```ts
+ * import type { PairCounts } from "@facever/weights";
+ * const expected = (counts: PairCounts) => counts.far * counts.impostorPairs;
+ * console.log(typeof expected);
+ * ```
+ */
+export interface PairCounts {
+  /** False accept rate: `falseAccepts / impostorPairs`. */
+  readonly far: number;
+  /** True accept rate: `trueAccepts / genuinePairs`. */
+  readonly tar: number;
+  readonly falseAccepts: number;
+  readonly impostorPairs: number;
+  readonly trueAccepts: number;
+  readonly genuinePairs: number;
+}
+
+/**
+ * The rates of one threshold on an LFW View 1 pair list (half same-person,
+ * half different-person pairs).
+ *
+ * @example
+ * ```ts
+ * import type { PairListRates } from "@facever/weights";
+ * const rates: PairListRates = { accuracy: 0.992, far: 0.006, tar: 0.99, pairs: 1000 };
+ * console.log(rates.accuracy);
+ * ```
+ */
+export interface PairListRates {
+  readonly accuracy: number;
+  readonly far: number;
+  readonly tar: number;
+  /** Pairs in the list. */
+  readonly pairs: number;
+}
+
+/**
+ * One calibrated decision threshold: what it was chosen for, and what it
+ * gives on the LFW View 1 people it was chosen on and on the held-out ones.
+ *
+ * @example
+ * ```ts
+ * import type { OperatingPoint } from "@facever/weights";
+ * const describe = (point: OperatingPoint) =>
+ *   `${point.name}: ${point.threshold} (held-out FAR ${point.heldOut.far})`;
+ * console.log(typeof describe);
+ * ```
+ */
+export interface OperatingPoint {
+  /** `"accuracy"`, or `"far-1e-3"`-style for a false accept rate target. */
+  readonly name: string;
+  /** Cosine similarity at or above which two faces match. */
+  readonly threshold: number;
+  /**
+   * The false accept rate the threshold was chosen not to exceed on the
+   * training people's impostor pairs; `null` for the accuracy-maximising
+   * point, chosen on the `pairsDevTrain.txt` pairs.
+   */
+  readonly targetFar: number | null;
+  /** On every pair of images of the people of `pairsDevTrain.txt`. */
+  readonly train: PairCounts;
+  /** On every pair of images of the people of `pairsDevTest.txt`. */
+  readonly heldOut: PairCounts;
+  /** On the View 1 pair lists themselves. */
+  readonly pairLists: {
+    readonly train: PairListRates;
+    readonly heldOut: PairListRates;
+  };
+}
+
+/**
+ * The people and images a calibration used, for one part of LFW View 1.
+ *
+ * @example
+ * ```ts
+ * import type { CalibrationSet } from "@facever/weights";
+ * const perPerson = (set: CalibrationSet) => set.images / set.people;
+ * console.log(typeof perPerson);
+ * ```
+ */
+export interface CalibrationSet {
+  /** The pair list whose people these are, e.g. `"pairsDevTrain.txt"`. */
+  readonly pairList: string;
+  readonly people: number;
+  readonly images: number;
+  /** Images where no face was found: they score −1 in every pair. */
+  readonly noFace: number;
+}
+
+/**
+ * `operating_points.json`, as `deno task calibrate` wrote it: the
+ * thresholds the project ships, chosen on the people of LFW View 1
+ * `pairsDevTrain.txt` and checked on the disjoint people of
+ * `pairsDevTest.txt`, for the pipeline and models named in it.
+ *
+ * @example
+ * ```ts
+ * import { CALIBRATION } from "@facever/weights";
+ * for (const point of CALIBRATION.points) {
+ *   console.log(point.name, point.threshold, point.heldOut.far);
+ * }
+ * ```
+ */
+export const CALIBRATION: {
+  /** The day of the calibration run, `YYYY-MM-DD`. */
+  readonly date: string;
+  /** The pipeline options the embeddings were made with. */
+  readonly pipeline: Readonly<Record<string, string | boolean>>;
+  /** The sha256 of each model file the embeddings were made with. */
+  readonly models: Readonly<Record<string, string>>;
+  readonly train: CalibrationSet;
+  readonly heldOut: CalibrationSet;
+  /** From the most permissive threshold to the strictest. */
+  readonly points: readonly OperatingPoint[];
+} = calibration;

@@ -24,16 +24,28 @@ import { FaceEmbedder, type FaceEmbedderOptions } from "./embedder.ts";
 import type { Backend, ResolvedBackend } from "./types.ts";
 import { resolveBackend } from "./runner.ts";
 import { compareFaces } from "./_compare.ts";
+import { OPERATING_POINTS } from "./operating_points.ts";
 
 /**
  * Cosine similarity at or above which two faces are called the same person:
- * the accuracy-maximising threshold on LFW View 1 `pairsDevTrain.txt` with
- * the bundled models and the shipped pipeline (0.2821; 99.55 % on those 2,200
- * pairs). On the held-out `pairsDevTest.txt` it gives 99.2 % accuracy, FAR
- * 0.6 % and TAR 99.0 % (`deno task calibrate`). Raise it where a false
- * accept costs more than a false reject.
+ * the `"accuracy"` point of {@linkcode OPERATING_POINTS}, the
+ * accuracy-maximising threshold on LFW View 1 `pairsDevTrain.txt` with the
+ * bundled models and the shipped pipeline (every threshold from 0.2811 to
+ * 0.2831 gives its best, 99.55 % on those 2,200 pairs; 0.282 is the
+ * shortest). On the held-out `pairsDevTest.txt` it gives 99.2 % accuracy,
+ * FAR 0.6 % and TAR 99.0 %; on every pair of the held-out people's 2,741
+ * images, FAR 4.8e-3 (of 3.7 M impostor pairs) and TAR 99.57 %
+ * (`deno task calibrate`). Where a false accept costs more than a false
+ * reject, use the `"far-1e-3"` or `"far-1e-4"` point.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_THRESHOLD, FaceEngine } from "@facever/model";
+ * const engine = await FaceEngine.create();
+ * console.log(engine.threshold === DEFAULT_THRESHOLD); // true
+ * ```
  */
-export const DEFAULT_THRESHOLD = 0.282;
+export const DEFAULT_THRESHOLD: number = OPERATING_POINTS.accuracy.threshold;
 
 /** An image to analyse: decoded pixels, or the bytes of a JPEG or PNG file. */
 export type ImageInput = RgbImage | Uint8Array;

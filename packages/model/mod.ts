@@ -9,4 +9,5 @@ export * from "./runner.ts";
 export * from "./detector.ts";
 export * from "./embedder.ts";
 export * from "./engine.ts";
+export * from "./operating_points.ts";
 export * from "./pool.ts";

@@ -7,9 +7,13 @@ import { LFW_MISSING, lfwImagePath, lfwRoot } from "@facever/testing";
 const root = lfwRoot();
 const repository = fileURLToPath(new URL("../../", import.meta.url));
 
-/** What `@facever/model` needs: its package, the core, the model files. */
+/**
+ * What `@facever/model` needs: its package, the core, the model files and
+ * the shipped operating points.
+ */
 const PARTS = ["packages/core", "packages/model", "weights/deno.json"];
-const WEIGHTS = /^(mod\.ts|manifest\.json|.*\.onnx|.*\.wasm)$/;
+const WEIGHTS =
+  /^(mod\.ts|manifest\.json|operating_points\.json|.*\.onnx|.*\.wasm)$/;
 
 async function copyTree(from: string, to: string): Promise<void> {
   const info = await Deno.stat(from);
