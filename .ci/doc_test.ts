@@ -83,7 +83,8 @@ async function groupPhoto(root: string): Promise<Uint8Array> {
     left += face.width + 20;
   }
   return new Uint8Array(
-    await encodeJpeg({ width, height, data, colorSpace: "srgb" }, {
+    // The encoder reads only these fields of an ImageData.
+    await encodeJpeg({ width, height, data, colorSpace: "srgb" } as ImageData, {
       quality: 90,
     }),
   );
