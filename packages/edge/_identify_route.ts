@@ -3,7 +3,7 @@
 
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./_context.ts";
-import { decide, type OperatingPoints } from "./_decision.ts";
+import { decide } from "./_decision.ts";
 import { IMAGE_BODY } from "./_image_routes.ts";
 import { readInputs } from "./_inputs.ts";
 import { IdentifyQuerySchema, IdentifyResponseSchema } from "./_schemas.ts";
@@ -27,11 +27,10 @@ const identify = createRoute({
 /** Adds `/v1/identify` to `app`. */
 export function identifyRoute(
   app: OpenAPIHono<AppEnv>,
-  points: OperatingPoints,
 ): void {
   app.openapi(identify, async (c) => {
     const query = c.req.valid("query");
-    const decision = decide(points, query);
+    const decision = decide(query);
     const services = c.get("services");
     const gallery = await services.gallery(c.get("tenant")!);
     const [input] = await readInputs(c, ["image"], c.req.valid("json"));

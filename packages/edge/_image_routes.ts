@@ -4,7 +4,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { MANIFEST } from "@facever/weights";
 import type { AppEnv } from "./_context.ts";
-import { decide, type OperatingPoints } from "./_decision.ts";
+import { decide } from "./_decision.ts";
 import { readInputs } from "./_inputs.ts";
 import { ApiError } from "./errors.ts";
 import {
@@ -115,7 +115,6 @@ const verify = createRoute({
 export function imageRoutes(
   app: OpenAPIHono<AppEnv>,
   version: string,
-  points: OperatingPoints,
 ): void {
   app.openapi(health, (c) =>
     c.json({
@@ -160,7 +159,7 @@ export function imageRoutes(
   });
 
   app.openapi(verify, async (c) => {
-    const decision = decide(points, c.req.valid("query"));
+    const decision = decide(c.req.valid("query"));
     const services = c.get("services");
     const inputs = await readInputs(c, ["a", "b"], c.req.valid("json"));
     const [a, b] = await Promise.all(

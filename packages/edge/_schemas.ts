@@ -3,6 +3,7 @@
 // /v1/openapi.json. There is no second copy of the contract.
 
 import { z } from "@hono/zod-openapi";
+import { OPERATING_POINT_NAMES, type OperatingPointName } from "@facever/model";
 
 /**
  * A rectangle in image pixels.
@@ -80,11 +81,9 @@ export const PairSchema = z.object({ a: InputSchema, b: InputSchema })
   .openapi("Pair");
 
 /** The operating points a request may name with `far`. */
-export const OperatingPointNameSchema = z.enum([
-  "accuracy",
-  "far-1e-3",
-  "far-1e-4",
-]).openapi("OperatingPointName", {
+export const OperatingPointNameSchema = z.enum(
+  OPERATING_POINT_NAMES as [OperatingPointName, ...OperatingPointName[]],
+).openapi("OperatingPointName", {
   description:
     "a calibrated operating point: accuracy-maximising, or false accepts at 1 in 1,000 or 1 in 10,000",
 });

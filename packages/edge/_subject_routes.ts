@@ -6,7 +6,7 @@ import { FaceError } from "@facever/core";
 import type { FaceInfo, Subject } from "@facever/gallery";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./_context.ts";
-import { decide, type OperatingPoints } from "./_decision.ts";
+import { decide } from "./_decision.ts";
 import { readInputs } from "./_inputs.ts";
 import {
   DecisionQuerySchema,
@@ -31,7 +31,7 @@ import {
   DEFAULT_GATES,
   type EnrolmentGates,
   type Refusal,
-} from "./gates.ts";
+} from "@facever/gallery";
 
 const SubjectParams = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" } }),
@@ -175,7 +175,6 @@ const verifySubject = createRoute({
 /** Adds the subject routes to `app`. */
 export function subjectRoutes(
   app: OpenAPIHono<AppEnv>,
-  points: OperatingPoints,
 ): void {
   const gallery = (
     c: {
@@ -285,7 +284,7 @@ export function subjectRoutes(
 
   app.openapi(verifySubject, async (c) => {
     const { id } = c.req.valid("param");
-    const decision = decide(points, c.req.valid("query"));
+    const decision = decide(c.req.valid("query"));
     const subjects = await gallery(c);
     if (!(await subjects.getSubject(id))) throw noSubject(id);
     const [input] = await readInputs(c, ["image"], c.req.valid("json"));

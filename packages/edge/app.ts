@@ -9,10 +9,8 @@
 
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Gallery } from "@facever/gallery";
-import { DEFAULT_THRESHOLD } from "@facever/model";
 import { MANIFEST } from "@facever/weights";
 import type { ApiEngine, AppEnv, Services } from "./_context.ts";
-import type { OperatingPoints } from "./_decision.ts";
 import { docsRoutes } from "./_docs.ts";
 import { identifyRoute } from "./_identify_route.ts";
 import { imageRoutes } from "./_image_routes.ts";
@@ -173,7 +171,6 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
         : undefined;
     },
   };
-  const points: OperatingPoints = { accuracy: DEFAULT_THRESHOLD };
 
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
@@ -214,9 +211,9 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
     return await authenticate()(c, next);
   });
 
-  imageRoutes(app, VERSION, points);
-  subjectRoutes(app, points);
-  identifyRoute(app, points);
+  imageRoutes(app, VERSION);
+  subjectRoutes(app);
+  identifyRoute(app);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

@@ -19,4 +19,3 @@
 export * from "./app.ts";
 export * from "./errors.ts";
 export * from "./keys.ts";
-export * from "./gates.ts";

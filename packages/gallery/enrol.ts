@@ -18,6 +18,12 @@ import type {
 } from "./enrol_types.ts";
 import type { Gallery } from "./gallery.ts";
 import { checkNumber } from "./_validate.ts";
+import {
+  checkDuplicate,
+  checkFaces,
+  DEFAULT_GATES,
+  type EnrolmentGates,
+} from "./gates.ts";
 import { ProgressBar, type ProgressOutput } from "./progress.ts";
 
 /** Every rejection code, in the order summaries list them. */
@@ -26,33 +32,13 @@ const REJECTION_CODES: readonly RejectionCode[] = [
   "multiple_faces",
   "face_too_small",
   "low_score",
+  "blurry",
+  "pose",
+  "duplicate",
   "decode_error",
   "too_large",
   "limit_exceeded",
 ];
-
-/**
- * Default {@linkcode EnrolOptions.minFaceSize}: faces are aligned to
- * 112×112, and a face much smaller than that is mostly upsampled blur.
- *
- * @example
- * ```ts
- * import { DEFAULT_ENROL_MIN_FACE_SIZE } from "@facever/gallery";
- * console.log(DEFAULT_ENROL_MIN_FACE_SIZE); // 64
- * ```
- */
-export const DEFAULT_ENROL_MIN_FACE_SIZE: number = 64;
-
-/**
- * Default {@linkcode EnrolOptions.minScore}.
- *
- * @example
- * ```ts
- * import { DEFAULT_ENROL_MIN_SCORE } from "@facever/gallery";
- * console.log(DEFAULT_ENROL_MIN_SCORE); // 0.9
- * ```
- */
-export const DEFAULT_ENROL_MIN_SCORE: number = 0.9;
 
 /**
  * Default {@linkcode EnrolOptions.maxBytes}: 20 MiB.
@@ -112,19 +98,8 @@ export async function enrolFolder(
   findFaces: FaceFinder,
   options: EnrolOptions = {},
 ): Promise<EnrolSummary> {
-  const minFaceSize = options.minFaceSize ?? DEFAULT_ENROL_MIN_FACE_SIZE;
-  const minScore = options.minScore ?? DEFAULT_ENROL_MIN_SCORE;
+  const gates = checkGates({ ...DEFAULT_GATES, ...options.gates });
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  checkNumber("minFaceSize", minFaceSize, {
-    min: 0,
-    max: Number.MAX_VALUE,
-    allowed: "a finite number of pixels of at least 0",
-  });
-  checkNumber("minScore", minScore, {
-    min: 0,
-    max: 1,
-    allowed: "a detector score in [0, 1]",
-  });
   checkNumber("maxBytes", maxBytes, {
     min: 1,
     max: Number.MAX_SAFE_INTEGER,
@@ -160,7 +135,7 @@ export async function enrolFolder(
         gallery,
         findFaces,
         { folder, subjectId, name, known },
-        { minFaceSize, minScore, maxBytes },
+        { gates, maxBytes },
       );
       outcomes.push(outcome);
       if (outcome.status === "rejected") {
@@ -236,8 +211,7 @@ interface ImageJob {
 }
 
 interface Limits {
-  readonly minFaceSize: number;
-  readonly minScore: number;
+  readonly gates: EnrolmentGates;
   readonly maxBytes: number;
 }
 
@@ -277,10 +251,15 @@ async function enrolImage(
     if (code === undefined) throw error;
     return reject(code, (error as FaceError).message);
   }
-  const judged = judge(faces, limits);
-  if ("code" in judged) return reject(judged.code, judged.message);
+  const judged = checkFaces(faces, limits.gates);
+  if (!("face" in judged)) return reject(judged.reason, judged.message);
+  const duplicate = checkDuplicate(
+    await closestFace(gallery, subjectId, judged.face.embedding),
+    limits.gates,
+  );
+  if (duplicate) return reject(duplicate.reason, duplicate.message);
   try {
-    const faceId = await gallery.addFace(subjectId, judged.embedding, {
+    const faceId = await gallery.addFace(subjectId, judged.face.embedding, {
       source,
       metadata: { file: name },
     });
@@ -308,41 +287,45 @@ function rejectionOf(error: FaceError): RejectionCode | undefined {
   }
 }
 
-/** The one face to enrol, or why there is none. */
-function judge(
-  faces: readonly CandidateFace[],
-  { minFaceSize, minScore }: Limits,
-): CandidateFace | { code: RejectionCode; message: string } {
-  const side = ({ box }: CandidateFace) => Math.min(box.width, box.height);
-  const usable = (face: CandidateFace) =>
-    side(face) >= minFaceSize && face.score >= minScore;
-  if (faces.length === 0) return { code: "no_face", message: "no face found" };
-  const largest = faces.reduce((a, b) => side(b) > side(a) ? b : a);
-  if (side(largest) < minFaceSize) {
-    return {
-      code: "face_too_small",
-      message: `the largest face is ${Math.round(largest.box.width)}x${
-        Math.round(largest.box.height)
-      } pixels; faces need at least ${minFaceSize} pixels on the shorter side`,
-    };
+/** The similarity of the subject's face closest to `embedding`, if any. */
+async function closestFace(
+  gallery: Gallery,
+  subjectId: string,
+  embedding: ArrayLike<number>,
+): Promise<number | undefined> {
+  try {
+    return (await gallery.verify(subjectId, embedding, { threshold: 1 }))
+      .similarity;
+  } catch (error) {
+    // A subject without faces has nothing to duplicate.
+    if (error instanceof FaceError && error.code === "not_found") {
+      return undefined;
+    }
+    throw error;
   }
-  if (largest.score < minScore) {
-    return {
-      code: "low_score",
-      message: `the largest face has detector score ${
-        largest.score.toFixed(3)
-      }; at least ${minScore} is needed`,
-    };
+}
+
+/** The gates, each checked as an option of the calling program. */
+function checkGates(gates: EnrolmentGates): EnrolmentGates {
+  if (gates.face !== "only" && gates.face !== "largest") {
+    throw new RangeError(
+      `gates.face must be "only" or "largest", got ${
+        JSON.stringify(gates.face)
+      }`,
+    );
   }
-  const count = faces.filter(usable).length;
-  if (count > 1) {
-    return {
-      code: "multiple_faces",
-      message:
-        `${count} faces are large and clear enough to enrol; the photo must show only one`,
-    };
+  const limits: [keyof EnrolmentGates, number, number, string][] = [
+    ["minFaceSize", 0, Number.MAX_VALUE, "a number of pixels of at least 0"],
+    ["minScore", 0, 1, "a detector score in [0, 1]"],
+    ["minSharpness", 0, Number.MAX_VALUE, "a sharpness of at least 0"],
+    ["maxYaw", 0, 180, "degrees in [0, 180]"],
+    ["maxPitch", 0, 180, "degrees in [0, 180]"],
+    ["maxDuplicateSimilarity", -1, 1, "a cosine similarity in [-1, 1]"],
+  ];
+  for (const [name, min, max, allowed] of limits) {
+    checkNumber(`gates.${name}`, gates[name] as number, { min, max, allowed });
   }
-  return largest;
+  return gates;
 }
 
 async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {

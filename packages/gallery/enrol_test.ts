@@ -5,8 +5,6 @@ import { FaceEngine } from "@facever/model";
 import { lfwRoot } from "@facever/testing";
 import {
   type CandidateFace,
-  DEFAULT_ENROL_MIN_FACE_SIZE,
-  DEFAULT_ENROL_MIN_SCORE,
   enrolFolder,
   type EnrolOptions,
   type EnrolOutcome,
@@ -197,12 +195,14 @@ Deno.test("enrolFolder refuses bad options, and a folder name that is not a subj
   );
   assert.equal(read, 0);
   const bad: [EnrolOptions, ErrorConstructor][] = [
-    [{ minScore: 2 }, RangeError],
-    [{ minFaceSize: NaN }, RangeError],
-    [{ minFaceSize: -1 }, RangeError],
+    [{ gates: { minScore: 2 } }, RangeError],
+    [{ gates: { minFaceSize: NaN } }, RangeError],
+    [{ gates: { minFaceSize: -1 } }, RangeError],
+    [{ gates: { maxYaw: 200 } }, RangeError],
+    [{ gates: { face: "all" as "only" } }, RangeError],
     [{ maxBytes: 0 }, RangeError],
     [{ maxBytes: 1.5 }, RangeError],
-    [{ minScore: "0.9" as unknown as number }, TypeError],
+    [{ gates: { minScore: "0.9" as unknown as number } }, TypeError],
   ];
   for (const [options, kind] of bad) {
     await t.step(`${Deno.inspect(options)}: ${kind.name}`, async () => {
@@ -213,7 +213,7 @@ Deno.test("enrolFolder refuses bad options, and a folder name that is not a subj
           // Says what was wrong and what is allowed.
           assert.match(
             error.message,
-            /^(minScore|minFaceSize|maxBytes) must be .+, got /,
+            /^(gates\.[a-zA-Z]+|maxBytes) must be .+, got /,
           );
           return true;
         },
@@ -238,16 +238,15 @@ Deno.test("enrolFolder rejects images past MAX_FACES_PER_SUBJECT", async () => {
     modelId: "m",
     dims: DIMS,
   });
-  const summary = await enrolFolder(gallery, folder, scripted);
+  // Random embeddings of few dimensions may be near one another: the
+  // duplicate gate is not what this test is about.
+  const summary = await enrolFolder(gallery, folder, scripted, {
+    gates: { maxDuplicateSimilarity: 1 },
+  });
   assert.equal(summary.enrolled, MAX_FACES_PER_SUBJECT);
   assert.equal(summary.rejections.limit_exceeded, 1);
   kv.close();
   await Deno.remove(folder, { recursive: true });
-});
-
-Deno.test("enrolment defaults are named apart from the detector's", () => {
-  assert.equal(DEFAULT_ENROL_MIN_FACE_SIZE, 64);
-  assert.equal(DEFAULT_ENROL_MIN_SCORE, 0.9);
 });
 
 Deno.test("progressBar draws a bar with counts and ETA, then a summary", () => {
@@ -266,6 +265,9 @@ Deno.test("progressBar draws a bar with counts and ETA, then a summary", () => {
       multiple_faces: 1,
       face_too_small: 0,
       low_score: 0,
+      blurry: 0,
+      pose: 0,
+      duplicate: 0,
       decode_error: 0,
       too_large: 0,
       limit_exceeded: 0,

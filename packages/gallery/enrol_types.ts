@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Box } from "@facever/core";
+import type { EnrolmentGates, GatedFace, RefusalReason } from "./gates.ts";
 
 /**
  * A face as a pipeline reports it; `FaceEngine.faces` of `@facever/model`
@@ -22,11 +22,7 @@ import type { Box } from "@facever/core";
  * console.log(face.box.width);
  * ```
  */
-export interface CandidateFace {
-  /** Where the face is, in pixels. */
-  readonly box: Box;
-  /** The detector's confidence, in [0, 1]. */
-  readonly score: number;
+export interface CandidateFace extends GatedFace {
   /** The face's unit-length embedding. */
   readonly embedding: ArrayLike<number>;
 }
@@ -68,10 +64,7 @@ export type FaceFinder = (
  * ```
  */
 export type RejectionCode =
-  | "no_face"
-  | "multiple_faces"
-  | "face_too_small"
-  | "low_score"
+  | RefusalReason
   | "decode_error"
   | "too_large"
   | "limit_exceeded";
@@ -183,18 +176,19 @@ export interface EnrolSummary extends EnrolCounts {
  * @example
  * ```ts
  * import { type EnrolOptions, progressBar } from "@facever/gallery";
- * const options: EnrolOptions = { minFaceSize: 80, onProgress: progressBar() };
- * console.log(options.minFaceSize);
+ * const options: EnrolOptions = {
+ *   gates: { minFaceSize: 80 },
+ *   onProgress: progressBar(),
+ * };
+ * console.log(options.gates?.minFaceSize);
  * ```
  */
 export interface EnrolOptions {
   /**
-   * Smallest face to enrol, in pixels of the box's shorter side. Default
-   * {@linkcode DEFAULT_ENROL_MIN_FACE_SIZE}.
+   * The enrolment gates, each relaxable: the defaults are
+   * {@linkcode DEFAULT_GATES}.
    */
-  readonly minFaceSize?: number;
-  /** Lowest detector score to enrol. Default {@linkcode DEFAULT_ENROL_MIN_SCORE}. */
-  readonly minScore?: number;
+  readonly gates?: Partial<EnrolmentGates>;
   /** Largest file, in bytes, that is read. Default {@linkcode DEFAULT_MAX_BYTES}. */
   readonly maxBytes?: number;
   /** Called after each image; see {@linkcode progressBar}. */

@@ -23,3 +23,4 @@ export * from "./encryption.ts";
 export * from "./enrol_types.ts";
 export * from "./enrol.ts";
 export * from "./progress.ts";
+export * from "./gates.ts";
