@@ -29,12 +29,59 @@ export interface TiffLayout {
   photometric: number;
 }
 
+/**
+ * UTIF keeps whatever a damaged Deflate strip inflates to and leaves the
+ * rest of the strip zero, so each strip is inflated here first (by the
+ * platform's zlib, which checks the Adler-32 of the data) and must yield
+ * its full size.
+ */
+async function checkDeflate(
+  bytes: Uint8Array,
+  header: TiffHeader,
+  layout: TiffLayout,
+): Promise<void> {
+  const { tags, width, height } = header;
+  const tiled = tags.t322 !== undefined;
+  const offsets = tags[tiled ? "t324" : "t273"] as number[];
+  const counts = tags[tiled ? "t325" : "t279"] as number[];
+  const rowBytes = (w: number) =>
+    Math.ceil(w * layout.depth * layout.samples / 8);
+  const rows = tiled ? first(tags, 323) ?? 0 : first(tags, 278) ?? height;
+  const pieceWidth = tiled ? first(tags, 322) ?? 0 : width;
+  for (let i = 0; i < counts.length; i++) {
+    const expected = rowBytes(pieceWidth) *
+      (tiled ? rows : Math.min(rows, height - i * rows));
+    if (expected <= 0) break;
+    const piece = bytes.slice(offsets[i], offsets[i] + counts[i]);
+    let produced = 0;
+    try {
+      const stream = new Blob([piece]).stream().pipeThrough(
+        new DecompressionStream("deflate"),
+      );
+      for await (const chunk of stream) produced += chunk.length;
+    } catch (cause) {
+      throw new CodecError(`TIFF Deflate strip ${i}: ${describe(cause)}`, {
+        cause,
+      });
+    }
+    if (produced < expected) {
+      throw new CodecError(
+        `TIFF Deflate strip ${i} holds ${produced} of its ${expected} bytes`,
+      );
+    }
+  }
+}
+
 /** The first image of a TIFF to upright RGB. */
 export async function decodeTiff(
   bytes: Uint8Array,
   header: TiffHeader,
   layout: TiffLayout,
 ): Promise<RgbImage> {
+  const compression = first(header.tags, 259);
+  if (compression === 8 || compression === 32946) {
+    await checkDeflate(bytes, header, layout);
+  }
   const { default: utif } = await import("utif2") as unknown as {
     default: Utif;
   };

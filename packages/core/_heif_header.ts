@@ -33,6 +33,8 @@ interface Box {
   type: string;
   start: number; // payload start
   end: number; // payload end
+  /** Cut short by the end of the data (only when walking with `clip`). */
+  clipped?: boolean;
 }
 
 /**
@@ -62,11 +64,13 @@ function children(
       size = end - pos;
     }
     if (size < header) throw corrupt(`ISOBMFF box ${type} of size ${size}`);
+    let clipped = false;
     if (pos + size > end) {
       if (!clip) throw truncated(`ISOBMFF box ${type} needs ${size} bytes`);
       size = end - pos;
+      clipped = true;
     }
-    boxes.push({ type, start: pos + header, end: pos + size });
+    boxes.push({ type, start: pos + header, end: pos + size, clipped });
     pos += size;
   }
   return boxes;
@@ -155,12 +159,16 @@ export function isHeif(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** irot angle (0..3, counter-clockwise quarter turns) x imir to EXIF. */
+/**
+ * irot angle (0..3, counter-clockwise quarter turns, applied first) x imir
+ * (none; axis 0, which ISO/IEC 23008-12:2022 and libheif read as a
+ * top-bottom flip; axis 1, left-right) to the EXIF orientation.
+ */
 const TRANSFORMS: readonly (readonly number[])[] = [
-  [1, 2, 4],
-  [8, 7, 5],
-  [3, 4, 2],
-  [6, 5, 7],
+  [1, 4, 2],
+  [8, 5, 7],
+  [3, 2, 4],
+  [6, 7, 5],
 ];
 
 function unsupported(message: string): ImageDecodeError {
@@ -171,6 +179,7 @@ function unsupported(message: string): ImageDecodeError {
 export function parseHeifHeader(bytes: Uint8Array): HeifHeader {
   const top = children(bytes, 0, bytes.length, true);
   const meta = find(top, "meta");
+  if (meta?.clipped) throw truncated("the HEIF meta box is cut off");
   if (!meta) return parseSequence(bytes, top);
   const items = readItems(bytes, meta);
   const primary = items.primary;

@@ -78,32 +78,36 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo {
 }
 
 /**
- * The default pixel limit of {@linkcode decodeImage}: 24 megapixels
- * (6000 x 4000). A decode peaks at under {@linkcode DECODE_BYTES_PER_PIXEL}
- * bytes per pixel, so one default-limited decode stays under 384 MB: room
- * to spare in a 512 MB edge isolate.
+ * The default pixel limit of {@linkcode decodeImage}: 12 Mi pixels
+ * (4096 x 3072, above every 12 MP phone camera's 4032 x 3024). A decode
+ * peaks under {@linkcode DECODE_BYTES_PER_PIXEL} bytes per pixel, so one
+ * default-limited decode stays under 12 Mi x 32 B = 384 MiB, leaving
+ * 128 MiB of a 512 MiB edge isolate to the runtime. Raise it with
+ * `maxPixels` where memory allows.
  *
  * @example
  * ```ts
  * import { DEFAULT_MAX_PIXELS } from "@facever/core";
- * console.log(DEFAULT_MAX_PIXELS); // 24000000
+ * console.log(DEFAULT_MAX_PIXELS); // 12582912
  * ```
  */
-export const DEFAULT_MAX_PIXELS: number = 24_000_000;
+export const DEFAULT_MAX_PIXELS: number = 12 * 1024 * 1024;
 
 /**
  * The memory budget of one {@linkcode decodeImage} call, in bytes per
- * pixel of the image: its peak resident memory (decoder heap, decoded
- * samples and the RGB result together) stays under this many bytes times
- * `width * height`, for every format and for hostile input.
+ * pixel allowed: its peak resident memory (decoder heap, decoded samples
+ * and the RGB result together) stays under this many bytes times
+ * `maxPixels`, for every format and for hostile input. The worst measured
+ * case is a 10-bit 4:4:4 AVIF (about 29 bytes per pixel, libaom's frame
+ * buffers); a baseline JPEG takes about 11.
  *
  * @example
  * ```ts
  * import { DECODE_BYTES_PER_PIXEL, DEFAULT_MAX_PIXELS } from "@facever/core";
- * console.log(DECODE_BYTES_PER_PIXEL * DEFAULT_MAX_PIXELS / 1e6); // 384
+ * console.log(DECODE_BYTES_PER_PIXEL * DEFAULT_MAX_PIXELS / 2 ** 20); // 384
  * ```
  */
-export const DECODE_BYTES_PER_PIXEL: number = 16;
+export const DECODE_BYTES_PER_PIXEL: number = 32;
 
 /**
  * Options of {@linkcode decodeImage}.

@@ -9,3 +9,5 @@
 export * from "./lfw.ts";
 export * from "./images.ts";
 export * from "./random.ts";
+export * from "./formats.ts";
+export * from "./heif.ts";
