@@ -207,6 +207,8 @@ interface Scan {
   components: FrameComponent[];
   /** Start of spectral selection (0 for DC scans). */
   ss: number;
+  /** End of spectral selection (63 for sequential scans). */
+  se: number;
   /** Successive approximation high bit (0 for first scans). */
   ah: number;
 }
@@ -229,7 +231,11 @@ function readScan(
     components.push(component);
   }
   const tail = body + 1 + 2 * count;
-  return { components, ss: bytes[tail], ah: bytes[tail + 2] >> 4 };
+  const ss = bytes[tail], se = bytes[tail + 1];
+  if (ss > se || se > 63) {
+    throw corrupt(`JPEG scan of coefficients ${ss} to ${se}`);
+  }
+  return { components, ss, se, ah: bytes[tail + 2] >> 4 };
 }
 
 /** MCUs and blocks one scan codes (ITU T.81 A.2). */
@@ -320,7 +326,12 @@ function walkScan(
  */
 export function checkJpegStructure(bytes: Uint8Array, header: JpegHeader) {
   let restartInterval = header.restartInterval;
-  const covered = new Set<number>();
+  // Coefficients (0..63) each component has had a first scan of: a
+  // progressive file cut between scans and closed with EOI lacks some, and
+  // libjpeg would silently show it blurred.
+  const covered = new Map(
+    header.frame.map((c) => [c.id, new Uint8Array(64)] as const),
+  );
   let m = header.headerEnd + 1; // the first SOS
   for (;;) {
     const marker = bytes[m];
@@ -359,15 +370,19 @@ export function checkJpegStructure(bytes: Uint8Array, header: JpegHeader) {
         }`,
       );
     }
-    if (scan.ss === 0 && scan.ah === 0) {
-      for (const c of scan.components) covered.add(c.id);
+    if (scan.ah === 0) {
+      for (const c of scan.components) {
+        covered.get(c.id)?.fill(1, scan.ss, scan.se + 1);
+      }
     }
     m = walked.end;
   }
-  const missing = header.frame.filter((c) => !covered.has(c.id));
-  if (missing.length > 0) {
-    throw truncated(
-      `the JPEG stream ends before any scan of component ${missing[0].id}`,
-    );
+  for (const [id, coefficients] of covered) {
+    const missing = coefficients.indexOf(0);
+    if (missing >= 0) {
+      throw truncated(
+        `the JPEG stream ends before any scan of coefficient ${missing} of component ${id}`,
+      );
+    }
   }
 }
