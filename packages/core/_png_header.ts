@@ -78,9 +78,17 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const MAX_DEFLATE_RATIO = 1100;
 
 interface Chunk {
-  type: string;
+  /** The four type bytes as a big-endian number (no string per chunk). */
+  code: number;
   start: number; // data start
   end: number; // data end (CRC follows)
+}
+
+const IDAT = 0x49444154, IEND = 0x49454e44, IHDR = 0x49484452;
+const PLTE = 0x504c5445, TRNS = 0x74524e53, EXIF = 0x65584966;
+
+function isLetter(byte: number): boolean {
+  return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
 }
 
 /** Reads the chunk at `pos`, checking that it is complete and its CRC. */
@@ -88,25 +96,28 @@ function readChunk(bytes: Uint8Array, pos: number): Chunk {
   if (pos + 8 > bytes.length) throw truncated("a PNG chunk header is cut off");
   const length = u32be(bytes, pos);
   if (length > 0x7fffffff) throw corrupt(`PNG chunk length ${length}`);
-  const type = ascii(bytes, pos + 4, 4);
-  if (!/^[A-Za-z]{4}$/.test(type)) {
+  if (
+    !isLetter(bytes[pos + 4]) || !isLetter(bytes[pos + 5]) ||
+    !isLetter(bytes[pos + 6]) || !isLetter(bytes[pos + 7])
+  ) {
+    const type = ascii(bytes, pos + 4, 4);
     throw corrupt(`invalid PNG chunk type ${JSON.stringify(type)}`);
   }
   const start = pos + 8;
   const end = start + length;
   if (end + 4 > bytes.length) {
-    throw truncated(`PNG chunk ${type} is cut off`);
+    throw truncated(`PNG chunk ${ascii(bytes, pos + 4, 4)} is cut off`);
   }
   if (crc32(bytes, pos + 4, end) !== u32be(bytes, end)) {
-    throw corrupt(`PNG chunk ${type} fails its CRC check`);
+    throw corrupt(`PNG chunk ${ascii(bytes, pos + 4, 4)} fails its CRC check`);
   }
-  return { type, start, end };
+  return { code: u32be(bytes, pos + 4), start, end };
 }
 
 /** Parses a PNG from its signature up to its first IDAT. */
 export function parsePngHeader(bytes: Uint8Array): PngHeader {
   const ihdr = readChunk(bytes, 8);
-  if (ihdr.type !== "IHDR") throw corrupt("PNG does not start with IHDR");
+  if (ihdr.code !== IHDR) throw corrupt("PNG does not start with IHDR");
   if (ihdr.end - ihdr.start !== 13) throw corrupt("PNG IHDR is not 13 bytes");
   const p = ihdr.start;
   const width = u32be(bytes, p);
@@ -131,7 +142,7 @@ export function parsePngHeader(bytes: Uint8Array): PngHeader {
   let pos = ihdr.end + 4;
   for (;;) {
     const chunk = readChunk(bytes, pos);
-    if (chunk.type === "IDAT") {
+    if (chunk.code === IDAT) {
       if (colorType === 3 && !palette) {
         throw corrupt("palette PNG without a PLTE chunk before its data");
       }
@@ -145,15 +156,15 @@ export function parsePngHeader(bytes: Uint8Array): PngHeader {
         headerEnd: pos,
       };
     }
-    if (chunk.type === "IEND") throw corrupt("PNG has no image data (IDAT)");
-    if (chunk.type === "PLTE") {
+    if (chunk.code === IEND) throw corrupt("PNG has no image data (IDAT)");
+    if (chunk.code === PLTE) {
       const size = chunk.end - chunk.start;
       if (size === 0 || size % 3 !== 0 || size > 768) {
         throw corrupt(`PNG PLTE chunk of ${size} bytes`);
       }
       palette = true;
     }
-    if (chunk.type === "eXIf") {
+    if (chunk.code === EXIF) {
       orientation = readExifOrientation(bytes, chunk.start, chunk.end);
     }
     pos = chunk.end + 4;
@@ -161,32 +172,31 @@ export function parsePngHeader(bytes: Uint8Array): PngHeader {
 }
 
 /** Chunks that shape pixels; every other one is left out of decoding. */
-const PIXEL_CHUNKS = new Set(["IHDR", "PLTE", "tRNS"]);
+const PIXEL_CHUNKS = new Set([IHDR, PLTE, TRNS]);
 
 /**
  * Checks every chunk up to IEND, then returns the same image as a PNG of
  * IHDR, PLTE and tRNS (when present), one IDAT holding all the image data,
- * and IEND, with CRCs left zero (they were checked here).
+ * and IEND, with CRCs left zero (they were checked here). Two passes, so
+ * that a million IDATs cost no list of a million chunks.
  */
 export function checkPngStructure(
   bytes: Uint8Array,
   header: PngHeader,
 ): Uint8Array {
   const kept: Chunk[] = [];
-  const idat: Chunk[] = [];
   let idatBytes = 0;
-  let pos = 8;
   let idatEnded = false;
+  let pos = 8;
   for (;;) {
     const chunk = readChunk(bytes, pos);
-    if (chunk.type === "IEND") break;
-    if (chunk.type === "IDAT") {
+    if (chunk.code === IEND) break;
+    if (chunk.code === IDAT) {
       if (idatEnded) throw corrupt("PNG image data (IDAT) is not contiguous");
-      idat.push(chunk);
       idatBytes += chunk.end - chunk.start;
     } else {
-      if (idat.length > 0) idatEnded = true;
-      if (PIXEL_CHUNKS.has(chunk.type)) kept.push(chunk);
+      if (pos > header.headerEnd) idatEnded = true;
+      if (PIXEL_CHUNKS.has(chunk.code)) kept.push(chunk);
     }
     pos = chunk.end + 4;
   }
@@ -199,24 +209,29 @@ export function checkPngStructure(
   }
   const size = kept.reduce((n, c) => n + c.end - c.start + 12, 0);
   const out = new Uint8Array(8 + size + 12 + idatBytes + 12);
+  const view = new DataView(out.buffer);
   out.set(bytes.subarray(0, 8));
   let at = 8;
-  const put = (type: string, length: number) => {
-    new DataView(out.buffer).setUint32(at, length);
-    for (let i = 0; i < 4; i++) out[at + 4 + i] = type.charCodeAt(i);
+  const put = (code: number, length: number) => {
+    view.setUint32(at, length);
+    view.setUint32(at + 4, code);
     at += 8;
   };
   for (const chunk of kept) {
-    put(chunk.type, chunk.end - chunk.start);
+    put(chunk.code, chunk.end - chunk.start);
     out.set(bytes.subarray(chunk.start, chunk.end), at);
     at += chunk.end - chunk.start + 4;
   }
-  put("IDAT", idatBytes);
-  for (const chunk of idat) {
-    out.set(bytes.subarray(chunk.start, chunk.end), at);
-    at += chunk.end - chunk.start;
+  put(IDAT, idatBytes);
+  // Second pass: the image data, straight from the chunks checked above.
+  for (pos = header.headerEnd;;) {
+    const length = u32be(bytes, pos);
+    if (u32be(bytes, pos + 4) !== IDAT) break;
+    out.set(bytes.subarray(pos + 8, pos + 8 + length), at);
+    at += length;
+    pos += 12 + length;
   }
   at += 4;
-  put("IEND", 0);
+  put(IEND, 0);
   return out;
 }
