@@ -116,3 +116,32 @@ export function seeded(seed: number): () => number {
     return state >>> 0;
   };
 }
+
+/** The `w` x `h` part of an image at (`x`, `y`). */
+export function crop(
+  image: RgbImage,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+) {
+  const data = new Uint8Array(w * h * 3);
+  for (let row = 0; row < h; row++) {
+    const s = ((y + row) * image.width + x) * 3;
+    data.set(image.data.subarray(s, s + w * 3), row * w * 3);
+  }
+  return { width: w, height: h, data };
+}
+
+/** The image mirrored left to right. */
+export function mirrorLeftRight(image: RgbImage): RgbImage {
+  const { width: w, height: h } = image;
+  const data = new Uint8Array(image.data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (y * w + x) * 3;
+      data.set(image.data.subarray(s, s + 3), (y * w + w - 1 - x) * 3);
+    }
+  }
+  return { width: w, height: h, data };
+}
