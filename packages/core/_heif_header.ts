@@ -299,6 +299,10 @@ function readLocations(bytes: Uint8Array, iloc: Box, byId: Map<number, Item>) {
     r.u16("iloc"); // data reference index
     const base = r.uint(baseSize, "iloc");
     const extentCount = r.u16("iloc");
+    if (extentCount > 1 && offsetSize + lengthSize + indexSize === 0) {
+      // Extents of no bytes each: a loop over nothing, never an image.
+      throw corrupt(`HEIF item ${id} has ${extentCount} empty extents`);
+    }
     const extents: Extent[] = [];
     for (let k = 0; k < extentCount; k++) {
       r.uint(indexSize, "iloc");
