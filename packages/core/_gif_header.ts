@@ -6,6 +6,7 @@
  * @module
  */
 import { ascii, corrupt, truncated, u16le } from "./_bytes.ts";
+import { checkGifLzw } from "./_lzw.ts";
 
 /** What the decoder needs from a GIF header. */
 export interface GifHeader {
@@ -47,66 +48,6 @@ function skipSubBlocks(bytes: Uint8Array, pos: number): [number, number] {
     if (size === 0) return [pos + 1, data];
     pos += 1 + size;
     data += size;
-  }
-}
-
-/**
- * Follows the first frame's LZW codes without writing pixels: every code
- * must be one the table holds (omggif would chase an invalid one around a
- * loop forever), and the codes must make exactly the frame's pixels (a
- * short stream would leave the rest of the frame empty).
- */
-function checkLzw(
-  bytes: Uint8Array,
-  start: number,
-  codeSize: number,
-  pixels: number,
-): void {
-  const clear = 1 << codeSize, end = clear + 1;
-  const lengths = new Uint16Array(4096);
-  lengths.fill(1, 0, clear);
-  let next = end + 1, size = codeSize + 1;
-  let previous = -1;
-  let produced = 0;
-  let bits = 0, held = 0;
-  let block = start, left = bytes[start], pos = start + 1;
-  for (;;) {
-    while (held < size && left > 0) {
-      bits |= bytes[pos++] << held;
-      held += 8;
-      if (--left === 0) {
-        block = pos;
-        left = bytes[block];
-        pos = block + 1;
-      }
-    }
-    if (held < size) break; // the data ran out before an end code
-    const code = bits & ((1 << size) - 1);
-    bits >>>= size;
-    held -= size;
-    if (code === clear) {
-      next = end + 1;
-      size = codeSize + 1;
-      previous = -1;
-      continue;
-    }
-    if (code === end) break;
-    if (code > next || (code === next && previous < 0) || code === end) {
-      throw corrupt(`GIF LZW code ${code} where at most ${next} is defined`);
-    }
-    const length = code < next ? lengths[code] : lengths[previous] + 1;
-    produced += length;
-    if (produced > pixels) {
-      throw corrupt("GIF frame data makes too many pixels");
-    }
-    if (previous >= 0 && next < 4096) {
-      lengths[next] = lengths[previous] + 1;
-      if (++next === 1 << size && size < 12) size++;
-    }
-    previous = code;
-  }
-  if (produced < pixels) {
-    throw corrupt(`GIF frame data makes ${produced} of its ${pixels} pixels`);
   }
 }
 
@@ -154,7 +95,7 @@ export function checkGifStructure(bytes: Uint8Array, header: GifHeader) {
       if (data < Math.floor(w * h / MAX_PIXELS_PER_BYTE)) {
         throw truncated(`${data} bytes cannot hold a ${w}x${h} GIF frame`);
       }
-      checkLzw(bytes, pos + 1, codeSize, w * h);
+      checkGifLzw(bytes, pos + 1, codeSize, w * h);
     }
     pos = next;
   }

@@ -9,6 +9,7 @@
  */
 import { ImageDecodeError } from "./errors.ts";
 import { ascii, corrupt, truncated } from "./_bytes.ts";
+import { checkTiffLzw } from "./_lzw.ts";
 
 /** Tag values as UTIF keeps them: `t<tag>` → numbers, text or bytes. */
 export type TiffTags = Record<string, number[] | string[] | Uint8Array>;
@@ -207,6 +208,16 @@ export function checkTiffStructure(bytes: Uint8Array, header: TiffHeader) {
       throw truncated(`TIFF data piece ${i} is short`);
     }
     total += counts[i];
+  }
+  if (compression === 5) {
+    for (let i = 0; i < pieces; i++) {
+      // The last strip holds only the rows left.
+      const rows = tiled ? 0 : pieceBytes / rowBytes(width);
+      const needed = tiled || i < pieces - 1
+        ? pieceBytes
+        : rowBytes(width) * (height - rows * (pieces - 1));
+      checkTiffLzw(bytes, offsets[i], counts[i], needed);
+    }
   }
   const raw = rowBytes(width) * height;
   const ratio = MAX_RATIO[compression];

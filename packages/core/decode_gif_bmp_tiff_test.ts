@@ -265,24 +265,31 @@ Deno.test("TIFF", async (t) => {
     samplesPerPixel: 3,
   };
 
-  await t.step("8-bit RGB, plain, Deflate and big-endian: exact", async () => {
-    for (
-      const variant of [{}, { compression: 8 as const }, { bigEndian: true }]
-    ) {
-      const tiff = encodeTiff({
-        ...rgb,
-        bitsPerSample: 8,
-        samples: photo.data,
-        ...variant,
-      });
-      assert.equal(readImageInfo(tiff).format, "tiff");
-      assert.equal(
-        meanDiff(await decodeImage(tiff), photo),
-        0,
-        JSON.stringify(variant),
-      );
-    }
-  });
+  await t.step(
+    "8-bit RGB, plain, LZW, Deflate, big-endian: exact",
+    async () => {
+      const variants = [
+        {},
+        { compression: 5 as const },
+        { compression: 8 as const },
+        { bigEndian: true },
+      ];
+      for (const variant of variants) {
+        const tiff = encodeTiff({
+          ...rgb,
+          bitsPerSample: 8,
+          samples: photo.data,
+          ...variant,
+        });
+        assert.equal(readImageInfo(tiff).format, "tiff");
+        assert.equal(
+          meanDiff(await decodeImage(tiff), photo),
+          0,
+          JSON.stringify(variant),
+        );
+      }
+    },
+  );
 
   await t.step("16-bit RGB and gray, palette, alpha over white", async () => {
     const wide = encodeTiff({
@@ -381,5 +388,17 @@ Deno.test("TIFF", async (t) => {
     const damaged = deflated.slice();
     damaged.fill(0xff, damaged.length - 3000, damaged.length - 2000);
     await assertDecodeError(damaged, "corrupt_image", "damaged Deflate data");
+    const lzw = encodeTiff({
+      ...rgb,
+      bitsPerSample: 8,
+      samples: photo.data,
+      compression: 5,
+    });
+    for (const [from, fill] of [[0.5, 0x00], [0.3, 0xff]]) {
+      const broken = lzw.slice();
+      const at = Math.floor(lzw.length * from);
+      broken.fill(fill, at, at + 64);
+      await assertDecodeError(broken, "corrupt_image", `LZW run of ${fill}`);
+    }
   });
 });

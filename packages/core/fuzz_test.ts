@@ -78,7 +78,7 @@ async function samples(): Promise<Record<string, Uint8Array>> {
       bitsPerPixel: 24,
       samples: picture.data,
     }),
-    tiff: encodeTiff({
+    "tiff (Deflate)": encodeTiff({
       width: 32,
       height: 32,
       photometric: 2,
@@ -86,6 +86,15 @@ async function samples(): Promise<Record<string, Uint8Array>> {
       samplesPerPixel: 3,
       samples: picture.data,
       compression: 8,
+    }),
+    "tiff (LZW)": encodeTiff({
+      width: 32,
+      height: 32,
+      photometric: 2,
+      bitsPerSample: 8,
+      samplesPerPixel: 3,
+      samples: picture.data,
+      compression: 5,
     }),
   };
 }

@@ -218,8 +218,8 @@ export interface TiffOptions {
   orientation?: number;
   /** 16-bit colour map: all reds, then greens, then blues. */
   colorMap?: number[];
-  /** 1 none, 8 Deflate. */
-  compression?: 1 | 8;
+  /** 1 none, 5 LZW, 8 Deflate. */
+  compression?: 1 | 5 | 8;
   /** Big-endian ("MM") instead of little-endian. */
   bigEndian?: boolean;
 }
@@ -246,6 +246,7 @@ export function encodeTiff(options: TiffOptions): Uint8Array {
   }
   const compression = options.compression ?? 1;
   if (compression === 8) strip = new Uint8Array(deflateSync(strip));
+  if (compression === 5) strip = tiffLzw(strip);
   const entries: [number, number, number[]][] = [ // tag, type, values
     [256, 4, [width]],
     [257, 4, [height]],
@@ -295,6 +296,56 @@ export function encodeTiff(options: TiffOptions): Uint8Array {
   });
   out.set(strip, dataStart);
   return out;
+}
+
+/**
+ * TIFF LZW (as libtiff writes it): a clear code first, codes most
+ * significant bit first, the width growing one code early (at 511, 1023,
+ * 2047 entries), a clear code before the table overflows, and an end code.
+ */
+function tiffLzw(data: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let acc = 0, held = 0, size = 9;
+  const emit = (code: number) => {
+    acc = (acc << size) | code;
+    held += size;
+    while (held >= 8) {
+      out.push((acc >>> (held - 8)) & 255);
+      held -= 8;
+    }
+    acc &= (1 << held) - 1;
+  };
+  let table = new Map<number, number>();
+  let next = 258;
+  const grow = () => {
+    next++;
+    if (next === 1 << size && size < 12) size++;
+  };
+  emit(256);
+  let word = data[0];
+  for (let i = 1; i < data.length; i++) {
+    const key = word * 256 + data[i];
+    const known = table.get(key);
+    if (known !== undefined) {
+      word = known;
+      continue;
+    }
+    emit(word);
+    table.set(key, next);
+    grow();
+    if (next >= 4094) {
+      emit(256);
+      table = new Map();
+      next = 258;
+      size = 9;
+    }
+    word = data[i];
+  }
+  emit(word);
+  grow();
+  emit(257);
+  if (held > 0) out.push((acc << (8 - held)) & 255);
+  return Uint8Array.from(out);
 }
 
 // ---------------------------------------------------------------- WebP ---
