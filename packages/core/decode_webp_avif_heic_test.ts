@@ -10,6 +10,7 @@ import { decodeImage, readImageInfo } from "./decode.ts";
 import type { RgbImage } from "./types.ts";
 import {
   animatedWebp,
+  heifGrid,
   heifWithTransforms,
   syntheticPicture,
   tiffWithOrientation,
@@ -142,6 +143,21 @@ Deno.test("AVIF", async (t) => {
     assert.equal(readImageInfo(flipped).orientation, 4);
   });
 
+  await t.step("a grid of 2x2 tiles decodes whole", async () => {
+    const { default: encode } = await import("@jsquash/avif/encode.js");
+    // MIAF tiles are at least 64x64.
+    const tile = new Uint8Array(
+      await encode(toImageData(crop(photo, 0, 0, 64, 64)), { speed: 10 }),
+    );
+    const grid = heifGrid(tile, 2, 2);
+    assert.equal(readImageInfo(grid).width, 128);
+    const image = await decodeImage(grid);
+    const single = await decodeImage(tile);
+    for (const [x, y] of [[0, 0], [64, 0], [0, 64], [64, 64]]) {
+      assert.equal(meanDiff(crop(image, x, y, 64, 64), single), 0);
+    }
+  });
+
   await t.step("cut or damaged files: typed errors", async () => {
     for (const cut of [8, 10, 40, file.length >> 1, file.length - 1]) {
       await assertDecodeError(
@@ -179,6 +195,21 @@ Deno.test("HEIC", async (t) => {
     });
     const image = await decodeImage(file);
     assert.ok(meanDiff(image, picture) < 6, `mean ${meanDiff(image, picture)}`);
+  });
+
+  await t.step("grids, as iPhones write them, decode whole", async () => {
+    // heif-enc already stores this picture as a grid of one 64x64 tile
+    // cropped to 64x48; here 2x2 of that tile make 128x128.
+    const grid = heifGrid(file, 2, 2);
+    assert.deepEqual(readImageInfo(grid), {
+      format: "heic",
+      width: 128,
+      height: 128,
+      orientation: 1,
+    });
+    const image = await decodeImage(grid);
+    const plain = await decodeImage(file);
+    assert.equal(meanDiff(crop(image, 64, 64, 64, 48), plain), 0);
   });
 
   await t.step("EXIF orientation applies when there is no irot", async () => {
