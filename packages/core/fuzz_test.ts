@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  animatedWebp,
   encodeBmp,
   encodeFlatJpeg,
   encodeTiff,
@@ -66,7 +67,17 @@ async function samples(): Promise<Record<string, Uint8Array>> {
       channels: 3,
       depth: 8,
     }),
+    "jpeg (CMYK)": encodeFlatJpeg({
+      width: 32,
+      height: 32,
+      components: 4,
+      samples: picture.data.subarray(0, 32 * 32 * 4), // any ink values
+    }),
     webp: new Uint8Array(await webp(rgba, { quality: 80 })),
+    "webp (animated, lossless)": animatedWebp(32, 32, [
+      { webp: new Uint8Array(await webp(rgba, { lossless: 1 })), x: 0, y: 0 },
+      { webp: new Uint8Array(await webp(rgba, { quality: 50 })), x: 0, y: 0 },
+    ]),
     avif: new Uint8Array(await avif(rgba, { quality: 60, speed: 10 })),
     heic: await Deno.readFile(
       new URL("testdata/synthetic.heic", import.meta.url),
