@@ -8,14 +8,28 @@ import { FaceError, ImageDecodeError, ImageTooLargeError } from "./errors.ts";
 import type { RgbImage } from "./types.ts";
 import {
   checkStructure,
-  type ImageFormat,
+  type ImageFormat as HeaderFormat,
   type ParsedHeader,
   parseHeader,
 } from "./_header.ts";
 import { decodePixels } from "./_codecs.ts";
 import { CodecError } from "./_wasm.ts";
 
-export type { ImageFormat };
+/**
+ * A container format {@linkcode decodeImage} reads: `"jpeg"`, `"png"`,
+ * `"webp"`, `"avif"`, `"heic"`, `"gif"`, `"bmp"` or `"tiff"`.
+ *
+ * @example
+ * ```ts
+ * import { type ImageFormat, readImageInfo } from "@facever/core";
+ * const gif = Uint8Array.from(atob(
+ *   "R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=",
+ * ), (c) => c.charCodeAt(0));
+ * const format: ImageFormat = readImageInfo(gif).format;
+ * console.log(format); // "gif"
+ * ```
+ */
+export type ImageFormat = HeaderFormat;
 
 /**
  * What an image header says, read without decoding pixels.
