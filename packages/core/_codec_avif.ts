@@ -9,8 +9,13 @@
 import type { RgbImage } from "./types.ts";
 import type { HeifHeader } from "./_heif_header.ts";
 import { rgbaToUprightRgb } from "./_orient.ts";
-import { CodecError, describe, loadWasm, WasmCodec } from "./_wasm.ts";
-import { exactBuffer } from "./_codec_jpeg.ts";
+import {
+  CodecError,
+  describe,
+  exactBuffer,
+  loadWasm,
+  WasmCodec,
+} from "./_wasm.ts";
 
 type AvifModule = typeof import("@jsquash/avif/decode.js");
 

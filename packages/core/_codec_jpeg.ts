@@ -14,7 +14,13 @@
  */
 import type { RgbImage } from "./types.ts";
 import { applyOrientation, rgbaToUprightRgb } from "./_orient.ts";
-import { CodecError, describe, loadWasm, WasmCodec } from "./_wasm.ts";
+import {
+  CodecError,
+  describe,
+  exactBuffer,
+  loadWasm,
+  WasmCodec,
+} from "./_wasm.ts";
 
 type JpegModule = typeof import("@jsquash/jpeg/decode.js");
 
@@ -94,13 +100,4 @@ export async function decodeJpegCmyk(
     throw new CodecError(describe(cause), { cause });
   }
   return applyOrientation(image, orientation);
-}
-
-/** The decoders take an ArrayBuffer holding exactly the image bytes. */
-export function exactBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 &&
-      bytes.byteLength === bytes.buffer.byteLength &&
-      bytes.buffer instanceof ArrayBuffer
-    ? bytes.buffer
-    : bytes.slice().buffer;
 }

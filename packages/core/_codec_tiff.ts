@@ -10,8 +10,7 @@ import type { RgbImage } from "./types.ts";
 import { first, type TiffHeader } from "./_tiff_header.ts";
 import { applyOrientation } from "./_orient.ts";
 import { quietly } from "./_quiet.ts";
-import { CodecError, describe } from "./_wasm.ts";
-import { exactBuffer } from "./_codec_jpeg.ts";
+import { CodecError, describe, exactBuffer } from "./_wasm.ts";
 
 /** The parts of UTIF used here. */
 interface Utif {

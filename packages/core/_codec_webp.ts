@@ -8,8 +8,13 @@
 import type { RgbImage } from "./types.ts";
 import type { WebpHeader } from "./_webp_header.ts";
 import { rgbaToUprightRgb } from "./_orient.ts";
-import { CodecError, describe, loadWasm, WasmCodec } from "./_wasm.ts";
-import { exactBuffer } from "./_codec_jpeg.ts";
+import {
+  CodecError,
+  describe,
+  exactBuffer,
+  loadWasm,
+  WasmCodec,
+} from "./_wasm.ts";
 
 type WebpModule = typeof import("@jsquash/webp/decode.js");
 

@@ -117,3 +117,12 @@ export class WasmCodec<M> {
     return result;
   }
 }
+
+/** The decoders take an ArrayBuffer holding exactly the image bytes. */
+export function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 &&
+      bytes.byteLength === bytes.buffer.byteLength &&
+      bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : bytes.slice().buffer;
+}
