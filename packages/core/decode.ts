@@ -95,9 +95,9 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo {
  * The default pixel limit of {@linkcode decodeImage}: 12 Mi pixels
  * (4096 x 3072, above every 12 MP phone camera's 4032 x 3024). A decode
  * peaks under {@linkcode DECODE_BYTES_PER_PIXEL} bytes per pixel, so one
- * default-limited decode stays under 12 Mi x 32 B = 384 MiB, leaving
- * 128 MiB of a 512 MiB edge isolate to the runtime. Raise it with
- * `maxPixels` where memory allows.
+ * default-limited decode stays under 12 Mi x 32 B = 384 MiB (425 MiB with
+ * the largest decoder's first load), within a 512 MiB edge isolate. Raise
+ * it with `maxPixels` where memory allows.
  *
  * @example
  * ```ts
@@ -111,7 +111,8 @@ export const DEFAULT_MAX_PIXELS: number = 12 * 1024 * 1024;
  * The memory budget of one {@linkcode decodeImage} call, in bytes per
  * pixel allowed: its peak resident memory (decoder heap, decoded samples
  * and the RGB result together) stays under this many bytes times
- * `maxPixels`, for every format and for hostile input. The worst measured
+ * `maxPixels`, for every format and for hostile input, plus the decoder's
+ * own load the first time a format is seen (at most 42 MB, AVIF's). The worst measured
  * case is a 10-bit 4:4:4 AVIF (about 29 bytes per pixel, libaom's frame
  * buffers); a baseline JPEG takes about 11.
  *
