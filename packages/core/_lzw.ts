@@ -70,9 +70,9 @@ export function checkGifLzw(
 
 /**
  * A TIFF LZW strip (codes most significant bit first, widths growing one
- * code early, 256 clear, 257 end) must make at least `needed` bytes. Only
- * streams that start with a clear code, as every writer since libtiff 5
- * makes them, are followed; older ones are left to the decoder.
+ * code early, 256 clear, 257 end) must start with a clear code, as libtiff
+ * and every writer since it make them, and make at least `needed` bytes.
+ * UTIF loops forever on an undefined code, as omggif does.
  */
 export function checkTiffLzw(
   bytes: Uint8Array,
@@ -80,7 +80,10 @@ export function checkTiffLzw(
   length: number,
   needed: number,
 ): void {
-  if (length < 2 || bytes[start] !== 0x80 || (bytes[start + 1] & 0x80)) return;
+  // The first 9 bits hold 256: 0x80 then a byte whose top bit is clear.
+  if (length < 2 || bytes[start] !== 0x80 || (bytes[start + 1] & 0x80)) {
+    throw corrupt("a TIFF LZW strip does not start with a clear code");
+  }
   const end = start + length;
   const lengths = new Uint16Array(4096);
   lengths.fill(1, 0, 256);
