@@ -9,7 +9,9 @@
  * (VmHWM), reset just before the decode (Deno lets only `--allow-all`
  * write /proc; without it the mark includes start-up, an overestimate):
  * exact even while a synchronous WebAssembly call blocks every timer. Prints one JSON line:
- * `{ "outcome", "rssBefore", "peak", "ms" }` (bytes, milliseconds).
+ * `{ "outcome", "rssBefore", "peak", "ms" }` (bytes, milliseconds). Where
+ * there is no /proc, the peak is the difference of `Deno.memoryUsage().rss`
+ * after and before.
  *
  * @module
  */
@@ -19,8 +21,18 @@ import { FaceError } from "../errors.ts";
 const [file, maxPixelsArg, warmUp] = Deno.args;
 const maxPixels = maxPixelsArg ? Number(maxPixelsArg) : undefined;
 
+/**
+ * A field of /proc/self/status in bytes; where there is no /proc (not
+ * Linux), the resident size now, which makes the peak a before/after
+ * difference.
+ */
 function status(field: string): number {
-  const text = Deno.readTextFileSync("/proc/self/status");
+  let text: string;
+  try {
+    text = Deno.readTextFileSync("/proc/self/status");
+  } catch {
+    return Deno.memoryUsage().rss;
+  }
   const match = text.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
   if (!match) throw new Error(`no ${field} in /proc/self/status`);
   return Number(match[1]) * 1024;
