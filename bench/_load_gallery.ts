@@ -209,25 +209,3 @@ export async function copyGallery(path: string, dir: string): Promise<string> {
   await Deno.copyFile(path, copy);
   return copy;
 }
-
-/**
- * A fresh folder for a run's KV copy, under `.cache/load/` (where the
- * benchmarks may write), and the way to remove it.
- *
- * @example
- * ```ts ignore
- * import { runFolder } from "./_load_gallery.ts";
- * await using run = await runFolder();
- * console.log(run.dir);
- * ```
- */
-export async function runFolder(): Promise<
-  { readonly dir: string } & AsyncDisposable
-> {
-  await Deno.mkdir(CACHE, { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: CACHE, prefix: "run_" });
-  return {
-    dir,
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
-  };
-}

@@ -12,6 +12,13 @@
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/**
+ * The `deno` of the PATH, as `.ci/run` and the import check call it: a
+ * benchmark task then needs only `--allow-run=deno` (the running
+ * executable's own path may be another, such as npm's copy).
+ */
+const DENO = "deno";
+
 /** The repository root: tasks run there, so `--allow-read=.` means it. */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -60,7 +67,7 @@ export async function createKey(
   kvPath: string,
   tenant: string,
 ): Promise<string> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+  const { code, stdout, stderr } = await new Deno.Command(DENO, {
     args: [
       "run",
       ...await taskFlags("keys", [dirname(kvPath)]),
@@ -145,7 +152,7 @@ export interface RunningServer extends AsyncDisposable {
 export async function startServer(
   options: ServerOptions,
 ): Promise<RunningServer> {
-  const process = new Deno.Command(Deno.execPath(), {
+  const process = new Deno.Command(DENO, {
     args: [
       "run",
       ...await taskFlags("start", [dirname(options.kvPath)]),
