@@ -17,8 +17,12 @@
  * (minutes) and copied for each run.
  *
  * ```sh
- * deno task load [--duration 5] [--faces 100000]
+ * deno task load [--duration 5] [--rounds 1] [--faces 100000] [--only identify]
  * ```
+ *
+ * `--duration` is each cell's time per side and per round; `--rounds`
+ * repeats each cell's legs; `--only` keeps the scenarios whose name holds
+ * the text.
  *
  * Writes `bench/results/load.json` and prints a table: requests per second
  * (2xx answers only), latency percentiles, errors and non-2xx answers of
@@ -50,9 +54,12 @@ const { values } = parseArgs({
   options: {
     duration: { type: "string", default: "5" },
     faces: { type: "string", default: "100000" },
+    rounds: { type: "string", default: "1" },
+    only: { type: "string" },
   },
 });
 const SECONDS = Number(values.duration);
+const ROUNDS = Number(values.rounds);
 const FACES = Number(values.faces);
 const WORKERS = 2;
 const PEOPLE = 50;
@@ -295,7 +302,7 @@ async function identify(embedding: Float32Array) {
   });
 }
 
-const scenarios: Scenario[] = [
+const allScenarios: Scenario[] = [
   {
     name: "verify (2 photos, multipart)",
     concurrencies: [1, 4, 16],
@@ -349,6 +356,10 @@ const scenarios: Scenario[] = [
   },
 ];
 
+const scenarios = allScenarios.filter(({ name }) =>
+  values.only === undefined || name.includes(values.only)
+);
+
 // Each side's first answers (the server's index load, the workers' first
 // runs) stay out of the figures.
 for (const scenario of scenarios) {
@@ -357,8 +368,8 @@ for (const scenario of scenarios) {
   await directLeg(scenario.direct, count, 4, WARMUP_SECONDS);
 }
 
-// Each cell runs HTTP, direct, direct, HTTP (half the time each), so that
-// a drift of the machine's load hits both sides alike.
+// Each cell runs HTTP, direct, direct, HTTP (half the time each), per
+// round, so that a drift of the machine's load hits both sides alike.
 const rows = [];
 for (const scenario of scenarios) {
   for (const concurrency of scenario.concurrencies) {
@@ -377,20 +388,25 @@ for (const scenario of scenarios) {
         concurrency,
         SECONDS / 2,
       );
-    const legs = [
-      await runHttp(),
-      await runDirect(),
-      await runDirect(),
-      await runHttp(),
-    ];
-    const http = figures([legs[0], legs[3]]);
-    const direct = figures([legs[1], legs[2]]);
+    const httpLegs: Leg[] = [], directLegs: Leg[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      httpLegs.push(await runHttp());
+      directLegs.push(await runDirect(), await runDirect());
+      httpLegs.push(await runHttp());
+    }
+    const http = figures(httpLegs);
+    const direct = figures(directLegs);
     const row = {
       scenario: scenario.name,
       concurrency,
       http,
       direct,
       ratio: Math.round(http.reqPerSec / direct.reqPerSec * 100) / 100,
+      // Each leg's rate, in order: how much the machine's load moved.
+      legsReqPerSec: {
+        http: httpLegs.map((leg) => Math.round(leg.done / leg.seconds)),
+        direct: directLegs.map((leg) => Math.round(leg.done / leg.seconds)),
+      },
     };
     rows.push(row);
     console.error(JSON.stringify(row));
@@ -402,7 +418,7 @@ const stderr = server.stderr();
 const bugs = stderr.split("\n").filter((line) => line.includes('"bug"'));
 const results = {
   date: new Date().toISOString(),
-  command: `deno task load --duration ${SECONDS} --faces ${FACES}`,
+  command: `deno task load ${Deno.args.join(" ")}`.trim(),
   machine: describeMachine(),
   secondsPerRun: SECONDS,
   server: { workers: WORKERS, backend: pool.backend },
