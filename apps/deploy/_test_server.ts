@@ -23,19 +23,19 @@ const DENO = "deno";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
- * The permission flags of a task of the root `deno.json` (`deno run FLAGS
- * SCRIPT`), with `extraDirs` added to its `--allow-read=` and
+ * The arguments of a task of the root `deno.json` (`deno run FLAGS
+ * SCRIPT`) after `deno`, with `extraDirs` added to its `--allow-read=` and
  * `--allow-write=` lists, so that a test's KV file outside the repository
  * is the only thing it may touch beyond what the task allows.
  *
  * @example
  * ```ts
- * import { taskFlags } from "@facever/deploy/test_server";
- * const flags = await taskFlags("start", ["/tmp/kv"]);
- * console.log(flags.includes("--unstable-kv")); // true
+ * import { taskArgs } from "@facever/deploy/test_server";
+ * const args = await taskArgs("start", ["/tmp/kv"]);
+ * console.log(args.at(-1)); // "apps/deploy/main.ts"
  * ```
  */
-export async function taskFlags(
+export async function taskArgs(
   task: "start" | "keys",
   extraDirs: readonly string[] = [],
 ): Promise<string[]> {
@@ -44,10 +44,10 @@ export async function taskFlags(
   if (words[0] !== "deno" || words[1] !== "run") {
     throw new Error(`task ${task} is not "deno run FLAGS SCRIPT": ${words}`);
   }
-  return words.slice(2, -1).map((flag) =>
-    /^--allow-(read|write)=/.test(flag) && extraDirs.length > 0
-      ? `${flag},${extraDirs.join(",")}`
-      : flag
+  return words.slice(1).map((word) =>
+    /^--allow-(read|write)=/.test(word) && extraDirs.length > 0
+      ? `${word},${extraDirs.join(",")}`
+      : word
   );
 }
 
@@ -68,13 +68,7 @@ export async function createKey(
   tenant: string,
 ): Promise<string> {
   const { code, stdout, stderr } = await new Deno.Command(DENO, {
-    args: [
-      "run",
-      ...await taskFlags("keys", [dirname(kvPath)]),
-      "apps/deploy/keys.ts",
-      "create",
-      tenant,
-    ],
+    args: [...await taskArgs("keys", [dirname(kvPath)]), "create", tenant],
     cwd: ROOT,
     env: { KV_PATH: kvPath, NO_COLOR: "1" },
     stdin: "null",
@@ -153,11 +147,7 @@ export async function startServer(
   options: ServerOptions,
 ): Promise<RunningServer> {
   const process = new Deno.Command(DENO, {
-    args: [
-      "run",
-      ...await taskFlags("start", [dirname(options.kvPath)]),
-      "apps/deploy/main.ts",
-    ],
+    args: await taskArgs("start", [dirname(options.kvPath)]),
     cwd: ROOT,
     env: {
       PORT: "0",
