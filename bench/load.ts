@@ -14,7 +14,9 @@
  * so that the probes of those people (their second photos) are hits; the
  * embedding probes alternate between such hits and random vectors. The
  * tenant is built once with `Gallery` directly into `.cache/load/`
- * (minutes) and copied for each run.
+ * (minutes) and copied for each run. A last scenario identifies on a
+ * tenant with no face: what the HTTP path alone (key, parsing, checks,
+ * log) leaves room for.
  *
  * ```sh
  * deno task load [--duration 5] [--rounds 1] [--faces 100000] [--only identify]
@@ -82,6 +84,8 @@ interface Scenario {
   readonly requests: readonly HttpRequest[];
   /** The work of request `i` of the list, done in-process. */
   readonly direct: (i: number) => Promise<unknown>;
+  /** The key of the scenario's tenant. */
+  readonly key: string;
 }
 
 /** One bounded run of one side: what it completed and how long it took. */
@@ -258,11 +262,18 @@ const people = (await lfwPeople(root, PEOPLE)).filter(({ name }) =>
 await using run = await runFolder("load");
 const kvPath = await copyGallery(built.path, run.dir);
 const key = await createKey(kvPath, LOAD_TENANT);
+// A tenant with no face: what the HTTP path alone allows an identification.
+const emptyKey = await createKey(kvPath, "empty");
 await using server = await startServer({ kvPath, workers: WORKERS });
 await using pool = await FacePool.create({ workers: WORKERS });
 const kv = await Deno.openKv(kvPath);
 const gallery = await Gallery.open(kv, {
   tenant: LOAD_TENANT,
+  modelId: MODEL_ID,
+  dims: 512,
+});
+const emptyGallery = await Gallery.open(kv, {
+  tenant: "empty",
   modelId: MODEL_ID,
   dims: 512,
 });
@@ -295,8 +306,8 @@ async function largest(image: Uint8Array): Promise<Float32Array> {
   return face.embedding!;
 }
 
-async function identify(embedding: Float32Array) {
-  return await gallery.identify(embedding, {
+async function identify(embedding: Float32Array, tenant = gallery) {
+  return await tenant.identify(embedding, {
     threshold: DEFAULT_THRESHOLD,
     limit: 1,
   });
@@ -322,6 +333,7 @@ const allScenarios: Scenario[] = [
       ]);
       return cosineSimilarity(a, b);
     },
+    key,
   },
   {
     name: "identify (photo)",
@@ -342,6 +354,7 @@ const allScenarios: Scenario[] = [
         ),
       );
     },
+    key,
   },
   {
     name: "identify (embedding, JSON)",
@@ -353,6 +366,19 @@ const allScenarios: Scenario[] = [
       body: embeddingJson(embedding),
     })),
     direct: (i) => identify(probeEmbeddings[i]),
+    key,
+  },
+  {
+    name: "identify (embedding, JSON), empty tenant",
+    concurrencies: [16, 64],
+    requests: probeEmbeddings.map((embedding) => ({
+      method: "POST",
+      path: "/v1/identify",
+      headers: { "content-type": "application/json" },
+      body: embeddingJson(embedding),
+    })),
+    direct: (i) => identify(probeEmbeddings[i], emptyGallery),
+    key: emptyKey,
   },
 ];
 
@@ -364,7 +390,13 @@ const scenarios = allScenarios.filter(({ name }) =>
 // runs) stay out of the figures.
 for (const scenario of scenarios) {
   const count = scenario.requests.length;
-  await httpLeg(server.origin, key, scenario.requests, 4, WARMUP_SECONDS);
+  await httpLeg(
+    server.origin,
+    scenario.key,
+    scenario.requests,
+    4,
+    WARMUP_SECONDS,
+  );
   await directLeg(scenario.direct, count, 4, WARMUP_SECONDS);
 }
 
@@ -376,7 +408,7 @@ for (const scenario of scenarios) {
     const runHttp = () =>
       httpLeg(
         server.origin,
-        key,
+        scenario.key,
         scenario.requests,
         concurrency,
         SECONDS / 2,
