@@ -4,7 +4,8 @@
  * WORKERS=2, on 127.0.0.1) to its first answer of `/v1/verify` (two LFW
  * photos, multipart, on an empty KV file), and to its first answer of
  * `/v1/identify` (one LFW photo) on the tenant of 100,000 faces that
- * `deno task load` uses. Medians of several runs, each a fresh process;
+ * `deno task load` uses. The verify runs are repeated with WORKERS=0 (one
+ * engine on the main thread, as on Deno Deploy). Medians of several runs, each a fresh process;
  * the runs alternate between the two, so that drift in machine load hits
  * them alike.
  *
@@ -83,11 +84,12 @@ const bigKey = await createKey(bigKv, LOAD_TENANT);
  */
 async function coldRun(
   kvPath: string,
+  workers: number,
   request: (origin: string) => Promise<Response>,
   check: (body: string) => boolean,
 ): Promise<{ listening: number; answer: number }> {
   const spawned = performance.now();
-  await using server = await startServer({ kvPath, workers: WORKERS });
+  await using server = await startServer({ kvPath, workers });
   const listening = performance.now() - spawned;
   const response = await request(server.origin);
   const body = await response.text();
@@ -101,6 +103,7 @@ async function coldRun(
 }
 
 const verifies: { listening: number; answer: number }[] = [];
+const mainThreadVerifies: { listening: number; answer: number }[] = [];
 const identifies: { listening: number; answer: number }[] = [];
 const steps: Steps[] = [];
 for (let i = 0; i < runs; i++) {
@@ -108,17 +111,25 @@ for (let i = 0; i < runs; i++) {
   const smallKv = join(run.dir, `verify_${i}`, "facever.kv");
   await Deno.mkdir(join(run.dir, `verify_${i}`));
   const key = await createKey(smallKv, "cold");
-  verifies.push(
-    await coldRun(smallKv, (origin) =>
-      fetch(`${origin}/v1/verify`, {
-        method: "POST",
-        headers: { "x-api-key": key },
-        body: form(),
-      }), (body) => typeof JSON.parse(body).similarity === "number"),
-  );
+  const verify = (workers: number) =>
+    coldRun(
+      smallKv,
+      workers,
+      (origin) =>
+        fetch(`${origin}/v1/verify`, {
+          method: "POST",
+          headers: { "x-api-key": key },
+          body: form(),
+        }),
+      (body) => typeof JSON.parse(body).similarity === "number",
+    );
+  verifies.push(await verify(WORKERS));
+  // As on Deno Deploy: one engine on the main thread, no worker to start.
+  mainThreadVerifies.push(await verify(0));
   identifies.push(
     await coldRun(
       bigKv,
+      WORKERS,
       (origin) =>
         fetch(`${origin}/v1/identify`, {
           method: "POST",
@@ -159,6 +170,11 @@ const results = {
     targetMs: 400,
     runsMs: verifies.map(({ answer }) => Math.round(answer)),
   },
+  verifyWorkers0: {
+    listeningMs: middle(mainThreadVerifies, "listening"),
+    firstAnswerMs: middle(mainThreadVerifies, "answer"),
+    runsMs: mainThreadVerifies.map(({ answer }) => Math.round(answer)),
+  },
   identify: {
     listeningMs: middle(identifies, "listening"),
     firstAnswerMs: middle(identifies, "answer"),
@@ -175,6 +191,11 @@ await Deno.writeTextFile(RESULTS, JSON.stringify(results, null, 2) + "\n");
 console.log(
   `verify (empty KV): listening ${results.verify.listeningMs} ms, first answer ${results.verify.firstAnswerMs} ms after the spawn (target ≤ 400); runs ${
     results.verify.runsMs.join(", ")
+  }`,
+);
+console.log(
+  `verify, WORKERS=0 (one engine on the main thread): listening ${results.verifyWorkers0.listeningMs} ms, first answer ${results.verifyWorkers0.firstAnswerMs} ms; runs ${
+    results.verifyWorkers0.runsMs.join(", ")
   }`,
 );
 console.log(
