@@ -19,7 +19,7 @@
  * log) leaves room for.
  *
  * ```sh
- * deno task load [--duration 5] [--rounds 1] [--faces 100000] [--only identify]
+ * deno task load [--duration 4] [--rounds 2] [--faces 100000] [--only identify]
  * ```
  *
  * `--duration` is each cell's time per side and per round; `--rounds`
@@ -54,9 +54,9 @@ import { describeMachine } from "./_machine.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    duration: { type: "string", default: "5" },
+    duration: { type: "string", default: "4" },
     faces: { type: "string", default: "100000" },
-    rounds: { type: "string", default: "1" },
+    rounds: { type: "string", default: "2" },
     only: { type: "string" },
   },
 });
