@@ -28,7 +28,9 @@
  *
  * Writes `bench/results/load.json` and prints a table: requests per second
  * (2xx answers only), latency percentiles, errors and non-2xx answers of
- * HTTP; requests per second in-process; their ratio.
+ * HTTP; requests per second in-process; their ratio; and the CPU time per
+ * request of both processes on each side (read from /proc through `cat`),
+ * which the other jobs of a shared machine move far less than the rates.
  *
  * @module
  */
@@ -98,6 +100,8 @@ interface Leg {
   readonly non2xx: number;
   /** Connection errors and timeouts (HTTP only). */
   readonly errors: number;
+  /** CPU time of the server and this process together (NaN off Linux). */
+  readonly cpuSeconds: number;
 }
 
 /** The figures of one side over its legs. */
@@ -109,6 +113,12 @@ interface Figures {
   readonly done: number;
   readonly non2xx: number;
   readonly errors: number;
+  /**
+   * CPU time per answer of both processes (server, and this one with its
+   * load generator or its pool): the cost of a request, which the load of
+   * other jobs on the machine moves far less than the rate.
+   */
+  readonly cpuMsPerRequest: number;
 }
 
 /** What this script reads of autocannon's result (it ships no types). */
@@ -141,7 +151,37 @@ function figures(legs: readonly Leg[]): Figures {
     done: sum((leg) => leg.done),
     non2xx: sum((leg) => leg.non2xx),
     errors: sum((leg) => leg.errors),
+    cpuMsPerRequest: round(
+      1000 * sum((leg) => leg.cpuSeconds) / sum((leg) => leg.done),
+    ),
   };
+}
+
+/**
+ * CPU seconds (user and system, every thread) that the processes `pids`
+ * have used together, from /proc (Linux, 100 clock ticks a second); NaN
+ * where there is none. Read through `cat`: Deno reads /proc itself only
+ * with every permission granted.
+ */
+async function cpuSeconds(pids: readonly number[]): Promise<number> {
+  try {
+    const { success, stdout } = await new Deno.Command("cat", {
+      args: pids.map((pid) => `/proc/${pid}/stat`),
+      stderr: "null",
+    }).output();
+    if (!success) return Number.NaN;
+    return new TextDecoder().decode(stdout).trim().split("\n").reduce(
+      (total, line) => {
+        // After the name in parentheses come the state and fields 4…;
+        // utime and stime are the 14th and 15th fields of the line.
+        const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+        return total + (Number(fields[11]) + Number(fields[12])) / 100;
+      },
+      0,
+    );
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** A bounded autocannon run: `connections` requests in flight for `seconds`. */
@@ -151,7 +191,7 @@ function httpLeg(
   requests: readonly HttpRequest[],
   connections: number,
   seconds: number,
-): Promise<Leg> {
+): Promise<Omit<Leg, "cpuSeconds">> {
   return new Promise((resolve, reject) => {
     const times: number[] = [];
     const instance = autocannon({
@@ -190,7 +230,7 @@ async function directLeg(
   count: number,
   concurrency: number,
   seconds: number,
-): Promise<Leg> {
+): Promise<Omit<Leg, "cpuSeconds">> {
   const times: number[] = [];
   const started = performance.now();
   const end = started + seconds * 1000;
@@ -386,6 +426,25 @@ const scenarios = allScenarios.filter(({ name }) =>
   values.only === undefined || name.includes(values.only)
 );
 
+/**
+ * `run`, with the CPU time both processes spent meanwhile. It starts once
+ * both are idle: requests that autocannon abandoned at the end of a leg
+ * are still being answered, and their work belongs to no leg.
+ */
+async function withCpu(run: () => Promise<Omit<Leg, "cpuSeconds">>) {
+  const both = () => cpuSeconds([server.process.pid, Deno.pid]);
+  for (let last = await both(), tries = 0; tries < 50; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await both();
+    // Idle: under a fifth of one core over the last 100 ms (or no /proc).
+    if (!(now - last >= 0.02)) break;
+    last = now;
+  }
+  const before = await both();
+  const leg = await run();
+  return { ...leg, cpuSeconds: await both() - before };
+}
+
 // Each side's first answers (the server's index load, the workers' first
 // runs) stay out of the figures.
 for (const scenario of scenarios) {
@@ -406,19 +465,23 @@ const rows = [];
 for (const scenario of scenarios) {
   for (const concurrency of scenario.concurrencies) {
     const runHttp = () =>
-      httpLeg(
-        server.origin,
-        scenario.key,
-        scenario.requests,
-        concurrency,
-        SECONDS / 2,
+      withCpu(() =>
+        httpLeg(
+          server.origin,
+          scenario.key,
+          scenario.requests,
+          concurrency,
+          SECONDS / 2,
+        )
       );
     const runDirect = () =>
-      directLeg(
-        scenario.direct,
-        scenario.requests.length,
-        concurrency,
-        SECONDS / 2,
+      withCpu(() =>
+        directLeg(
+          scenario.direct,
+          scenario.requests.length,
+          concurrency,
+          SECONDS / 2,
+        )
       );
     const httpLegs: Leg[] = [], directLegs: Leg[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -434,6 +497,10 @@ for (const scenario of scenarios) {
       http,
       direct,
       ratio: Math.round(http.reqPerSec / direct.reqPerSec * 100) / 100,
+      // The same comparison by CPU per request: direct's over HTTP's.
+      cpuRatio: Math.round(
+        direct.cpuMsPerRequest / http.cpuMsPerRequest * 100,
+      ) / 100,
       // Each leg's rate, in order: how much the machine's load moved.
       legsReqPerSec: {
         http: httpLegs.map((leg) => Math.round(leg.done / leg.seconds)),
@@ -466,11 +533,13 @@ const results = {
 await Deno.writeTextFile(RESULTS, JSON.stringify(results, null, 2) + "\n");
 
 const table = [
-  "| scenario | c | HTTP req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | direct req/s | HTTP/direct |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-  ...rows.map(({ scenario, concurrency, http, direct, ratio }) =>
+  "| scenario | c | HTTP req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | direct req/s | HTTP/direct | CPU ms/req HTTP | CPU ms/req direct | direct/HTTP CPU |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...rows.map(({ scenario, concurrency, http, direct, ratio, cpuRatio }) =>
     `| ${scenario} | ${concurrency} | ${http.reqPerSec} | ${http.p50Ms} | ${http.p95Ms} | ${http.p99Ms} | ${http.errors} | ${http.non2xx} | ${direct.reqPerSec} | ${
       ratio.toFixed(2)
+    } | ${http.cpuMsPerRequest} | ${direct.cpuMsPerRequest} | ${
+      cpuRatio.toFixed(2)
     } |`
   ),
 ];
