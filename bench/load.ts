@@ -24,7 +24,7 @@
  *
  * `--duration` is each cell's time per side and per round; `--rounds`
  * repeats each cell's legs; `--only` keeps the scenarios whose name holds
- * the text.
+ * the text (and then leaves the results file alone).
  *
  * Writes `bench/results/load.json` and prints a table: requests per second
  * (2xx answers only), latency percentiles, errors and non-2xx answers of
@@ -353,6 +353,12 @@ async function identify(embedding: Float32Array, tenant = gallery) {
   });
 }
 
+// How many embedding probes name a subject (the others find no one).
+let probeHits = 0;
+for (const embedding of probeEmbeddings) {
+  if ((await identify(embedding)).length > 0) probeHits++;
+}
+
 const allScenarios: Scenario[] = [
   {
     name: "verify (2 photos, multipart)",
@@ -525,12 +531,17 @@ const results = {
     faces: built.faces,
     subjects: built.subjects,
     realPeople: built.people.length,
+    embeddingProbes: probeEmbeddings.length,
+    embeddingProbeHits: probeHits,
   },
   targets: { ratio: 0.85, embeddingIdentifyReqPerSec: 1000 },
   rows,
   serverBugsLogged: bugs.length,
 };
-await Deno.writeTextFile(RESULTS, JSON.stringify(results, null, 2) + "\n");
+// A run of some scenarios only does not replace the full results.
+if (values.only === undefined) {
+  await Deno.writeTextFile(RESULTS, JSON.stringify(results, null, 2) + "\n");
+}
 
 const table = [
   "| scenario | c | HTTP req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | direct req/s | HTTP/direct | CPU ms/req HTTP | CPU ms/req direct | direct/HTTP CPU |",
@@ -545,5 +556,9 @@ const table = [
 ];
 console.log(table.join("\n"));
 console.log(
-  `${built.faces} faces (${built.people.length} real) in ${built.subjects} subjects; ${SECONDS} s per run; server WORKERS=${WORKERS}; bugs logged by the server: ${bugs.length}; written to bench/results/load.json`,
+  `${built.faces} faces (${built.people.length} real) in ${built.subjects} subjects; ${probeHits} of ${probeEmbeddings.length} embedding probes are hits; ${SECONDS} s per cell and round; server WORKERS=${WORKERS}; bugs logged by the server: ${bugs.length}; ${
+    values.only === undefined
+      ? "written to bench/results/load.json"
+      : "not written (--only)"
+  }`,
 );
