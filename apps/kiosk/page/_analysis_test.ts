@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { decodeImage, resizeImage, type RgbImage } from "@facever/core";
+import { FaceDetector, FaceEngine } from "@facever/model";
+import { LFW_MISSING, lfwImagePath, lfwRoot } from "@facever/testing";
+import { analyzeFrame } from "./_analysis.ts";
+
+const root = lfwRoot();
+if (!root) console.log(`skipping the page's frame analysis: ${LFW_MISSING}`);
+
+/** A 640×480 grey camera frame with each photo pasted at its place. */
+function frame(
+  ...photos: { image: RgbImage; left: number; top: number }[]
+): RgbImage {
+  const width = 640, height = 480;
+  const data = new Uint8Array(width * height * 3).fill(110);
+  for (const { image, left, top } of photos) {
+    for (let y = 0; y < image.height; y++) {
+      data.set(
+        image.data.subarray(y * image.width * 3, (y + 1) * image.width * 3),
+        ((top + y) * width + left) * 3,
+      );
+    }
+  }
+  return { width, height, data };
+}
+
+Deno.test({
+  name: "the page's analysis of a camera frame",
+  ignore: !root,
+  async fn(t) {
+    const detector = await FaceDetector.load({ backend: "wasm" });
+    const photo = async (name: string, index: number) =>
+      await decodeImage(await Deno.readFile(lfwImagePath(root!, name, index)));
+    const aaron = await photo("Aaron_Peirsol", 1);
+    const serena = await photo("Serena_Williams", 1);
+
+    await t.step(
+      "a frontal face near the camera passes the gates",
+      async () => {
+        const image = frame({
+          image: resizeImage(aaron, 400, 400),
+          left: 120,
+          top: 40,
+        });
+        const analysis = await analyzeFrame(detector, image);
+        assert.equal(analysis.width, 640);
+        assert.equal(analysis.faces.length, 1);
+        assert.ok("face" in analysis.verdict, JSON.stringify(analysis.verdict));
+        assert.equal(analysis.verdict.face, analysis.faces[0]);
+        assert.equal(analysis.faces[0].aligned.width, 112);
+        assert.equal(analysis.faces[0].aligned.height, 112);
+      },
+    );
+
+    await t.step("its figures are those the server measures", async () => {
+      const image = frame({
+        image: resizeImage(aaron, 400, 400),
+        left: 120,
+        top: 40,
+      });
+      const [page] = (await analyzeFrame(detector, image)).faces;
+      const engine = await FaceEngine.create({ backend: "wasm" });
+      const [server] = (await engine.analyze(image, { embed: "none" })).faces;
+      assert.deepEqual(page.box, server.box);
+      assert.deepEqual(page.landmarks, server.landmarks);
+      assert.deepEqual(page.quality, server.quality);
+    });
+
+    await t.step("nobody in front of the camera: no_face", async () => {
+      const { faces, verdict } = await analyzeFrame(detector, frame());
+      assert.equal(faces.length, 0);
+      assert.ok("reason" in verdict && verdict.reason === "no_face");
+    });
+
+    await t.step("a face far from the camera: face_too_small", async () => {
+      const image = frame({
+        image: resizeImage(aaron, 130, 130),
+        left: 250,
+        top: 170,
+      });
+      const { verdict } = await analyzeFrame(detector, image);
+      assert.ok("reason" in verdict, "refused");
+      assert.equal(verdict.reason, "face_too_small");
+    });
+
+    await t.step("a blurred face: blurry", async () => {
+      const blurred = resizeImage(resizeImage(aaron, 40, 40), 400, 400);
+      const image = frame({ image: blurred, left: 120, top: 40 });
+      const { verdict } = await analyzeFrame(detector, image);
+      assert.ok("reason" in verdict, "refused");
+      assert.equal(verdict.reason, "blurry");
+    });
+
+    await t.step("two people of similar size: multiple_faces", async () => {
+      const image = frame(
+        { image: resizeImage(aaron, 300, 300), left: 10, top: 90 },
+        { image: resizeImage(serena, 300, 300), left: 330, top: 90 },
+      );
+      const { faces, verdict } = await analyzeFrame(detector, image);
+      assert.equal(faces.length, 2);
+      assert.ok("reason" in verdict, "refused");
+      assert.equal(verdict.reason, "multiple_faces");
+    });
+  },
+});
