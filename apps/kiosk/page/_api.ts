@@ -123,7 +123,8 @@ export class KioskApi {
       body: JSON.stringify({ id }),
     });
     if (response.status === 201) {
-      await response.body?.cancel();
+      // Read to the end: a cancelled body aborts the request in a browser.
+      await response.arrayBuffer();
       return true;
     }
     const failure = await failureOf(response);
