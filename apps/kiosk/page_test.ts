@@ -11,7 +11,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { cosineSimilarity } from "@facever/core";
+import {
+  cosineSimilarity,
+  decodeImage,
+  resizeImage,
+  type RgbImage,
+} from "@facever/core";
 import { createApp } from "@facever/edge";
 import { checkFaces, DEFAULT_GATES } from "@facever/gallery";
 import { FaceEngine } from "@facever/model";
@@ -23,6 +28,7 @@ import {
   missingTools,
   writeCameraVideo,
 } from "./page/_test_camera.ts";
+import { cameraFrame, portrait } from "./page/_test_frames.ts";
 
 const root = lfwRoot();
 const skip = root ? await missingTools() : LFW_MISSING;
@@ -45,14 +51,14 @@ async function distinctPhotos(
   name: string,
   count: number,
   skipFirst = 0,
-): Promise<string[]> {
-  const chosen: { path: string; embedding: Float32Array }[] = [];
+): Promise<RgbImage[]> {
+  const chosen: { photo: RgbImage; embedding: Float32Array }[] = [];
   let seen = 0;
   for (let index = 1; chosen.length < count; index++) {
-    const path = lfwImagePath(root!, name, index);
-    const analysis = await engine.analyze(await Deno.readFile(path), {
-      embed: "largest",
-    });
+    const photo = await decodeImage(
+      await Deno.readFile(lfwImagePath(root!, name, index)),
+    );
+    const analysis = await engine.analyze(photo, { embed: "largest" });
     const checked = checkFaces(analysis.faces, DEFAULT_GATES);
     if (!("face" in checked)) continue;
     const embedding = checked.face.embedding!;
@@ -60,9 +66,9 @@ async function distinctPhotos(
       chosen.some((photo) => cosineSimilarity(photo.embedding, embedding) > 0.9)
     ) continue;
     if (seen++ < skipFirst) continue;
-    chosen.push({ path, embedding });
+    chosen.push({ photo, embedding });
   }
-  return chosen.map(({ path }) => path);
+  return chosen.map(({ photo }) => photo);
 }
 
 /** The page's counters, read in one go from the page's own clock. */
@@ -157,15 +163,30 @@ Deno.test({
       const enrolPhotos = await distinctPhotos(engine, A.lfw, 4);
       const probePhotos = await distinctPhotos(engine, A.lfw, 3, 4);
       const strangerPhotos = await distinctPhotos(engine, B.lfw, 3);
-      const enrolVideo = join(videos, "a_enrol.y4m");
-      const probeVideo = join(videos, "a_probe.y4m");
-      const strangerVideo = join(videos, "b.y4m");
-      await writeCameraVideo(enrolPhotos, enrolVideo);
-      await writeCameraVideo(probePhotos, probeVideo);
-      await writeCameraVideo(strangerPhotos, strangerVideo);
+      const [a] = enrolPhotos, [b] = strangerPhotos;
+      const video = async (name: string, frames: RgbImage[]) => {
+        const path = join(videos, name);
+        await writeCameraVideo(frames, path);
+        return path;
+      };
+      // One second of each: the person an arm's length away, far away,
+      // beside a second person, blurred (moving), and nobody.
+      const scenesVideo = await video("scenes.y4m", [
+        portrait(a),
+        cameraFrame({ image: a, left: 255, top: 175, size: 130 }),
+        cameraFrame(
+          { image: a, left: 10, top: 90, size: 300 },
+          { image: b, left: 330, top: 90, size: 300 },
+        ),
+        portrait(resizeImage(a, 40, 40)),
+        cameraFrame(),
+      ]);
+      const enrolVideo = await video("a_enrol.y4m", enrolPhotos.map(portrait));
+      const probeVideo = await video("a_probe.y4m", probePhotos.map(portrait));
+      const strangerVideo = await video("b.y4m", strangerPhotos.map(portrait));
 
       await t.step("the guidance keeps up with the camera", async () => {
-        const { browser, page } = await open(enrolVideo);
+        const { browser, page } = await open(scenesVideo);
         try {
           await page.waitForFunction(
             () =>
@@ -183,10 +204,34 @@ Deno.test({
             } s; the camera delivered ${cameraRate.toFixed(1)} frames/s`,
           );
           assert.ok(rate >= 10, `${rate.toFixed(1)} updates/s, below 10`);
-          assert.equal(
-            await page.textContent("#guidance"),
-            "Good, stay there",
+        } finally {
+          await browser.close();
+        }
+      });
+
+      await t.step("the guidance says what to change", async () => {
+        const { browser, page } = await open(scenesVideo);
+        try {
+          const said = new Set<string>();
+          for (const end = Date.now() + 7000; Date.now() < end;) {
+            said.add((await page.textContent("#guidance"))!);
+            await page.waitForTimeout(50);
+          }
+          for (
+            const words of [
+              "Good, stay there",
+              "Come closer",
+              "One person at a time",
+              "Hold still",
+              "Step in front of the camera",
+            ]
+          ) assert.ok(said.has(words), `"${words}" among ${[...said]}`);
+          await page.waitForFunction(
+            () =>
+              document.getElementById("guidance")!.textContent ===
+                "One person at a time",
           );
+          await shot(page, "kiosk_page_guidance.png");
         } finally {
           await browser.close();
         }

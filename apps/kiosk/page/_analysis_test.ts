@@ -1,28 +1,12 @@
 import assert from "node:assert/strict";
-import { decodeImage, resizeImage, type RgbImage } from "@facever/core";
+import { decodeImage, resizeImage } from "@facever/core";
 import { FaceDetector, FaceEngine } from "@facever/model";
 import { LFW_MISSING, lfwImagePath, lfwRoot } from "@facever/testing";
 import { analyzeFrame } from "./_analysis.ts";
+import { cameraFrame as frame } from "./_test_frames.ts";
 
 const root = lfwRoot();
 if (!root) console.log(`skipping the page's frame analysis: ${LFW_MISSING}`);
-
-/** A 640×480 grey camera frame with each photo pasted at its place. */
-function frame(
-  ...photos: { image: RgbImage; left: number; top: number }[]
-): RgbImage {
-  const width = 640, height = 480;
-  const data = new Uint8Array(width * height * 3).fill(110);
-  for (const { image, left, top } of photos) {
-    for (let y = 0; y < image.height; y++) {
-      data.set(
-        image.data.subarray(y * image.width * 3, (y + 1) * image.width * 3),
-        ((top + y) * width + left) * 3,
-      );
-    }
-  }
-  return { width, height, data };
-}
 
 Deno.test({
   name: "the page's analysis of a camera frame",
@@ -37,11 +21,7 @@ Deno.test({
     await t.step(
       "a frontal face near the camera passes the gates",
       async () => {
-        const image = frame({
-          image: resizeImage(aaron, 400, 400),
-          left: 120,
-          top: 40,
-        });
+        const image = frame({ image: aaron, left: 120, top: 40, size: 400 });
         const analysis = await analyzeFrame(detector, image);
         assert.equal(analysis.width, 640);
         assert.equal(analysis.faces.length, 1);
@@ -53,11 +33,7 @@ Deno.test({
     );
 
     await t.step("its figures are those the server measures", async () => {
-      const image = frame({
-        image: resizeImage(aaron, 400, 400),
-        left: 120,
-        top: 40,
-      });
+      const image = frame({ image: aaron, left: 120, top: 40, size: 400 });
       const [page] = (await analyzeFrame(detector, image)).faces;
       const engine = await FaceEngine.create({ backend: "wasm" });
       const [server] = (await engine.analyze(image, { embed: "none" })).faces;
@@ -73,19 +49,15 @@ Deno.test({
     });
 
     await t.step("a face far from the camera: face_too_small", async () => {
-      const image = frame({
-        image: resizeImage(aaron, 130, 130),
-        left: 250,
-        top: 170,
-      });
+      const image = frame({ image: aaron, left: 250, top: 170, size: 130 });
       const { verdict } = await analyzeFrame(detector, image);
       assert.ok("reason" in verdict, "refused");
       assert.equal(verdict.reason, "face_too_small");
     });
 
     await t.step("a blurred face: blurry", async () => {
-      const blurred = resizeImage(resizeImage(aaron, 40, 40), 400, 400);
-      const image = frame({ image: blurred, left: 120, top: 40 });
+      const blurred = resizeImage(aaron, 40, 40);
+      const image = frame({ image: blurred, left: 120, top: 40, size: 400 });
       const { verdict } = await analyzeFrame(detector, image);
       assert.ok("reason" in verdict, "refused");
       assert.equal(verdict.reason, "blurry");
@@ -93,8 +65,8 @@ Deno.test({
 
     await t.step("two people of similar size: multiple_faces", async () => {
       const image = frame(
-        { image: resizeImage(aaron, 300, 300), left: 10, top: 90 },
-        { image: resizeImage(serena, 300, 300), left: 330, top: 90 },
+        { image: aaron, left: 10, top: 90, size: 300 },
+        { image: serena, left: 330, top: 90, size: 300 },
       );
       const { faces, verdict } = await analyzeFrame(detector, image);
       assert.equal(faces.length, 2);

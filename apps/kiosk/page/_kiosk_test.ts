@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeImage, resizeImage, type RgbImage } from "@facever/core";
+import { decodeImage, type RgbImage } from "@facever/core";
 import { createApp } from "@facever/edge";
 import { FaceDetector, FaceEngine } from "@facever/model";
 import {
@@ -11,26 +11,17 @@ import {
 import { analyzeFrame, type FrameAnalysis } from "./_analysis.ts";
 import { ApiFailure, type Fetch, KioskApi } from "./_api.ts";
 import { Kiosk } from "./_kiosk.ts";
+import { cameraFrame } from "./_test_frames.ts";
 
 const root = lfwRoot();
 if (!root) console.log(`skipping the kiosk's enrolment flow: ${LFW_MISSING}`);
 
-/** A 640×480 camera frame of one LFW photo, enlarged as if near the camera. */
-async function cameraFrame(name: string, index: number): Promise<RgbImage> {
-  const photo = resizeImage(
-    await decodeImage(await Deno.readFile(lfwImagePath(root!, name, index))),
-    440,
-    440,
+/** A camera frame of one LFW photo, enlarged as if near the camera. */
+async function photoFrame(name: string, index: number): Promise<RgbImage> {
+  const photo = await decodeImage(
+    await Deno.readFile(lfwImagePath(root!, name, index)),
   );
-  const width = 640, height = 480;
-  const data = new Uint8Array(width * height * 3).fill(100);
-  for (let y = 0; y < photo.height; y++) {
-    data.set(
-      photo.data.subarray(y * photo.width * 3, (y + 1) * photo.width * 3),
-      ((20 + y) * width + 100) * 3,
-    );
-  }
-  return { width, height, data };
+  return cameraFrame({ image: photo, left: 100, top: 20, size: 440 });
 }
 
 function png(image: RgbImage): Blob {
@@ -110,15 +101,15 @@ Deno.test({
       assert.equal(kiosk.view.enrolment?.name, "Aaron Peirsol");
       assert.equal(kiosk.view.enrolment?.note, "Enrolling Aaron Peirsol");
       assert.equal(kiosk.view.error, undefined);
-      const first = await cameraFrame("Aaron_Peirsol", 1);
+      const first = await photoFrame("Aaron_Peirsol", 1);
       await show(first);
       assert.equal(kiosk.view.enrolment?.accepted, 1);
       assert.equal(kiosk.view.enrolment?.note, "Face 1 of 3 kept");
       await show(first);
       assert.equal(kiosk.view.enrolment?.accepted, 1);
       assert.equal(kiosk.view.enrolment?.note, "Turn your head a little");
-      await show(await cameraFrame("Aaron_Peirsol", 2));
-      await show(await cameraFrame("Aaron_Peirsol", 3));
+      await show(await photoFrame("Aaron_Peirsol", 2));
+      await show(await photoFrame("Aaron_Peirsol", 3));
       assert.equal(kiosk.view.enrolment?.accepted, 3);
       assert.equal(kiosk.view.enrolment?.done, true);
       assert.equal(kiosk.view.enrolment?.note, "Enrolled Aaron Peirsol");
@@ -134,7 +125,7 @@ Deno.test({
     await t.step(
       "an unseen photo of the enrolled person is named",
       async () => {
-        await show(await cameraFrame("Aaron_Peirsol", 4));
+        await show(await photoFrame("Aaron_Peirsol", 4));
         assert.deepEqual(sent, [
           "POST /v1/identify?faces=largest&far=far-1e-3",
         ]);
@@ -147,7 +138,7 @@ Deno.test({
     );
 
     await t.step("a stranger is unknown", async () => {
-      await show(await cameraFrame("Serena_Williams", 1));
+      await show(await photoFrame("Serena_Williams", 1));
       assert.equal(kiosk.view.identity?.name, null);
       assert.equal(kiosk.view.identity?.similarity, null);
     });
@@ -161,7 +152,7 @@ Deno.test({
       "frames faster than the interval share one request",
       async () => {
         sent.length = 0;
-        const image = await cameraFrame("Aaron_Peirsol", 4);
+        const image = await photoFrame("Aaron_Peirsol", 4);
         const analysis = await analyzeFrame(detector, image);
         clock += 1000;
         kiosk.frame(analysis, () => Promise.resolve(png(image)));
@@ -187,7 +178,7 @@ Deno.test({
         await fetcher(`/v1/subjects/${encodeURIComponent("Aaron Peirsol")}`, {
           method: "DELETE",
         });
-        await show(await cameraFrame("Aaron_Peirsol", 4));
+        await show(await photoFrame("Aaron_Peirsol", 4));
         assert.equal(kiosk.view.mode, "identify");
         assert.equal(kiosk.view.enrolment, undefined);
         assert.match(kiosk.view.error ?? "", /Aaron Peirsol/);

@@ -1,13 +1,13 @@
 /**
  * A camera for browser tests: Chromium (Debian's, never downloaded)
  * started by playwright-core with a fake camera that plays a `.y4m` video,
- * made by ffmpeg from photos for the run, in a temporary folder.
+ * made by ffmpeg for the run from frames the test composes.
  *
  * @module
  */
 
 import fs from "node:fs";
-import { join } from "node:path";
+import type { RgbImage } from "@facever/core";
 import type { Browser } from "playwright-core";
 
 /** Where Debian installs Chromium; `CHROMIUM` overrides it. */
@@ -39,52 +39,61 @@ export async function missingTools(): Promise<string | undefined> {
 }
 
 /**
- * Writes a 640×480 video at `fps` that shows each photo for
- * `secondsEach`, enlarged to the frame's height (as a person an arm's
- * length from a kiosk's camera) and centred, as raw YUV 4:2:0 in a
- * `.y4m` file: the format of Chromium's fake camera, which plays it at its
- * frame rate, looping.
+ * Writes a video at `fps` that shows each frame for `secondsEach`, as raw
+ * YUV 4:2:0 in a `.y4m` file: the format of Chromium's fake camera, which
+ * plays it at its frame rate, looping. Every frame must have the first
+ * one's size.
  *
+ * @throws {RangeError} When the frames differ in size.
  * @throws {Error} When ffmpeg fails, with its message.
  *
  * @example
  * ```ts ignore
  * import { writeCameraVideo } from "./_test_camera.ts";
- * await writeCameraVideo(["a.jpg", "b.jpg"], "/tmp/camera.y4m");
+ * import { cameraFrame } from "./_test_frames.ts";
+ * await writeCameraVideo([cameraFrame()], "/tmp/empty.y4m");
  * ```
  */
 export async function writeCameraVideo(
-  photos: readonly string[],
+  frames: readonly RgbImage[],
   output: string,
   { fps = 30, secondsEach = 1 } = {},
 ): Promise<void> {
-  const folder = await Deno.makeTempDir({ prefix: "camera_frames_" });
-  try {
-    // ffmpeg's image sequence input wants numbered names.
-    for (const [i, photo] of photos.entries()) {
-      await Deno.copyFile(
-        photo,
-        join(folder, `${String(i).padStart(3, "0")}.jpg`),
-      );
-    }
-    const { code, stderr } = await new Deno.Command("ffmpeg", {
-      args: [
-        ...["-loglevel", "error", "-y"],
-        ...["-framerate", String(1 / secondsEach)],
-        ...["-i", join(folder, "%03d.jpg")],
-        ...["-vf", "scale=-2:480,pad=640:480:(ow-iw)/2:0,format=yuv420p"],
-        ...["-r", String(fps)],
-        output,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      throw new Error(`ffmpeg failed: ${new TextDecoder().decode(stderr)}`);
-    }
-  } finally {
-    await Deno.remove(folder, { recursive: true });
+  const [{ width, height }] = frames;
+  if (
+    frames.some((frame) => frame.width !== width || frame.height !== height)
+  ) {
+    throw new RangeError(`every frame must be ${width}x${height}`);
   }
+  const ffmpeg = new Deno.Command("ffmpeg", {
+    args: [
+      ...["-loglevel", "error", "-y"],
+      ...["-f", "rawvideo", "-pix_fmt", "rgb24"],
+      ...["-video_size", `${width}x${height}`, "-framerate", String(fps)],
+      ...["-i", "-", "-pix_fmt", "yuv420p"],
+      output,
+    ],
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const writer = ffmpeg.stdin.getWriter();
+  const repeats = Math.round(fps * secondsEach);
+  // A write fails when ffmpeg stops early; its own message says why.
+  let failed: unknown;
+  try {
+    for (const frame of frames) {
+      for (let i = 0; i < repeats; i++) await writer.write(frame.data);
+    }
+    await writer.close();
+  } catch (error) {
+    failed = error;
+  }
+  const { code, stderr } = await ffmpeg.output();
+  if (code !== 0) {
+    throw new Error(`ffmpeg failed: ${new TextDecoder().decode(stderr)}`);
+  }
+  if (failed) throw failed;
 }
 
 let playwright: Promise<typeof import("playwright-core")> | undefined;
