@@ -42,19 +42,19 @@ const A = { id: "Colin Powell", lfw: "Colin_Powell" };
 const B = { lfw: "Tony_Blair" };
 
 /**
- * The first `count` photos of a person that pass the enrolment gates and
- * are no copy of one another (below the duplicate gate with margin), so
- * that the server keeps each of them.
+ * Photos of a person that pass the enrolment gates and are no copy of one
+ * another (below the duplicate gate, with margin), so that the server
+ * keeps each of them: the `count` after the first `skip` such photos,
+ * which are then unlike those too.
  */
 async function distinctPhotos(
   engine: FaceEngine,
   name: string,
   count: number,
-  skipFirst = 0,
+  skip = 0,
 ): Promise<RgbImage[]> {
-  const chosen: { photo: RgbImage; embedding: Float32Array }[] = [];
-  let seen = 0;
-  for (let index = 1; chosen.length < count; index++) {
+  const distinct: { photo: RgbImage; embedding: Float32Array }[] = [];
+  for (let index = 1; distinct.length < skip + count; index++) {
     const photo = await decodeImage(
       await Deno.readFile(lfwImagePath(root!, name, index)),
     );
@@ -63,12 +63,12 @@ async function distinctPhotos(
     if (!("face" in checked)) continue;
     const embedding = checked.face.embedding!;
     if (
-      chosen.some((photo) => cosineSimilarity(photo.embedding, embedding) > 0.9)
-    ) continue;
-    if (seen++ < skipFirst) continue;
-    chosen.push({ photo, embedding });
+      distinct.every((other) =>
+        cosineSimilarity(other.embedding, embedding) <= 0.9
+      )
+    ) distinct.push({ photo, embedding });
   }
-  return chosen.map(({ photo }) => photo);
+  return distinct.slice(skip).map(({ photo }) => photo);
 }
 
 /** The page's counters, read in one go from the page's own clock. */

@@ -3212,6 +3212,6 @@ async function start() {
   render(kiosk.view);
 }
 start().catch((error) => {
-  guidance.textContent = "The camera cannot start";
+  guidance.textContent = error instanceof DOMException ? "The camera cannot start" : "The face detector cannot load";
   errorLine.textContent = `${error.name}: ${error.message}`;
 });

@@ -101,6 +101,10 @@ async function start(): Promise<void> {
 }
 
 start().catch((error: Error) => {
-  guidance.textContent = "The camera cannot start";
+  // getUserMedia fails with a DOMException (no camera, no permission);
+  // anything else is the models not loading.
+  guidance.textContent = error instanceof DOMException
+    ? "The camera cannot start"
+    : "The face detector cannot load";
   errorLine.textContent = `${error.name}: ${error.message}`;
 });

@@ -37,6 +37,8 @@ Deno.test("the page's routes on the kiosk's app", async (t) => {
     );
     assert.ok(links.length >= 2);
     for (const link of links) {
+      // The empty icon is inline, so the browser asks for no favicon.
+      if (link === "data:,") continue;
       assert.match(link, /^\/page\//, link);
       assert.equal((await app.request(link)).status, 200, link);
     }
