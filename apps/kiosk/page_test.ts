@@ -164,13 +164,18 @@ Deno.test({
       const probePhotos = await distinctPhotos(engine, A.lfw, 3, 4);
       const strangerPhotos = await distinctPhotos(engine, B.lfw, 3);
       const [a] = enrolPhotos, [b] = strangerPhotos;
+      // Looking up, open-mouthed: the gates measure a pitch of about 60°.
+      const lookingUp = await decodeImage(
+        await Deno.readFile(lfwImagePath(root!, "Antonio_Elias_Saca", 1)),
+      );
       const video = async (name: string, frames: RgbImage[]) => {
         const path = join(videos, name);
         await writeCameraVideo(frames, path);
         return path;
       };
       // One second of each: the person an arm's length away, far away,
-      // beside a second person, blurred (moving), and nobody.
+      // beside a second person, blurred (moving), a person looking up, and
+      // nobody.
       const scenesVideo = await video("scenes.y4m", [
         portrait(a),
         cameraFrame({ image: a, left: 255, top: 175, size: 130 }),
@@ -179,6 +184,7 @@ Deno.test({
           { image: b, left: 330, top: 90, size: 300 },
         ),
         portrait(resizeImage(a, 40, 40)),
+        portrait(lookingUp),
         cameraFrame(),
       ]);
       const enrolVideo = await video("a_enrol.y4m", enrolPhotos.map(portrait));
@@ -213,7 +219,7 @@ Deno.test({
         const { browser, page } = await open(scenesVideo);
         try {
           const said = new Set<string>();
-          for (const end = Date.now() + 7000; Date.now() < end;) {
+          for (const end = Date.now() + 8000; Date.now() < end;) {
             said.add((await page.textContent("#guidance"))!);
             await page.waitForTimeout(50);
           }
@@ -223,6 +229,7 @@ Deno.test({
               "Come closer",
               "One person at a time",
               "Hold still",
+              "Face the camera",
               "Step in front of the camera",
             ]
           ) assert.ok(said.has(words), `"${words}" among ${[...said]}`);

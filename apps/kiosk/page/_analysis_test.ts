@@ -63,6 +63,15 @@ Deno.test({
       assert.equal(verdict.reason, "blurry");
     });
 
+    await t.step("a face looking up: pose", async () => {
+      const up = await photo("Antonio_Elias_Saca", 1);
+      const image = frame({ image: up, left: 120, top: 40, size: 400 });
+      const { verdict } = await analyzeFrame(detector, image);
+      assert.ok("reason" in verdict, "refused");
+      assert.equal(verdict.reason, "pose");
+      assert.ok(Math.abs(verdict.measured!) > 50, verdict.message);
+    });
+
     await t.step("two people of similar size: multiple_faces", async () => {
       const image = frame(
         { image: aaron, left: 10, top: 90, size: 300 },

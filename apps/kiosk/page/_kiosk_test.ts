@@ -246,3 +246,28 @@ Deno.test("the API client reads the error envelope", async (t) => {
     );
   });
 });
+
+Deno.test("the kiosk without a server", async (t) => {
+  await t.step("options out of range are a RangeError", () => {
+    const api = new KioskApi();
+    assert.throws(() => new Kiosk(api, { enrolFaces: 0 }), RangeError);
+    assert.throws(() => new Kiosk(api, { enrolFaces: 1.5 }), RangeError);
+    assert.throws(() => new Kiosk(api, { requestIntervalMs: -1 }), RangeError);
+    assert.throws(() => new Kiosk(api, { identityTtlMs: NaN }), RangeError);
+  });
+
+  await t.step("a name the server refuses is said, not enrolled", async () => {
+    const kiosk = new Kiosk(
+      new KioskApi(() =>
+        Promise.resolve(Response.json({
+          error: { code: "invalid_argument", message: "subject id is bad" },
+          requestId: "r",
+        }, { status: 400 }))
+      ),
+    );
+    await kiosk.enrol("\u0007");
+    assert.equal(kiosk.view.error, "subject id is bad");
+    assert.equal(kiosk.view.mode, "identify");
+    assert.equal(kiosk.view.enrolment, undefined);
+  });
+});
