@@ -1,7 +1,7 @@
 /**
  * Builds the page's browser module: bundles `main.ts` with what it imports
- * of `@facever/core`, `@facever/model` and `@facever/gallery` into one
- * file, `_bundle.js`, which `pageRoutes` serves. The bundle is committed,
+ * of `@facever/core`, `@facever/model` and `@facever/gallery` (and no npm
+ * package) into one file, `_bundle.js`, which `pageRoutes` serves. The bundle is committed,
  * so that the kiosk serves it under `deno run` and from a `deno compile`
  * binary alike (it travels as a text import) without building at start;
  * a test fails when it is out of date.
@@ -31,18 +31,21 @@ const ENTRY = new URL("./main.ts", import.meta.url);
 const ROOT = new URL("../../../", import.meta.url);
 
 /**
- * Packages that the page's modules import only lazily, on paths the page
- * never takes: onnxruntime (the page runs the compiled models) and the
- * image decoders (the page reads pixels from a canvas). Kept out, the
- * bundle holds the workspace's own code alone.
+ * Every npm package of the workspace's import map stays out of the bundle.
+ * The page's code uses none: what it imports of them (onnxruntime, the
+ * image decoders) sits behind lazy imports on paths the page never takes,
+ * since it runs the compiled models and reads pixels from a canvas. Left
+ * in, they would only make the bundle larger; a static import of one
+ * would fail in the browser, which the browser test would show.
  */
-const NEVER_LOADED = [
-  "onnxruntime-node",
-  "onnxruntime-web/wasm",
-  "@jsquash/jpeg/decode.js",
-  "jpeg-js",
-  "fast-png",
-];
+async function npmPackages(root: string): Promise<string[]> {
+  const { imports } = JSON.parse(
+    await Deno.readTextFile(join(root, "deno.json")),
+  ) as { imports: Record<string, string> };
+  return Object.entries(imports)
+    .filter(([, target]) => target.startsWith("npm:"))
+    .map(([name]) => name);
+}
 
 /** The bundle is generated: the formatter and linter leave it alone. */
 const HEADER = `// deno-fmt-ignore-file
@@ -73,7 +76,10 @@ export async function bundlePage(): Promise<string> {
         "bundle",
         "--platform",
         "browser",
-        ...NEVER_LOADED.flatMap((name) => ["--external", name]),
+        ...(await npmPackages(root)).flatMap((name) => [
+          ...["--external", name],
+          ...["--external", `${name}/*`],
+        ]),
         "--output",
         output,
         fileURLToPath(ENTRY),
