@@ -44,6 +44,7 @@ import {
   MAX_IDENTIFY_LIMIT,
   type Subject,
   type SubjectPage,
+  type UpdateSubjectOptions,
   type Verification,
   type VerifyOptions,
 } from "./types.ts";
@@ -166,6 +167,40 @@ export class Gallery {
       this.#subjectKey(subjectId),
     );
     return entry.value ? toSubject(subjectId, entry.value) : undefined;
+  }
+
+  /**
+   * Replaces a subject's metadata as a whole, in one atomic commit, and
+   * returns the subject as it now is. Its faces are untouched.
+   *
+   * @throws {FaceError} `not_found` when there is no such subject;
+   * `invalid_argument` for a bad id or metadata.
+   *
+   * @example
+   * ```ts
+   * import { Gallery } from "@facever/gallery";
+   * const kv = await Deno.openKv(":memory:");
+   * const gallery = await Gallery.open(kv, { tenant: "acme", modelId: "m", dims: 2 });
+   * await gallery.createSubject("ada", { metadata: { name: "Ada Byron" } });
+   * const ada = await gallery.updateSubject("ada", {
+   *   metadata: { name: "Ada Lovelace" },
+   * });
+   * console.log(ada.metadata.name); // "Ada Lovelace"
+   * kv.close();
+   * ```
+   */
+  async updateSubject(
+    subjectId: string,
+    options: UpdateSubjectOptions,
+  ): Promise<Subject> {
+    checkId("subject id", subjectId);
+    const metadata = checkMetadata(options?.metadata);
+    return await this.#store.write(async (op) => {
+      const subject = await this.#requireSubject(subjectId);
+      const record: SubjectRecord = { ...subject, metadata };
+      op.set(this.#subjectKey(subjectId), record);
+      return { result: toSubject(subjectId, record), change: NO_FACES };
+    });
   }
 
   /**

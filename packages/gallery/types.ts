@@ -178,6 +178,21 @@ export interface CreateSubjectOptions {
 }
 
 /**
+ * Options for {@linkcode Gallery.updateSubject}.
+ *
+ * @example
+ * ```ts
+ * import type { UpdateSubjectOptions } from "@facever/gallery";
+ * const options: UpdateSubjectOptions = { metadata: { name: "Ada King" } };
+ * console.log(options.metadata);
+ * ```
+ */
+export interface UpdateSubjectOptions {
+  /** The subject's new metadata; it replaces the old as a whole. */
+  readonly metadata: Metadata;
+}
+
+/**
  * Options for {@linkcode Gallery.addFace}.
  *
  * @example
