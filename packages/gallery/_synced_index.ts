@@ -5,7 +5,7 @@
  * @module
  */
 
-import { FaceIndex } from "./face_index.ts";
+import { FaceRows } from "./_face_rows.ts";
 import {
   type ChangeRecord,
   type FaceRecord,
@@ -29,7 +29,7 @@ export class SyncedIndex {
   readonly #dims: number;
   readonly #maxStalenessMs: number;
   readonly #open: EmbeddingOpener;
-  #index: FaceIndex | undefined;
+  #index: FaceRows | undefined;
   #indexSeq = 0;
   #syncedAt = -Infinity;
   #syncing: Promise<void> | undefined;
@@ -47,10 +47,19 @@ export class SyncedIndex {
   }
 
   /**
+   * The index as it is; call only after {@linkcode SyncedIndex.fresh}
+   * has returned once.
+   */
+  get current(): FaceRows {
+    if (this.#index === undefined) throw new Error("the index is not loaded");
+    return this.#index;
+  }
+
+  /**
    * The index, brought up to date when its last sync started more than
    * `maxStalenessMs` ago or before the store's last write.
    */
-  async fresh(): Promise<FaceIndex> {
+  async fresh(): Promise<FaceRows> {
     const oldest = performance.now() - this.#maxStalenessMs;
     const written = this.#store.writtenSeq;
     while (
@@ -83,8 +92,8 @@ export class SyncedIndex {
    * Reads every face of the tenant. Not a snapshot: faces changed while it
    * runs are set right by replaying the log from the head read before.
    */
-  async #load(): Promise<FaceIndex> {
-    const index = new FaceIndex(this.#dims);
+  async #load(): Promise<FaceRows> {
+    const index = new FaceRows(this.#dims);
     for await (
       const { key, value } of this.#store.list<FaceRecord>(
         { prefix: this.#store.key("face") },
@@ -101,7 +110,7 @@ export class SyncedIndex {
    * Applies the log entries up to `target`. Everything is read first and
    * applied at once, so no search ever sees half a replay.
    */
-  async #replay(index: FaceIndex, target: number): Promise<void> {
+  async #replay(index: FaceRows, target: number): Promise<void> {
     const added = new Set<string>();
     const removed = new Set<string>();
     for await (

@@ -21,6 +21,9 @@ import {
   TenantStore,
 } from "./_store.ts";
 import { SyncedIndex } from "./_synced_index.ts";
+import { Batcher } from "./_batcher.ts";
+import { MAX_BATCH } from "./_face_rows.ts";
+import { type SearchRequest, searchRows } from "./_search.ts";
 import {
   checkCursor,
   checkGalleryOptions,
@@ -85,6 +88,7 @@ export class Gallery {
   readonly #store: TenantStore;
   readonly #key: CryptoKey | undefined;
   readonly #index: SyncedIndex;
+  readonly #searches: Batcher<SearchRequest, Match[]>;
 
   private constructor(kv: Deno.Kv, options: GalleryOptions) {
     this.tenant = options.tenant;
@@ -97,6 +101,11 @@ export class Gallery {
       options.dims,
       options.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS,
       (faceId, record) => this.#openEmbedding(faceId, record),
+    );
+    // Every request in a batch waited for a fresh index before it joined.
+    this.#searches = new Batcher(
+      (requests) => searchRows(this.#index.current, requests),
+      MAX_BATCH,
     );
   }
 
@@ -378,6 +387,8 @@ export class Gallery {
    * to `embedding`, best first, each with that face, all with similarity
    * of at least `threshold`. Exact: the same answer as comparing with
    * every face in double precision. Ties go to the smaller face id.
+   * Concurrent calls share one pass over the index (up to 16 at a time),
+   * each with the answer it would get alone.
    *
    * @throws {FaceError} `invalid_embedding` for a malformed embedding.
    * @throws {TypeError} when `threshold` or `limit` is not a number.
@@ -392,8 +403,12 @@ export class Gallery {
     checkThreshold(options.threshold);
     const limit = options.limit ?? 1;
     checkLimit(limit, MAX_IDENTIFY_LIMIT);
-    const index = await this.#index.fresh();
-    return index.search(query, limit, options.threshold);
+    await this.#index.fresh();
+    return await this.#searches.submit({
+      query,
+      limit,
+      threshold: options.threshold,
+    });
   }
 
   /**

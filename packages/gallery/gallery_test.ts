@@ -333,6 +333,60 @@ Deno.test("identify gives the best `limit` subjects, each once with its best fac
   kv.close();
 });
 
+Deno.test("concurrent identify calls share scans and each get the answer it gets alone", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const gallery = await Gallery.open(kv, OPTIONS);
+  const random = unitVectors(51, DIMS);
+  const vectors: Float32Array[] = [];
+  for (let s = 0; s < 40; s++) {
+    await gallery.createSubject(`s${s}`);
+    for (let f = 0; f < 3; f++) {
+      const vector = random();
+      vectors.push(vector);
+      await gallery.addFace(`s${s}`, vector);
+    }
+  }
+  const calls = Array.from({ length: 50 }, (_, i) => ({
+    embedding: i % 2 === 0 ? random() : nearby(vectors[i], 0.2, random),
+    options: { threshold: i % 3 === 0 ? -1 : 0.3, limit: 1 + (i % 7) },
+  }));
+  const alone = [];
+  for (const { embedding, options } of calls) {
+    alone.push(await gallery.identify(embedding, options));
+  }
+  const together = await Promise.all(
+    calls.map(({ embedding, options }) => gallery.identify(embedding, options)),
+  );
+  assert.deepEqual(together, alone);
+  // A bad call is refused on its own; the others in flight are answered.
+  const mixed = await Promise.allSettled([
+    gallery.identify(calls[0].embedding, calls[0].options),
+    gallery.identify(calls[1].embedding, { threshold: 2 }),
+    gallery.identify([1, 2, 3], { threshold: 0 }),
+    gallery.identify(calls[3].embedding, calls[3].options),
+  ]);
+  assert.deepEqual(mixed.map((r) => r.status), [
+    "fulfilled",
+    "rejected",
+    "rejected",
+    "fulfilled",
+  ]);
+  assert.deepEqual(
+    (mixed[3] as PromiseFulfilledResult<unknown>).value,
+    alone[3],
+  );
+  // Each call sees every write that finished before it was made; one
+  // that overlaps a write may see it or not.
+  const v = random();
+  const pending = gallery.identify(v, { threshold: 0.99 });
+  await gallery.createSubject("late");
+  const lateFace = await gallery.addFace("late", v);
+  const after = gallery.identify(v, { threshold: 0.99 });
+  assert.ok([0, 1].includes((await pending).length));
+  assert.equal((await after)[0].faceId, lateFace);
+  kv.close();
+});
+
 Deno.test("a subject holds at most MAX_FACES_PER_SUBJECT faces, and deleting one that full fits one commit", async () => {
   const kv = await Deno.openKv(":memory:");
   const gallery = await Gallery.open(kv, OPTIONS);
