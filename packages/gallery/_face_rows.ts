@@ -47,6 +47,35 @@ export interface QuantisedQuery {
   readonly error: number;
 }
 
+/** Faces copied out of an index, or to be put back: their rows and vectors in order. */
+export interface FaceBlock {
+  readonly faceIds: string[];
+  readonly subjectIds: string[];
+  /** `rowBytes` per face. */
+  readonly rows: Uint8Array;
+  /** `dims` per face. */
+  readonly vectors: Float32Array;
+}
+
+/**
+ * Bytes kept in pieces (a snapshot's chunks), copied out by range without
+ * being joined first.
+ */
+export interface Bytes {
+  /** Copies bytes `start` to `end` into `into`, which is that long. */
+  copy(start: number, end: number, into: Uint8Array): void;
+}
+
+/** Faces as a snapshot keeps them: rows and vectors in order, as bytes. */
+export interface StoredFaces {
+  readonly faceIds: readonly string[];
+  readonly subjectIds: readonly string[];
+  /** `rowBytes` per face. */
+  readonly rows: Bytes;
+  /** `4 · dims` per face: float32, little-endian. */
+  readonly vectors: Bytes;
+}
+
 /** The faces of one embedding size: rows for the kernel, vectors for rescoring. */
 export class FaceRows {
   /** Values per embedding. */
@@ -139,31 +168,79 @@ export class FaceRows {
   }
 
   /**
-   * Adds a face whose row was made by {@linkcode FaceRows.add} in an
-   * earlier process and kept (a snapshot): nothing is recomputed.
+   * Makes room for `count` faces in all, so that adding them one block
+   * after another copies nothing twice.
+   *
+   * @throws {FaceError} `limit_exceeded` when the memory cannot hold them.
+   */
+  reserve(count: number): void {
+    this.#reserve(count);
+    if (count > 0) this.#block(count - 1, true);
+  }
+
+  /**
+   * Adds faces whose rows were made by {@linkcode FaceRows.add} and kept
+   * (in a snapshot): nothing is recomputed, and rows and vectors are
+   * copied straight from the pieces they were read in. The faces must not
+   * be held yet.
    *
    * @throws {FaceError} `limit_exceeded` when the memory is full.
    */
-  addRow(
-    faceId: string,
-    subjectId: string,
-    row: Uint8Array,
-    vector: Float32Array,
-  ): void {
-    const slot = this.#push(faceId, subjectId, vector);
-    this.#bytes.set(row.subarray(0, this.#rowBytes), this.#rowAt(slot));
+  addStored(faces: StoredFaces): void {
+    const count = faces.faceIds.length;
+    const first = this.size;
+    this.#reserve(first + count);
+    faces.rows.copy(
+      0,
+      count * this.#rowBytes,
+      this.#bytes.subarray(this.#rowAt(first), this.#rowAt(first + count)),
+    );
+    // The vectors, one run per block they fall in.
+    const vectorBytes = 4 * this.dims;
+    for (let i = 0; i < count;) {
+      const slot = first + i;
+      const run = Math.min(count - i, BLOCK_MASK + 1 - (slot & BLOCK_MASK));
+      const block = this.#block(slot + run - 1);
+      faces.vectors.copy(
+        i * vectorBytes,
+        (i + run) * vectorBytes,
+        new Uint8Array(
+          block.buffer,
+          block.byteOffset + (slot & BLOCK_MASK) * vectorBytes,
+          run * vectorBytes,
+        ),
+      );
+      i += run;
+    }
+    for (const [i, faceId] of faces.faceIds.entries()) {
+      this.#faceIds.push(faceId);
+      this.#subjectIds.push(faces.subjectIds[i]);
+      this.#slots.set(faceId, first + i);
+    }
   }
 
-  /** The row of the face at `slot`, as a view that the next change invalidates. */
-  row(slot: number): Uint8Array {
-    const at = this.#rowAt(slot);
-    return this.#bytes.subarray(at, at + this.#rowBytes);
-  }
-
-  /** The vector of the face at `slot`, as a view. */
-  vector(slot: number): Float32Array {
-    const offset = (slot & BLOCK_MASK) * this.dims;
-    return this.#block(slot).subarray(offset, offset + this.dims);
+  /** A copy of the faces whose ids `select` picks, in slot order. */
+  copyBlock(select: (faceId: string) => boolean): FaceBlock {
+    const slots: number[] = [];
+    for (let slot = 0; slot < this.size; slot++) {
+      if (select(this.#faceIds[slot])) slots.push(slot);
+    }
+    const rows = new Uint8Array(slots.length * this.#rowBytes);
+    const vectors = new Float32Array(slots.length * this.dims);
+    for (const [i, slot] of slots.entries()) {
+      const at = this.#rowAt(slot);
+      rows.set(
+        this.#bytes.subarray(at, at + this.#rowBytes),
+        i * this.#rowBytes,
+      );
+      vectors.set(this.#vector(slot), i * this.dims);
+    }
+    return {
+      faceIds: slots.map((slot) => this.#faceIds[slot]),
+      subjectIds: slots.map((slot) => this.#subjectIds[slot]),
+      rows,
+      vectors,
+    };
   }
 
   /** The exact similarity of `query` with the face at `slot`. */
@@ -184,7 +261,10 @@ export class FaceRows {
       // The last face moves into the hole, keeping the rows contiguous.
       const from = this.#rowAt(last);
       this.#bytes.copyWithin(this.#rowAt(slot), from, from + this.#rowBytes);
-      this.#block(slot).set(this.vector(last), (slot & BLOCK_MASK) * this.dims);
+      this.#block(slot).set(
+        this.#vector(last),
+        (slot & BLOCK_MASK) * this.dims,
+      );
       this.#faceIds[slot] = this.#faceIds[last];
       this.#subjectIds[slot] = this.#subjectIds[last];
       this.#slots.set(this.#faceIds[slot], slot);
@@ -274,25 +354,45 @@ export class FaceRows {
     return slot;
   }
 
+  /** The vector of the face at `slot`, as a view. */
+  #vector(slot: number): Float32Array {
+    const offset = (slot & BLOCK_MASK) * this.dims;
+    return this.#block(slot).subarray(offset, offset + this.dims);
+  }
+
   #rowAt(slot: number): number {
     return this.#rowsAt + slot * this.#rowBytes;
   }
 
   /**
    * The block holding `slot`'s vector. A block grows by doubling up to
-   * its full size, so a small gallery does not pay for a whole block.
+   * its full size, so a small gallery does not pay for a whole block;
+   * `exact` makes the blocks before it whole and this one just as long as
+   * needed, for faces that are known to come.
    */
-  #block(slot: number): Float32Array {
+  #block(slot: number, exact = false): Float32Array {
     const index = slot >>> BLOCK_BITS;
+    const full = (BLOCK_MASK + 1) * this.dims;
+    if (exact) {
+      for (let i = 0; i < index; i++) this.#grow(i, full);
+    }
     const needed = ((slot & BLOCK_MASK) + 1) * this.dims;
     const block = this.#vectors[index];
     if (block !== undefined && block.length >= needed) return block;
-    const grown = new Float32Array(
-      Math.min(
-        (BLOCK_MASK + 1) * this.dims,
+    return this.#grow(
+      index,
+      exact ? needed : Math.min(
+        full,
         Math.max(needed, 2 * (block?.length ?? 0), 64 * this.dims),
       ),
     );
+  }
+
+  /** Block `index`, made at least `length` values long. */
+  #grow(index: number, length: number): Float32Array {
+    const block = this.#vectors[index];
+    if (block !== undefined && block.length >= length) return block;
+    const grown = new Float32Array(length);
     if (block !== undefined) grown.set(block);
     this.#vectors[index] = grown;
     return grown;

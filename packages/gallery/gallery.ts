@@ -21,6 +21,8 @@ import {
   TenantStore,
 } from "./_store.ts";
 import { SyncedIndex } from "./_synced_index.ts";
+import { Snapshots } from "./_snapshot.ts";
+import { rowBytes } from "./_kernel.ts";
 import { Batcher } from "./_batcher.ts";
 import { MAX_BATCH } from "./_face_rows.ts";
 import { type SearchRequest, searchRows } from "./_search.ts";
@@ -38,6 +40,7 @@ import {
   type AddFaceOptions,
   type CreateSubjectOptions,
   DEFAULT_MAX_STALENESS_MS,
+  DEFAULT_SNAPSHOT_EVERY,
   type FaceInfo,
   type GalleryOptions,
   type IdentifyOptions,
@@ -45,6 +48,7 @@ import {
   type Match,
   MAX_FACES_PER_SUBJECT,
   MAX_IDENTIFY_LIMIT,
+  type SnapshotSummary,
   type Subject,
   type SubjectPage,
   type UpdateSubjectOptions,
@@ -87,6 +91,7 @@ export class Gallery {
   readonly dims: number;
   readonly #store: TenantStore;
   readonly #key: CryptoKey | undefined;
+  readonly #snapshots: Snapshots;
   readonly #index: SyncedIndex;
   readonly #searches: Batcher<SearchRequest, Match[]>;
 
@@ -96,12 +101,20 @@ export class Gallery {
     this.dims = options.dims;
     this.#key = options.encryptionKey;
     this.#store = new TenantStore(kv, options.tenant);
-    this.#index = new SyncedIndex(
+    this.#snapshots = new Snapshots(
       this.#store,
       options.dims,
-      options.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS,
-      (faceId, record) => this.#openEmbedding(faceId, record),
+      rowBytes(options.dims),
+      options.encryptionKey,
     );
+    this.#index = new SyncedIndex({
+      store: this.#store,
+      dims: options.dims,
+      maxStalenessMs: options.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS,
+      open: (faceId, record) => this.#openEmbedding(faceId, record),
+      snapshots: this.#snapshots,
+      snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
+    });
     // Every request in a batch waited for a fresh index before it joined.
     this.#searches = new Batcher(
       (requests) => searchRows(this.#index.current, requests),
@@ -252,7 +265,8 @@ export class Gallery {
    */
   async deleteSubject(subjectId: string): Promise<void> {
     checkId("subject id", subjectId);
-    return await this.#store.write(async (op) => {
+    let buckets: number[] = [];
+    await this.#store.write(async (op) => {
       await this.#requireSubject(subjectId);
       const removed: string[] = [];
       for await (const entry of this.#faceRecords(subjectId)) {
@@ -264,8 +278,10 @@ export class Gallery {
         }
       }
       op.delete(this.#subjectKey(subjectId));
+      buckets = this.#snapshots.tombstone(op, removed);
       return { change: { added: [], removed }, result: undefined };
     });
+    await this.#collect(buckets);
   }
 
   /**
@@ -352,7 +368,8 @@ export class Gallery {
    */
   async removeFace(faceId: string): Promise<void> {
     checkId("face id", faceId);
-    return await this.#store.write(async (op) => {
+    let buckets: number[] = [];
+    await this.#store.write(async (op) => {
       const owner = await this.#store.get<string>(
         this.#store.key("face_subject", faceId),
       );
@@ -378,8 +395,10 @@ export class Gallery {
       if (source !== null) {
         op.delete(this.#store.key("source", subjectId, source));
       }
+      buckets = this.#snapshots.tombstone(op, [faceId]);
       return { change: { added: [], removed: [faceId] }, result: undefined };
     });
+    await this.#collect(buckets);
   }
 
   /**
@@ -451,6 +470,49 @@ export class Gallery {
       similarity: clamped,
       match: clamped >= options.threshold,
     };
+  }
+
+  /**
+   * Writes a snapshot of the index to KV now, so that a new process reads
+   * its index in a few large reads instead of rebuilding it face by face:
+   * every bucket of faces (by face id, 128 in all) that changed since the
+   * last snapshot, as a new generation, sealed when the tenant is
+   * encrypted. A process does this on its own in the background (see
+   * {@linkcode GalleryOptions.snapshotEvery}); call it to have a fresh
+   * snapshot at a time of your choosing, for example after a bulk
+   * enrolment. Reads and writes go on meanwhile. When another process is
+   * writing the snapshot, returns at once with status `"busy"`.
+   *
+   * @throws {FaceError} `conflict` when other processes kept the database
+   * locked.
+   *
+   * @example
+   * ```ts
+   * import { Gallery } from "@facever/gallery";
+   * const kv = await Deno.openKv(":memory:");
+   * const gallery = await Gallery.open(kv, { tenant: "acme", modelId: "m", dims: 2 });
+   * await gallery.createSubject("ada");
+   * await gallery.addFace("ada", [0.6, 0.8]);
+   * const summary = await gallery.writeSnapshot();
+   * console.log(summary.status, summary.faces); // written 1
+   * kv.close();
+   * ```
+   */
+  async writeSnapshot(): Promise<SnapshotSummary> {
+    return await this.#index.writeSnapshot();
+  }
+
+  /**
+   * Deletes the snapshot's chunks that a removal's tombstones left
+   * unnamed. The removal has committed: should this fail, the next
+   * snapshot run deletes them.
+   */
+  async #collect(buckets: readonly number[]): Promise<void> {
+    try {
+      await this.#snapshots.collect(buckets);
+    } catch {
+      // See above.
+    }
   }
 
   /**
