@@ -112,6 +112,8 @@ export interface SnapshotSource {
   sync(): Promise<void>;
   /** The index, and the change number it reflects at least. */
   current(): { readonly rows: FaceRows; readonly seq: number };
+  /** Buckets whose generation the index's load found torn or unusable. */
+  unusable(): ReadonlySet<number>;
 }
 
 /** The writer lost its lease to another process. */
@@ -204,7 +206,11 @@ export class Snapshots {
       // changes a header the commit checks (see the module's notes).
       const headers = await this.#headers();
       await source.sync();
-      const changed = await this.#changed(headers, source.current().seq);
+      const changed = await this.#changed(
+        headers,
+        source.current().seq,
+        source.unusable(),
+      );
       if (changed.length === 0) return { ...summary, status: "fresh" };
       for (const b of changed) {
         const written = await this.#writeBucket(
@@ -337,12 +343,16 @@ export class Snapshots {
     return faces;
   }
 
-  /** The buckets to rewrite: no usable header, too far behind, or changed. */
+  /**
+   * The buckets to rewrite: no usable header, too far behind, changed, or
+   * found torn.
+   */
   async #changed(
     headers: Deno.KvEntryMaybe<BucketRecord>[],
     seq: number,
+    torn: ReadonlySet<number>,
   ): Promise<number[]> {
-    const changed = new Set<number>();
+    const changed = new Set<number>(torn);
     const stamps = new Map<number, number>();
     for (let b = 0; b < BUCKETS; b++) {
       const header = headers[b].value;

@@ -49,15 +49,14 @@ export class SyncedIndex {
   readonly #open: EmbeddingOpener;
   readonly #snapshots: Snapshots;
   readonly #snapshotEvery: number;
-  readonly #source: SnapshotSource;
   #index: FaceRows | undefined;
   #indexSeq = 0;
   #syncedAt = -Infinity;
   #syncing: Promise<void> | undefined;
   /** Faces changed since the index was loaded or a snapshot was begun. */
   #changes = 0;
-  /** Whether the last load found buckets of the snapshot unusable. */
-  #unusable = false;
+  /** Buckets of the snapshot the last load could not use, until written. */
+  #unusable = new Set<number>();
   #writing: Promise<SnapshotSummary | undefined> | undefined;
 
   constructor(options: SyncedIndexOptions) {
@@ -67,13 +66,6 @@ export class SyncedIndex {
     this.#open = options.open;
     this.#snapshots = options.snapshots;
     this.#snapshotEvery = options.snapshotEvery;
-    this.#source = {
-      sync: async () => {
-        this.#syncedAt = -Infinity;
-        await this.fresh();
-      },
-      current: () => ({ rows: this.current, seq: this.#indexSeq }),
-    };
   }
 
   /**
@@ -111,9 +103,7 @@ export class SyncedIndex {
   async writeSnapshot(): Promise<SnapshotSummary> {
     while (this.#writing !== undefined) await this.#writing;
     await this.fresh();
-    const run = this.#snapshots.write(this.#source);
-    this.#begin(run);
-    return await run;
+    return await this.#run();
   }
 
   async #sync(): Promise<void> {
@@ -136,23 +126,38 @@ export class SyncedIndex {
     const size = this.#index.size;
     if (
       this.#writing === undefined && size >= this.#snapshotEvery &&
-      (this.#unusable || this.#changes >= this.#snapshotEvery)
+      (this.#unusable.size > 0 || this.#changes >= this.#snapshotEvery)
     ) {
       // In the background, and never failing a read: the next run or a
       // full load covers for a snapshot not written.
-      this.#begin(this.#snapshots.write(this.#source).catch(() => undefined));
+      this.#run().catch(() => {});
     }
   }
 
-  /** Marks a snapshot run as this process's current one. */
-  #begin(run: Promise<SnapshotSummary | undefined>): void {
+  /**
+   * Starts a snapshot run as this process's current one: it takes the
+   * changes counted so far and the buckets found unusable (a run that
+   * fails leaves them to the next load).
+   */
+  #run(): Promise<SnapshotSummary> {
+    const unusable = this.#unusable;
+    this.#unusable = new Set();
     this.#changes = 0;
-    this.#unusable = false;
+    const source: SnapshotSource = {
+      sync: async () => {
+        this.#syncedAt = -Infinity;
+        await this.fresh();
+      },
+      current: () => ({ rows: this.current, seq: this.#indexSeq }),
+      unusable: () => unusable,
+    };
+    const run = this.#snapshots.write(source);
     // Its failure is the caller's to see (or no one's, in the background).
     const running = run.catch(() => undefined).finally(() => {
       if (this.#writing === running) this.#writing = undefined;
     });
     this.#writing = running;
+    return run;
   }
 
   /**
@@ -163,7 +168,7 @@ export class SyncedIndex {
   async #load(target: number): Promise<FaceRows> {
     const index = new FaceRows(this.#dims);
     const { stamps, missing } = await this.#snapshots.load(index, target);
-    this.#unusable = missing.length > 0;
+    this.#unusable = new Set(missing);
     if (missing.length > BUCKETS / 8) {
       // Many buckets: one pass over every record beats range by range.
       await this.#loadRecords(index, (faceId) => !stamps.has(bucketOf(faceId)));
