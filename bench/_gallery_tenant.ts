@@ -111,3 +111,47 @@ export async function ensureTenant(
     kv.close();
   }
 }
+
+/** What writing a tenant's snapshot took, when its copy was made. */
+export interface SnapshotNote {
+  readonly writeMs: number;
+  readonly bytes: number;
+}
+
+/**
+ * A copy of the tenant's file with a snapshot written into it, made once
+ * beside it; the original stays without one.
+ */
+export async function snapshotCopy(
+  kind: TenantKind,
+  faces: number,
+): Promise<SnapshotNote & { path: string }> {
+  const source = await ensureTenant(kind, faces);
+  const path = source.replace(/\.sqlite$/, "_snapshot.sqlite");
+  const note = `${path}.json`;
+  try {
+    return { path, ...JSON.parse(await Deno.readTextFile(note)) };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  await Deno.copyFile(source, path);
+  const kv = await Deno.openKv(path);
+  try {
+    const gallery = await Gallery.open(
+      kv,
+      await tenantOptions(kind, { snapshotEvery: Infinity }),
+    );
+    // Loaded first, so that the time is the writing's alone.
+    await gallery.identify(enrolledVectors(1)[0], { threshold: 1 });
+    const begun = performance.now();
+    const summary = await gallery.writeSnapshot();
+    const written: SnapshotNote = {
+      writeMs: Math.round(performance.now() - begun),
+      bytes: summary.bytes,
+    };
+    await Deno.writeTextFile(note, JSON.stringify(written));
+    return { path, ...written };
+  } finally {
+    kv.close();
+  }
+}

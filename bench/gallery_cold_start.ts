@@ -30,6 +30,7 @@ const started = performance.now();
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { median } from "./_statistics.ts";
+import type { SnapshotNote } from "./_gallery_tenant.ts";
 import { describeMachine } from "./_machine.ts";
 
 const FACES = 100_000;
@@ -86,40 +87,6 @@ async function child(path: string, kind: Kind, mode: Mode): Promise<void> {
   kv.close();
 }
 
-/** The snapshot copy of a tenant's file, made once. */
-async function snapshotCopy(
-  kind: Kind,
-): Promise<{ path: string; writeMs: number | null; bytes: number | null }> {
-  const { ensureTenant, tenantOptions } = await import("./_gallery_tenant.ts");
-  const { Gallery } = await import("@facever/gallery");
-  const source = await ensureTenant(kind, FACES);
-  const path = source.replace(/\.sqlite$/, "_snapshot.sqlite");
-  const note = `${path}.json`;
-  try {
-    return { path, ...JSON.parse(await Deno.readTextFile(note)) };
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  await Deno.copyFile(source, path);
-  const kv = await Deno.openKv(path);
-  const gallery = await Gallery.open(
-    kv,
-    await tenantOptions(kind, { snapshotEvery: Infinity }),
-  );
-  await gallery.identify(new Float32Array(512).fill(512 ** -0.5), {
-    threshold: 1,
-  });
-  const begun = performance.now();
-  const summary = await gallery.writeSnapshot();
-  const written = {
-    writeMs: Math.round(performance.now() - begun),
-    bytes: summary.bytes,
-  };
-  kv.close();
-  await Deno.writeTextFile(note, JSON.stringify(written));
-  return { path, ...written };
-}
-
 async function spawn(
   path: string,
   kind: Kind,
@@ -162,17 +129,14 @@ if (values.child) {
   const [kind, mode] = values.kind!.split(":") as [Kind, Mode];
   await child(values.child, kind, mode);
 } else {
-  const { ensureTenant } = await import("./_gallery_tenant.ts");
+  const { ensureTenant, snapshotCopy } = await import("./_gallery_tenant.ts");
   const runs = Number(values.runs);
   const kinds: Kind[] = ["plain", "sealed"];
   const files = new Map<string, string>();
-  const snapshots: Record<
-    string,
-    { writeMs: number | null; bytes: number | null }
-  > = {};
+  const snapshots: Record<string, SnapshotNote> = {};
   for (const kind of kinds) {
     files.set(`${kind}:records`, await ensureTenant(kind, FACES));
-    const { path, ...written } = await snapshotCopy(kind);
+    const { path, ...written } = await snapshotCopy(kind, FACES);
     files.set(`${kind}:snapshot`, path);
     snapshots[kind] = written;
   }
