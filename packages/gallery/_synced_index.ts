@@ -8,7 +8,8 @@
  */
 
 import { FaceRows } from "./_face_rows.ts";
-import type { Snapshots, SnapshotSource } from "./_snapshot.ts";
+import type { Snapshots } from "./_snapshot.ts";
+import { type SnapshotSource, writeSnapshot } from "./_snapshot_writer.ts";
 import { bucketOf, bucketRange, BUCKETS } from "./_snapshot_format.ts";
 import {
   type ChangeRecord,
@@ -151,7 +152,7 @@ export class SyncedIndex {
       current: () => ({ rows: this.current, seq: this.#indexSeq }),
       unusable: () => unusable,
     };
-    const run = this.#snapshots.write(source);
+    const run = writeSnapshot(this.#snapshots, source);
     // Its failure is the caller's to see (or no one's, in the background).
     const running = run.catch(() => undefined).finally(() => {
       if (this.#writing === running) this.#writing = undefined;

@@ -6,16 +6,10 @@
  */
 
 import { FaceError } from "@facever/core";
-import {
-  openEmbedding,
-  opensKeyCheck,
-  sealEmbedding,
-  sealKeyCheck,
-} from "./_codec.ts";
+import { openEmbedding, sealEmbedding } from "./_codec.ts";
+import { checkTenant } from "./_tenant.ts";
 import {
   type FaceRecord,
-  FORMAT,
-  type MetaRecord,
   NO_FACES,
   type SubjectRecord,
   TenantStore,
@@ -139,7 +133,12 @@ export class Gallery {
   static async open(kv: Deno.Kv, options: GalleryOptions): Promise<Gallery> {
     checkGalleryOptions(options);
     const gallery = new Gallery(kv, options);
-    await gallery.#checkMeta();
+    await checkTenant(gallery.#store, {
+      modelId: options.modelId,
+      dims: options.dims,
+      key: options.encryptionKey,
+      context: gallery.#context("key check"),
+    });
     return gallery;
   }
 
@@ -512,63 +511,6 @@ export class Gallery {
       await this.#snapshots.collect(buckets);
     } catch {
       // See above.
-    }
-  }
-
-  /**
-   * Creates the tenant's record on first use (in a race, the first commit
-   * wins) and checks that this object matches it.
-   */
-  async #checkMeta(): Promise<void> {
-    const meta = await this.#store.createOnce<MetaRecord>(
-      this.#store.key("meta"),
-      async () => ({
-        format: FORMAT,
-        modelId: this.modelId,
-        dims: this.dims,
-        keyCheck: this.#key
-          ? await sealKeyCheck(this.#key, this.#context("key check"))
-          : null,
-        createdAt: new Date(),
-      }),
-    );
-    const tenant = JSON.stringify(this.tenant);
-    if (meta.format !== FORMAT) {
-      throw new FaceError(
-        "gallery_mismatch",
-        `tenant ${tenant} is stored in format ${meta.format}; this version reads format ${FORMAT}`,
-      );
-    }
-    if (meta.modelId !== this.modelId || meta.dims !== this.dims) {
-      throw new FaceError(
-        "gallery_mismatch",
-        `tenant ${tenant} holds ${meta.dims}-value embeddings of model ${
-          JSON.stringify(meta.modelId)
-        }; cannot open it for ${this.dims}-value embeddings of ${
-          JSON.stringify(this.modelId)
-        }`,
-      );
-    }
-    if ((meta.keyCheck === null) !== (this.#key === undefined)) {
-      throw new FaceError(
-        "gallery_mismatch",
-        meta.keyCheck
-          ? `tenant ${tenant} is encrypted; open it with its encryption key`
-          : `tenant ${tenant} was created without encryption; open it without a key`,
-      );
-    }
-    if (
-      meta.keyCheck && this.#key &&
-      !await opensKeyCheck(
-        meta.keyCheck,
-        this.#key,
-        this.#context("key check"),
-      )
-    ) {
-      throw new FaceError(
-        "gallery_mismatch",
-        `the encryption key is not the one tenant ${tenant} was created with`,
-      );
     }
   }
 
