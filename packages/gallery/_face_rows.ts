@@ -7,9 +7,11 @@
  * faces the scan cannot rule out.
  *
  * The memory holds, in order: room for `MAX_BATCH` quantised queries and
- * their parameters, the rows, and the kernel's output (one float32 per
- * row and query of a batch). The output is scratch, so it is only touched,
- * and only takes resident memory, as far as batches reach.
+ * their parameters, a list of candidates (`_select.ts`), the rows, and the
+ * kernel's output (one float32 per row and query of a batch, and 16 bytes
+ * that the selection may read past the last). The output is scratch, so it
+ * is only touched, and only takes resident memory, as far as batches
+ * reach.
  *
  * @module
  */
@@ -24,7 +26,14 @@ import {
   rowBytes,
   scanKernel,
 } from "./_kernel.ts";
+import { float32Below, type SelectFunction, selectKernel } from "./_select.ts";
 import { similarity } from "./_vector.ts";
+
+/**
+ * Most candidates {@linkcode FaceRows.candidates} lists; a floor that more
+ * faces reach is no use for pruning, and every bound is looked at instead.
+ */
+export const MAX_CANDIDATES = 4096;
 
 /**
  * Most queries one scan takes. Past about 16 a query costs hardly less
@@ -83,9 +92,11 @@ export class FaceRows {
   readonly #rowBytes: number;
   readonly #codeBytes: number;
   readonly #paramsAt: number;
+  readonly #listAt: number;
   readonly #rowsAt: number;
   readonly #memory: WebAssembly.Memory;
   readonly #kernel: Kernel;
+  readonly #select: SelectFunction;
   readonly #vectors: Float32Array[] = [];
   readonly #faceIds: string[] = [];
   readonly #subjectIds: string[] = [];
@@ -101,9 +112,11 @@ export class FaceRows {
     this.#rowBytes = rowBytes(dims);
     this.#codeBytes = codeBytes(dims);
     this.#paramsAt = MAX_BATCH * this.#codeBytes;
-    this.#rowsAt = this.#paramsAt + MAX_BATCH * PARAM_BYTES;
+    this.#listAt = this.#paramsAt + MAX_BATCH * PARAM_BYTES;
+    this.#rowsAt = this.#listAt + 4 * MAX_CANDIDATES;
     this.#memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
     this.#kernel = scanKernel(dims, this.#memory);
+    this.#select = selectKernel(this.#memory);
     this.#bytes = new Uint8Array(this.#memory.buffer);
     this.#floats = new Float32Array(this.#memory.buffer);
     this.#words = new Int32Array(this.#memory.buffer);
@@ -318,6 +331,25 @@ export class FaceRows {
   }
 
   /**
+   * The faces whose bound for query `b` of the last scan is at least
+   * `floor`, by slot in order — or `undefined` when there are more than
+   * {@linkcode MAX_CANDIDATES}. A view that the next call invalidates.
+   */
+  candidates(b: number, floor: number): Int32Array | undefined {
+    const count = this.size;
+    const found = this.#select(
+      this.#rowAt(this.#capacity) + b * 4 * this.#capacity,
+      count,
+      float32Below(floor),
+      this.#listAt,
+      MAX_CANDIDATES,
+    );
+    return found > MAX_CANDIDATES
+      ? undefined
+      : new Int32Array(this.#memory.buffer, this.#listAt, found);
+  }
+
+  /**
    * Quantises query `b` to integers in [-QUERY_MAX, QUERY_MAX] into the
    * kernel's memory, with its scale and norm as float32.
    */
@@ -402,7 +434,8 @@ export class FaceRows {
     if (count <= this.#capacity) return;
     // The row and its bound for each query of a batch.
     const perFace = this.#rowBytes + 4 * MAX_BATCH;
-    const most = Math.floor((MAX_PAGES * PAGE_BYTES - this.#rowsAt) / perFace);
+    const fixed = this.#rowsAt + 16;
+    const most = Math.floor((MAX_PAGES * PAGE_BYTES - fixed) / perFace);
     if (count > most) {
       throw new FaceError(
         "limit_exceeded",
@@ -410,7 +443,7 @@ export class FaceRows {
       );
     }
     const capacity = Math.min(most, Math.max(1024, 2 * this.#capacity, count));
-    const pages = Math.ceil((this.#rowsAt + capacity * perFace) / PAGE_BYTES);
+    const pages = Math.ceil((fixed + capacity * perFace) / PAGE_BYTES);
     this.#memory.grow(pages - this.#memory.buffer.byteLength / PAGE_BYTES);
     // The rows keep their place; the output after them is scratch.
     this.#bytes = new Uint8Array(this.#memory.buffer);

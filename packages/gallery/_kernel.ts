@@ -1,6 +1,6 @@
 /**
  * The scan kernel: a WebAssembly SIMD function, emitted byte by byte here
- * (no toolchain is needed to build it), that streams once through every
+ * (see `_wasm.ts`; no toolchain is needed to build it), that streams once through every
  * row of the index and writes, per row and per query of a batch, the
  * coarse similarity bound that decides whether the row is rescored.
  *
@@ -25,6 +25,42 @@
  *
  * @module
  */
+
+import {
+  BLOCK,
+  BR_IF,
+  END,
+  F32,
+  F32_ADD,
+  F32_CONVERT_I32_S,
+  F32_LOAD,
+  F32_MUL,
+  F32_STORE,
+  I32,
+  I32_ADD,
+  I32_CONST,
+  I32_EQZ,
+  I32_LOAD,
+  I32_MUL,
+  I32_SUB,
+  I32X4_ADD,
+  I32X4_EXTRACT_LANE,
+  I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S,
+  I8X16_SHUFFLE,
+  instantiate,
+  LOCAL_GET,
+  LOCAL_SET,
+  LOCAL_TEE,
+  LOOP,
+  moduleBytes,
+  simd,
+  sleb,
+  uleb,
+  V128,
+  V128_CONST,
+  v128Load,
+  VOID,
+} from "./_wasm.ts";
 
 /** Bytes of a row's code: the dimension rounded up to whole 16-byte vectors. */
 export function codeBytes(dims: number): number {
@@ -91,24 +127,12 @@ export interface Kernel {
 
 /** Compiles the kernel for `dims` over `memory` (at most 65536 pages). */
 export function scanKernel(dims: number, memory: WebAssembly.Memory): Kernel {
-  const module = new WebAssembly.Module(kernelBytes(dims));
-  const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+  const exports = instantiate(kernelBytes(dims), memory);
   return {
     scan: exports.scan as ScanFunction,
     scanBatch: exports.scan_batch as BatchScanFunction,
   };
 }
-
-// Instruction encodings (WebAssembly core, SIMD and relaxed SIMD).
-const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR_IF = 0x0d;
-const VOID = 0x40, LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
-const I32_LOAD = 0x28, F32_LOAD = 0x2a, F32_STORE = 0x38;
-const I32_CONST = 0x41, I32_EQZ = 0x45, I32_ADD = 0x6a, I32_SUB = 0x6b;
-const I32_MUL = 0x6c, F32_ADD = 0x92, F32_MUL = 0x94, F32_CONVERT_I32_S = 0xb2;
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-const V128_LOAD = 0x00, V128_CONST = 0x0c, I8X16_SHUFFLE = 0x0d;
-const I32X4_EXTRACT_LANE = 0x1b;
-const I32X4_ADD = 0xae, I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 0x113;
 
 /**
  * Where a function keeps what the shared pieces of code use: the row
@@ -166,45 +190,6 @@ const ZERO = simd(V128_CONST, ...new Array(16).fill(0));
 // onto its lowest lanes, for the horizontal sum.
 const UPPER_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
 const UPPER_LANE = [4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15];
-
-function uleb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-/** Signed LEB128 of a non-negative number below 2^31. */
-function sleb(value: number): number[] {
-  const bytes = uleb(value);
-  // A set sign bit in the last byte would read as negative: add a byte.
-  if (bytes[bytes.length - 1] & 0x40) {
-    bytes[bytes.length - 1] |= 0x80;
-    bytes.push(0);
-  }
-  return bytes;
-}
-
-function simd(opcode: number, ...immediates: number[]): number[] {
-  return [0xfd, ...uleb(opcode), ...immediates];
-}
-
-function v128Load(offset: number): number[] {
-  return simd(V128_LOAD, 4, ...uleb(offset));
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(text: string): number[] {
-  const bytes = [...new TextEncoder().encode(text)];
-  return [...uleb(bytes.length), ...bytes];
-}
 
 /** `local += step` for an i32 local and a constant step. */
 function advance(local: number, step: number): number[] {
@@ -429,43 +414,22 @@ function batchBody(dims: number): number[] {
   ]);
 }
 
-/** A function's code: its locals, as (count, type) runs, and its body. */
-function func(locals: number[][], body: number[]): number[] {
-  const code = [locals.length, ...locals.flat(), ...body, END];
-  return [...uleb(code.length), ...code];
-}
-
 /** The module's bytes: `scan` and `scan_batch` over an imported memory. */
 export function kernelBytes(dims: number): Uint8Array<ArrayBuffer> {
-  const single = func([[3, V128]], singleBody(dims));
-  const batch = func([[4, I32], [1 + 2 * GROUP, V128]], batchBody(dims));
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [
-      2,
-      ...[0x60, 6, I32, I32, I32, I32, F32, F32, 0],
-      ...[0x60, 8, I32, I32, I32, I32, I32, I32, I32, I32, 0],
-    ]),
-    // The memory is imported, so the index can grow it and view it.
-    ...section(2, [
-      1,
-      ...name("env"),
-      ...name("memory"),
-      0x02,
-      0x01,
-      ...uleb(1),
-      ...uleb(65536),
-    ]),
-    ...section(3, [2, 0, 1]),
-    ...section(7, [
-      2,
-      ...name("scan"),
-      0x00,
-      0,
-      ...name("scan_batch"),
-      0x00,
-      1,
-    ]),
-    ...section(10, [2, ...single, ...batch]),
+  return moduleBytes([
+    {
+      name: "scan",
+      params: [I32, I32, I32, I32, F32, F32],
+      results: [],
+      locals: [[3, V128]],
+      body: singleBody(dims),
+    },
+    {
+      name: "scan_batch",
+      params: [I32, I32, I32, I32, I32, I32, I32, I32],
+      results: [],
+      locals: [[4, I32], [1 + 2 * GROUP, V128]],
+      body: batchBody(dims),
+    },
   ]);
 }

@@ -103,20 +103,28 @@ export function searchRows(
     const { bounds, quantised } = rows.scan(batch.map((r) => r.query));
     for (const [b, request] of batch.entries()) {
       const slack = quantised[b].error * NORM_BOUND + ROUNDING_SLACK;
-      answers.push(rescore(rows, request, bounds[b], slack));
+      // Only faces whose bound reaches the threshold can count; when they
+      // are few, they alone are looked at.
+      const candidates = rows.candidates(b, request.threshold - slack);
+      answers.push(rescore(rows, request, bounds[b], slack, candidates));
     }
   }
   return answers;
 }
 
-/** One query's answer from its bounds. */
+/**
+ * One query's answer from its bounds, looking at the faces of
+ * `candidates` only (every face when `undefined`).
+ */
 function rescore(
   rows: FaceRows,
   { query, limit, threshold }: SearchRequest,
   bounds: Float32Array,
   slack: number,
+  candidates: Int32Array | undefined,
 ): Match[] {
-  const count = bounds.length;
+  const count = candidates?.length ?? bounds.length;
+  const slotAt = (k: number) => candidates === undefined ? k : candidates[k];
   const top = new TopK(limit, threshold);
   const offer = (slot: number) =>
     top.offer({
@@ -128,8 +136,8 @@ function rescore(
   // First pass: the faces with the best bounds give a high floor early.
   const seeds: number[] = [];
   let seedFloor = threshold - slack;
-  for (let i = 0; i < count; i++) {
-    const bound = bounds[i];
+  for (let k = 0; k < count; k++) {
+    const i = slotAt(k), bound = bounds[i];
     if (bound < seedFloor) continue;
     let j = seeds.length === limit ? limit - 1 : seeds.length;
     while (j > 0 && bounds[seeds[j - 1]] < bound) j--;
@@ -144,7 +152,8 @@ function rescore(
   // Second pass: every other face whose bound can still reach the floor.
   const seeded = new Set(seeds);
   let floor = top.floor - slack;
-  for (let i = 0; i < count; i++) {
+  for (let k = 0; k < count; k++) {
+    const i = slotAt(k);
     if (bounds[i] >= floor && !seeded.has(i)) {
       offer(i);
       floor = top.floor - slack;

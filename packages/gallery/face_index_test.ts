@@ -114,6 +114,29 @@ Deno.test("search stays exact when many faces are nearly equal", () => {
   );
 });
 
+Deno.test("search stays exact when more faces reach the threshold than are listed as candidates", () => {
+  const random = unitVectors(18, 64);
+  const centre = random();
+  // 5,000 faces above the threshold: past MAX_CANDIDATES, every bound is
+  // looked at; 3,000: the candidates alone.
+  for (const count of [5000, 3000]) {
+    const vectors = Array.from(
+      { length: count },
+      () => nearby(centre, 0.3, random),
+    );
+    vectors.push(...Array.from({ length: 500 }, random));
+    const [index, entries] = build(64, vectors);
+    for (const query of [unit(centre), unit(nearby(centre, 0.2, random))]) {
+      for (const [limit, threshold] of [[1, 0.5], [10, 0.5], [200, 0.8]]) {
+        assert.deepEqual(
+          index.search(query, limit, threshold),
+          exact(entries, query, limit, threshold),
+        );
+      }
+    }
+  }
+});
+
 Deno.test("search stays exact where quantisation is coarsest", () => {
   const dims = 100;
   const random = unitVectors(13, dims);
