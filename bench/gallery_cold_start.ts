@@ -20,7 +20,8 @@
  * `identify`. Every child's answer must be the same. The tenants are
  * enrolled once through the public API into `.cache/gallery_bench/` (some
  * minutes each; see `_gallery_tenant.ts`), and the snapshot copies made
- * once beside them. Writes `bench/results/gallery_cold_start.json`.
+ * once beside them. Writes `bench/results/gallery_cold_start.json`, with
+ * the load average before and after.
  *
  * @module
  */
@@ -140,6 +141,7 @@ if (values.child) {
     files.set(`${kind}:snapshot`, path);
     snapshots[kind] = written;
   }
+  const loadBefore = Deno.loadavg();
   const times = new Map<string, (ChildTimes & { wall: number })[]>();
   for (let run = 0; run < runs; run++) {
     for (const [label, path] of files) {
@@ -187,6 +189,7 @@ if (values.child) {
     faces: FACES,
     dims: 512,
     targetMs: 1500,
+    loadAverage: { before: loadBefore, after: Deno.loadavg() },
     answersAgree: agree,
     rows,
     recordsOverSnapshot: ratios,

@@ -2,9 +2,11 @@
  * Identifications per second on a 100,000-face tenant, by concurrency:
  * how far concurrent `identify` calls gain from sharing scans.
  *
- *     deno task bench:gallery-throughput [--seconds 3]
+ *     deno task bench:gallery-throughput [--seconds 2] [--rounds 3]
  *
- * Three measurements, one after the other in one run:
+ * Three kinds of measurement, taken in turns — every row once per round,
+ * so that drift in the machine's load hits all alike — and reported as the
+ * median over the rounds:
  *
  * - `direct`: `FaceIndex.search` of `@facever/gallery/index`, one query at
  *   a time on an index of the same faces — the cost of one query alone,
@@ -17,13 +19,20 @@
  *   processes share the machine's two cores, so the client's work counts
  *   against the server's.
  *
+ * Each row also has the CPU time per call of the process that answers
+ * (`process.cpuUsage`; the server reports its own on `GET /cpu`): on a
+ * machine that other work keeps busy, calls per second follow the load,
+ * while `1000 / cpuMsPerCall` estimates what a core of its own would give.
+ *
  * Queries are half random unit vectors, half enrolled faces plus noise
  * (similarity about 0.6), threshold 0.3, limit 5. Prints one JSON line per
- * row and writes `bench/results/gallery_throughput.json`.
+ * row and writes `bench/results/gallery_throughput.json`, with the load
+ * average before and after.
  *
  * @module
  */
 
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { FaceIndex } from "@facever/gallery/index";
@@ -47,7 +56,8 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     serve: { type: "string" },
-    seconds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "2" },
+    rounds: { type: "string", default: "3" },
   },
 });
 
@@ -69,28 +79,57 @@ function queries(): Float64Array[] {
   });
 }
 
+type Mode = "direct" | "in-process" | "http";
+
+/** One measurement: calls per second, their latencies, and CPU time. */
+interface Sample {
+  readonly perSecond: number;
+  readonly latencies: number[];
+  /** CPU milliseconds per call of the process that answers. */
+  readonly cpuMsPerCall: number;
+}
+
+/** CPU microseconds (user and system) this process has used. */
+function cpuMicroseconds(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** A row of the results: the medians over the rounds. */
 interface Row {
-  readonly mode: "direct" | "in-process" | "http";
+  readonly mode: Mode;
   readonly concurrency: number;
   readonly perSecond: number;
+  /**
+   * CPU time per call of the answering process (this one in process, the
+   * server over HTTP): what a core of its own would give is about
+   * `1000 / cpuMsPerCall` calls per second, whatever else runs here.
+   */
+  readonly cpuMsPerCall: number;
+  /** Each round's calls per second. */
+  readonly rounds: number[];
   readonly medianMs: number;
   readonly p95Ms: number;
   readonly calls: number;
 }
 
-/** `concurrency` loops of `call` for `seconds`, after a short warm-up. */
+/**
+ * `concurrency` loops of `call` for `seconds`, after a short warm-up;
+ * `cpu` tells the CPU microseconds of the process that answers.
+ */
 async function load(
-  mode: Row["mode"],
   concurrency: number,
   seconds: number,
+  cpu: () => Promise<number>,
   call: (k: number) => Promise<unknown>,
-): Promise<Row> {
+): Promise<Sample> {
   const warm = performance.now() + 300;
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < warm) await call(next++);
   }));
   const latencies: number[] = [];
+  const cpuBefore = await cpu();
   const started = performance.now();
   const end = started + 1000 * seconds;
   await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -101,14 +140,25 @@ async function load(
     }
   }));
   const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  const used = await cpu() - cpuBefore;
+  return {
+    perSecond: latencies.length / elapsed,
+    latencies,
+    cpuMsPerCall: used / 1000 / latencies.length,
+  };
+}
+
+function row(mode: Mode, concurrency: number, samples: Sample[]): Row {
+  const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const ms = (value: number) => Math.round(100 * value) / 100;
   return {
     mode,
     concurrency,
-    perSecond: Math.round(latencies.length / elapsed),
-    medianMs: Math.round(100 * median(latencies)) / 100,
-    p95Ms: Math.round(100 * latencies[Math.floor(0.95 * latencies.length)]) /
-      100,
+    perSecond: Math.round(median(samples.map((s) => s.perSecond))),
+    cpuMsPerCall: ms(median(samples.map((s) => s.cpuMsPerCall))),
+    rounds: samples.map((s) => Math.round(s.perSecond)),
+    medianMs: ms(median(latencies)),
+    p95Ms: ms(latencies[Math.floor(0.95 * latencies.length)]),
     calls: latencies.length,
   };
 }
@@ -124,6 +174,9 @@ async function serve(path: string, port: number): Promise<void> {
   Deno.serve(
     { hostname: "127.0.0.1", port, onListen: () => {} },
     async (request) => {
+      if (new URL(request.url).pathname === "/cpu") {
+        return new Response(String(cpuMicroseconds()));
+      }
       const { embedding } = await request.json();
       return Response.json({
         matches: await gallery.identify(embedding, OPTIONS),
@@ -133,10 +186,9 @@ async function serve(path: string, port: number): Promise<void> {
   console.log("ready");
 }
 
-async function measure(seconds: number): Promise<Row[]> {
+async function measure(seconds: number, rounds: number): Promise<Row[]> {
   const { path } = await snapshotCopy("plain", FACES);
   const asked = queries();
-  const rows: Row[] = [];
 
   const index = new FaceIndex(DIMS);
   const vectors = enrolledVectors(FACES);
@@ -147,29 +199,12 @@ async function measure(seconds: number): Promise<Row[]> {
       Float32Array.from(unit(vector)),
     );
   }
-  rows.push(
-    await load("direct", 1, seconds, (k) => {
-      const q = asked[k % asked.length];
-      return Promise.resolve(index.search(q, OPTIONS.limit, OPTIONS.threshold));
-    }),
-  );
-
   const kv = await Deno.openKv(path);
   const gallery = await Gallery.open(
     kv,
     await tenantOptions("plain", { snapshotEvery: Infinity }),
   );
-  for (const concurrency of CONCURRENCY) {
-    rows.push(
-      await load(
-        "in-process",
-        concurrency,
-        seconds,
-        (k) => gallery.identify(asked[k % asked.length], OPTIONS),
-      ),
-    );
-  }
-  kv.close();
+  await gallery.identify(asked[0], OPTIONS);
 
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const dir = path.slice(0, path.lastIndexOf("/"));
@@ -191,34 +226,76 @@ async function measure(seconds: number): Promise<Row[]> {
   while (!(await lines.read()).value?.includes("ready"));
   const bodies = asked.map((q) => JSON.stringify({ embedding: Array.from(q) }));
   const url = `http://127.0.0.1:${port}/identify`;
+  const own = () => Promise.resolve(cpuMicroseconds());
+  const served = async () =>
+    Number(await (await fetch(`http://127.0.0.1:${port}/cpu`)).text());
+
+  const runs: {
+    mode: Mode;
+    concurrency: number;
+    cpu: () => Promise<number>;
+    call: (k: number) => Promise<unknown>;
+  }[] = [
+    {
+      mode: "direct",
+      concurrency: 1,
+      cpu: own,
+      call: (k) =>
+        Promise.resolve(
+          index.search(
+            asked[k % asked.length],
+            OPTIONS.limit,
+            OPTIONS.threshold,
+          ),
+        ),
+    },
+    ...CONCURRENCY.map((concurrency) => ({
+      mode: "in-process" as const,
+      concurrency,
+      cpu: own,
+      call: (k: number) => gallery.identify(asked[k % asked.length], OPTIONS),
+    })),
+    ...CONCURRENCY.map((concurrency) => ({
+      mode: "http" as const,
+      concurrency,
+      cpu: served,
+      call: async (k: number) => {
+        const response = await fetch(url, {
+          method: "POST",
+          body: bodies[k % bodies.length],
+          headers: { "content-type": "application/json" },
+        });
+        if (!response.ok) throw new Error(await response.text());
+        return await response.json();
+      },
+    })),
+  ];
+  const samples = runs.map(() => [] as Sample[]);
   try {
-    for (const concurrency of CONCURRENCY) {
-      rows.push(
-        await load("http", concurrency, seconds, async (k) => {
-          const response = await fetch(url, {
-            method: "POST",
-            body: bodies[k % bodies.length],
-            headers: { "content-type": "application/json" },
-          });
-          if (!response.ok) throw new Error(await response.text());
-          return await response.json();
-        }),
-      );
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, { concurrency, cpu, call }] of runs.entries()) {
+        samples[i].push(await load(concurrency, seconds, cpu, call));
+      }
+      console.error(`round ${round + 1}/${rounds} done`);
     }
   } finally {
     server.kill();
     await server.status;
     await lines.cancel();
+    kv.close();
   }
-  return rows;
+  return runs.map(({ mode, concurrency }, i) =>
+    row(mode, concurrency, samples[i])
+  );
 }
 
 if (values.serve) {
   const at = values.serve.lastIndexOf(":");
   await serve(values.serve.slice(0, at), Number(values.serve.slice(at + 1)));
 } else {
-  const rows = await measure(Number(values.seconds));
-  for (const row of rows) console.log(JSON.stringify(row));
+  const loadBefore = Deno.loadavg();
+  const rows = await measure(Number(values.seconds), Number(values.rounds));
+  for (const { rounds: _, ...row } of rows) console.log(JSON.stringify(row));
   await Deno.writeTextFile(
     new URL("./results/gallery_throughput.json", import.meta.url),
     JSON.stringify(
@@ -228,6 +305,7 @@ if (values.serve) {
         faces: FACES,
         dims: DIMS,
         options: OPTIONS,
+        loadAverage: { before: loadBefore, after: Deno.loadavg() },
         rows,
       },
       null,
