@@ -104,8 +104,9 @@ export function searchRows(
     for (const [b, request] of batch.entries()) {
       const slack = quantised[b].error * NORM_BOUND + ROUNDING_SLACK;
       // Only faces whose bound reaches the threshold can count; when they
-      // are few, they alone are looked at.
-      const candidates = rows.candidates(b, request.threshold - slack);
+      // are few, they alone are looked at. (No face is below -1.)
+      const floor = request.threshold - slack;
+      const candidates = floor > -1 ? rows.candidates(b, floor) : undefined;
       answers.push(rescore(rows, request, bounds[b], slack, candidates));
     }
   }
@@ -124,7 +125,6 @@ function rescore(
   candidates: Int32Array | undefined,
 ): Match[] {
   const count = candidates?.length ?? bounds.length;
-  const slotAt = (k: number) => candidates === undefined ? k : candidates[k];
   const top = new TopK(limit, threshold);
   const offer = (slot: number) =>
     top.offer({
@@ -137,7 +137,8 @@ function rescore(
   const seeds: number[] = [];
   let seedFloor = threshold - slack;
   for (let k = 0; k < count; k++) {
-    const i = slotAt(k), bound = bounds[i];
+    const i = candidates === undefined ? k : candidates[k];
+    const bound = bounds[i];
     if (bound < seedFloor) continue;
     let j = seeds.length === limit ? limit - 1 : seeds.length;
     while (j > 0 && bounds[seeds[j - 1]] < bound) j--;
@@ -153,7 +154,7 @@ function rescore(
   const seeded = new Set(seeds);
   let floor = top.floor - slack;
   for (let k = 0; k < count; k++) {
-    const i = slotAt(k);
+    const i = candidates === undefined ? k : candidates[k];
     if (bounds[i] >= floor && !seeded.has(i)) {
       offer(i);
       floor = top.floor - slack;
