@@ -185,39 +185,53 @@ export class Snapshots {
 
   /**
    * Deletes the generations of these buckets that neither the bucket's
-   * header nor the writer holding the lease names.
+   * header nor the writer holding the lease names. Read in this order —
+   * registrations, lease, headers — so that a generation being written is
+   * seen in the lease or, once committed, in its header.
    */
   async collect(buckets: readonly number[]): Promise<void> {
-    for (const b of buckets) {
-      const [header, lease] = await this.store.getMany<
-        [BucketRecord, LeaseRecord]
-      >([this.bucketKey(b), this.store.key("snapshot_lease")]);
-      const keep = new Set<string>();
-      if (isLive(header.value)) keep.add(header.value.generation);
-      const writing = lease.value?.writing;
-      if (writing?.bucket === b) keep.add(writing.generation);
-      const doomed: Deno.KvKey[] = [];
-      for await (
-        const { key, value } of this.store.list<GenerationRecord>({
-          prefix: this.store.key("snapshot_generation", b),
-        })
-      ) {
-        const generation = key.at(-1) as string;
-        if (keep.has(generation)) continue;
-        for (let i = 0; i < value.chunks; i++) {
-          doomed.push(this.chunkKey(b, generation, i));
-        }
-        doomed.push(key);
+    const wanted = new Set(buckets);
+    const registered: Deno.KvEntry<GenerationRecord>[] = [];
+    for await (
+      const entry of this.store.list<GenerationRecord>({
+        prefix: this.store.key("snapshot_generation"),
+      })
+    ) {
+      if (wanted.has(entry.key.at(-2) as number)) registered.push(entry);
+    }
+    if (registered.length === 0) return;
+    const lease = await this.store.get<LeaseRecord>(
+      this.store.key("snapshot_lease"),
+    );
+    const keep = new Set<string>();
+    if (lease.value?.writing) keep.add(lease.value.writing.generation);
+    const touched = [...new Set(registered.map((e) => e.key.at(-2) as number))];
+    // getMany reads at most 10 keys.
+    for (let i = 0; i < touched.length; i += 10) {
+      const headers = await this.store.getMany<BucketRecord[]>(
+        touched.slice(i, i + 10).map((b) => this.bucketKey(b)),
+      );
+      for (const { value } of headers) {
+        if (isLive(value)) keep.add(value.generation);
       }
-      // Chunks first, their registration last: a cut-off deletion is
-      // finished by the next.
-      for (let i = 0; i < doomed.length; i += DELETES_PER_COMMIT) {
-        const batch = doomed.slice(i, i + DELETES_PER_COMMIT);
-        await this.store.commit((op) => {
-          for (const key of batch) op.delete(key);
-          return op;
-        });
+    }
+    const doomed: Deno.KvKey[] = [];
+    for (const { key, value } of registered) {
+      const [b, generation] = key.slice(-2) as [number, string];
+      if (keep.has(generation)) continue;
+      for (let i = 0; i < value.chunks; i++) {
+        doomed.push(this.chunkKey(b, generation, i));
       }
+      doomed.push(key);
+    }
+    // Chunks first, their registration last: a cut-off deletion is
+    // finished by the next.
+    for (let i = 0; i < doomed.length; i += DELETES_PER_COMMIT) {
+      const batch = doomed.slice(i, i + DELETES_PER_COMMIT);
+      await this.store.commit((op) => {
+        for (const key of batch) op.delete(key);
+        return op;
+      });
     }
   }
 
