@@ -2,14 +2,20 @@
 // onnxruntime-node's native addon does not survive `deno compile`, and the
 // kiosk must behave alike under `deno run` and in the binary.
 
-import { FaceEngine, FacePool } from "@facever/model";
+import { type DetectOptions, FaceEngine, FacePool } from "@facever/model";
 
 /** One engine on this thread, for the commands that run one image at a time. */
 export async function createEngine(threshold?: number): Promise<FaceEngine> {
   return await FaceEngine.create({ backend: "wasm", threshold });
 }
 
-/** Engines on worker threads, so that serving and reading frames go on meanwhile. */
-export async function createPool(workers: number): Promise<FacePool> {
-  return await FacePool.create({ backend: "wasm", workers });
+/**
+ * Engines on worker threads, so that serving requests and reading frames
+ * go on meanwhile.
+ */
+export async function createPool(
+  workers: number,
+  detection?: DetectOptions,
+): Promise<FacePool> {
+  return await FacePool.create({ backend: "wasm", workers, detection });
 }
