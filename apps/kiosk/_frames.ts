@@ -85,6 +85,7 @@ export class FrameSource {
   #latest: Uint8Array<ArrayBuffer> | undefined;
   #waiting: (() => void) | undefined;
   #ended = false;
+  #closing = false;
   #failure: InputError | undefined;
   #received = 0;
   #dropped = 0;
@@ -175,6 +176,7 @@ export class FrameSource {
 
   /** Stops ffmpeg; `next` then resolves to `undefined`. */
   async close(): Promise<void> {
+    this.#closing = true;
     try {
       this.#child.kill("SIGTERM");
     } catch {
@@ -206,7 +208,8 @@ export class FrameSource {
       // The pipe broke: ffmpeg's status below tells why.
     }
     const status = await this.#child.status;
-    if (!status.success && status.signal !== "SIGTERM") {
+    // ffmpeg ends with 255 when told to stop: that is no failure.
+    if (!status.success && !this.#closing) {
       this.#failure = new InputError(
         `ffmpeg stopped (exit ${status.code}):\n${
           this.#stderr.slice(-5).join("\n")
