@@ -2,7 +2,7 @@
 // the board itself (127.0.0.1, ::1) act for the one local tenant without a
 // key; any other address needs a key made with `kiosk keys create`.
 
-import { type ApiEngine, createApp } from "@facever/edge";
+import { type ApiEngine, type ApiOptions, createApp } from "@facever/edge";
 import { encryptionKeyFromEnv } from "@facever/gallery";
 import {
   EXIT_CODES,
@@ -64,12 +64,15 @@ export async function kioskApp(options: {
   readonly engine: ApiEngine;
   readonly kv: Deno.Kv;
   readonly mounts?: readonly RouteMount[];
+  /** One line per request; default JSON on stdout. */
+  readonly log?: ApiOptions["log"];
 }): Promise<KioskApp> {
   const app = createApp({
     engine: options.engine,
     kv: options.kv,
     encryptionKey: await encryptionKeyFromEnv(),
     loopbackTenant: LOCAL_TENANT,
+    log: options.log,
   });
   for (const mount of options.mounts ?? []) mount(app);
   return app;
