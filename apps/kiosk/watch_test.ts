@@ -3,6 +3,7 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import type { RecognitionEvent } from "./_events.ts";
 import {
+  eachLine,
   jsonLines,
   LFW,
   lfw,
@@ -11,6 +12,7 @@ import {
   NO_FFMPEG,
   runKiosk,
   scratchWithPhotos,
+  spawnKiosk,
 } from "./_test_kiosk.ts";
 
 if (NO_FFMPEG) console.log(`skipping kiosk watch tests: ${NO_FFMPEG}`);
@@ -108,6 +110,39 @@ Deno.test({
       assert.equal(summary.frames, 200);
     } finally {
       await server.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "kiosk watch: a stream that fails is reopened until stopped",
+  ignore: NO_FFMPEG !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "kiosk-watch-" });
+    // Nothing listens there: every attempt is refused at once.
+    const child = spawnKiosk(dir, [
+      "watch",
+      "--input",
+      `rtsp://127.0.0.1:${freePort()}/live`,
+    ]);
+    try {
+      const errors: string[] = [];
+      const read = eachLine(child.stderr, (line) => {
+        if (line.includes('"error"')) errors.push(line);
+      });
+      // Attempts at 0 s, after 1 s, after 2 more s.
+      for (let i = 0; i < 100 && errors.length < 2; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await read;
+      await child.stdout.cancel();
+      assert.equal(status.code, 0);
+      assert.ok(errors.length >= 2, errors.join("\n"));
+      assert.match(errors[0], /ffmpeg cannot read rtsp:/);
+    } finally {
       await Deno.remove(dir, { recursive: true });
     }
   },
