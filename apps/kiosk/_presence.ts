@@ -60,11 +60,11 @@ export class Presences {
    * Takes the sightings of one frame seen at `now` (milliseconds) and
    * returns those to report, in the same order.
    */
-  observe(sightings: readonly Sighting[], now: number): Sighting[] {
+  observe<T extends Sighting>(sightings: readonly T[], now: number): T[] {
     this.#presences = this.#presences.filter(
       (presence) => now - presence.lastSeen <= this.#cooldownMs,
     );
-    const news: Sighting[] = [];
+    const news: T[] = [];
     const claimed = new Set<Presence>();
     for (const sighting of sightings) {
       const presence = this.#match(sighting, claimed);

@@ -4,8 +4,9 @@
 // view into one event, which goes to stdout and to the webhook and MQTT
 // where configured (_events.ts).
 
-import type { Face } from "@facever/model";
-import { OPERATING_POINTS } from "@facever/model";
+import type { RgbImage } from "@facever/core";
+import type { Gallery } from "@facever/gallery";
+import { type Face, type FacePool, OPERATING_POINTS } from "@facever/model";
 import {
   EXIT_CODES,
   numberFlag,
@@ -31,7 +32,8 @@ import { Presences, type Sighting } from "./_presence.ts";
 import { kvPath, openGallery, openKv } from "./_store.ts";
 import { webhookSink } from "./_webhook.ts";
 
-const CAMERA_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A camera's name or the MQTT prefix: one safe MQTT topic level. */
+const TOPIC_PART = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** How long the sinks may take to deliver what is queued when watching ends. */
 const FLUSH_MS = 20_000;
@@ -74,8 +76,84 @@ events sent.
 
 ${EXIT_CODES}`;
 
+/** What the flags of `watch` ask for, checked. */
+interface WatchSettings {
+  readonly input: string;
+  readonly live: boolean;
+  readonly camera: string;
+  readonly mqttPrefix: string;
+  readonly cooldownMs: number;
+  readonly threshold: number;
+  readonly minFaceSize: number;
+  readonly frames: { readonly maxWidth: number; readonly realtime: boolean };
+  readonly workers: number;
+  readonly webhooks: readonly URL[];
+  readonly mqtt: string | undefined;
+  readonly kv: string | undefined;
+}
+
+/** A face of a frame, with who the gallery says it is. */
+interface Recognition extends Sighting {
+  readonly face: Face;
+  /** With the closest enrolled face; `null` in an empty gallery. */
+  readonly similarity: number | null;
+}
+
 /** Runs `kiosk watch` until its input ends or a signal stops it. */
 export async function watchCommand(args: readonly string[]): Promise<number> {
+  const settings = watchSettings(args);
+  const signal = stopSignal();
+  const kv = await openKv(kvPath(settings.kv));
+  const pool = await createPool(settings.workers, {
+    minFaceSize: settings.minFaceSize,
+  });
+  const sinks = await openSinks(settings);
+  const stats = { frames: 0, dropped: 0, recognized: 0, unknown: 0 };
+  try {
+    const gallery = await openGallery(kv);
+    const presences = new Presences({
+      cooldownMs: settings.cooldownMs,
+      // Two faces this alike are one person, as for verification.
+      sameFace: OPERATING_POINTS.accuracy.threshold,
+    });
+    for await (const source of sources(settings, signal)) {
+      console.error(JSON.stringify({
+        watching: settings.input,
+        camera: settings.camera,
+        frame: { width: source.width, height: source.height },
+        workers: pool.workers,
+        backend: pool.backend,
+      }));
+      for (
+        let frame = await source.next();
+        frame;
+        frame = await source.next()
+      ) {
+        const recognitions = await recognise(
+          pool,
+          gallery,
+          frame,
+          settings.threshold,
+        );
+        for (const news of presences.observe(recognitions, performance.now())) {
+          const event = eventOf(news, settings, source);
+          stats[event.type]++;
+          for (const sink of sinks) sink.send(event);
+        }
+      }
+      stats.frames += source.received;
+      stats.dropped += source.dropped;
+    }
+  } finally {
+    await Promise.all(sinks.map((sink) => sink.close(FLUSH_MS)));
+    await pool.close();
+    kv.close();
+  }
+  console.error(JSON.stringify({ watched: settings.input, ...stats }));
+  return 0;
+}
+
+function watchSettings(args: readonly string[]): WatchSettings {
   const { values, positionals: rest } = parse(args, {
     ...STORE_OPTIONS,
     input: { type: "string" },
@@ -93,34 +171,17 @@ export async function watchCommand(args: readonly string[]): Promise<number> {
   });
   positionals(rest, 0, "no arguments besides options");
   if (values.input === undefined) throw new UsageError("--input is required");
-  const input = values.input;
   const camera = values.camera ?? "camera";
-  const prefix = values["mqtt-prefix"] ?? "facever";
-  for (const [name, value] of [["camera", camera], ["mqtt-prefix", prefix]]) {
-    if (!CAMERA_NAME.test(value)) {
+  const mqttPrefix = values["mqtt-prefix"] ?? "facever";
+  for (
+    const [name, value] of [["camera", camera], ["mqtt-prefix", mqttPrefix]]
+  ) {
+    if (!TOPIC_PART.test(value)) {
       throw new UsageError(
         `--${name} takes 1 to 64 letters, digits, "_", "-" or ".", got "${value}"`,
       );
     }
   }
-  const cooldownMs = 1000 *
-    numberFlag(values.cooldown, "cooldown", { min: 0, max: 86_400 }, 10);
-  const threshold = thresholdFlag(values, "far-1e-3");
-  const minFaceSize = numberFlag(values["min-face-size"], "min-face-size", {
-    min: 20,
-    max: 4096,
-    whole: true,
-  }, 60);
-  const maxWidth = numberFlag(values["max-width"], "max-width", {
-    min: 64,
-    max: 7680,
-    whole: true,
-  }, 640);
-  const workers = numberFlag(values.workers, "workers", {
-    min: 1,
-    max: 64,
-    whole: true,
-  }, 1);
   const webhooks = (values.webhook ?? []).map((text) => {
     const url = URL.parse(text);
     if (!url || !/^https?:$/.test(url.protocol)) {
@@ -135,102 +196,100 @@ export async function watchCommand(args: readonly string[]): Promise<number> {
       `--mqtt takes an mqtt://, mqtts://, ws:// or wss:// URL, got "${values.mqtt}"`,
     );
   }
+  return {
+    input: values.input,
+    live: /^\/dev\/video\d+$|^rtsps?:\/\//.test(values.input),
+    camera,
+    mqttPrefix,
+    cooldownMs: 1000 *
+      numberFlag(values.cooldown, "cooldown", { min: 0, max: 86_400 }, 10),
+    threshold: thresholdFlag(values, "far-1e-3"),
+    minFaceSize: numberFlag(values["min-face-size"], "min-face-size", {
+      min: 20,
+      max: 4096,
+      whole: true,
+    }, 60),
+    frames: {
+      maxWidth: numberFlag(values["max-width"], "max-width", {
+        min: 64,
+        max: 7680,
+        whole: true,
+      }, 640),
+      realtime: !values.fast,
+    },
+    workers: numberFlag(values.workers, "workers", {
+      min: 1,
+      max: 64,
+      whole: true,
+    }, 1),
+    webhooks,
+    mqtt: values.mqtt,
+    kv: values.kv,
+  };
+}
 
-  const signal = stopSignal();
-  const kv = await openKv(kvPath(values.kv));
-  const pool = await createPool(workers, { minFaceSize });
+async function openSinks(settings: WatchSettings): Promise<EventSink[]> {
   const sinks: EventSink[] = [
     stdoutSink,
-    ...webhooks.map((url) =>
+    ...settings.webhooks.map((url) =>
       webhookSink(url, { token: Deno.env.get("KIOSK_WEBHOOK_TOKEN") })
     ),
   ];
-  if (values.mqtt !== undefined) {
+  if (settings.mqtt !== undefined) {
     // Loaded only when asked for: MQTT's dependencies read the whole
     // environment at import.
     const { mqttSink } = await import("./_mqtt.ts");
-    sinks.push(mqttSink(values.mqtt, prefix));
+    sinks.push(mqttSink(settings.mqtt, settings.mqttPrefix));
   }
-  const stats = { frames: 0, dropped: 0, recognized: 0, unknown: 0 };
-  try {
-    const gallery = await openGallery(kv);
-    const presences = new Presences({
-      cooldownMs,
-      // Two faces this alike are one person, as for verification.
-      sameFace: OPERATING_POINTS.accuracy.threshold,
+  return sinks;
+}
+
+/** Every face of `frame`, and who the gallery says each is. */
+async function recognise(
+  pool: FacePool,
+  gallery: Gallery,
+  frame: RgbImage,
+  threshold: number,
+): Promise<Recognition[]> {
+  const { faces } = await pool.analyze(frame, { embed: "all" });
+  const recognitions: Recognition[] = [];
+  for (const face of faces) {
+    if (!face.embedding) continue;
+    // The best match whatever its similarity, so that an unknown face
+    // still says how close the nearest subject came.
+    const [best] = await gallery.identify(face.embedding, {
+      threshold: -1,
+      limit: 1,
     });
-    const live = /^\/dev\/video\d+$|^rtsps?:\/\//.test(input);
-    for await (
-      const source of sources(
-        input,
-        { maxWidth, realtime: !values.fast },
-        live,
-        signal,
-      )
-    ) {
-      console.error(JSON.stringify({
-        watching: input,
-        camera,
-        frame: { width: source.width, height: source.height },
-        workers: pool.workers,
-        backend: pool.backend,
-      }));
-      for (
-        let frame = await source.next();
-        frame;
-        frame = await source.next()
-      ) {
-        const { faces } = await pool.analyze(frame, { embed: "all" });
-        const seen = performance.now();
-        const sightings:
-          (Sighting & { face: Face; similarity: number | null })[] = [];
-        for (const face of faces) {
-          if (!face.embedding) continue;
-          const [best] = await gallery.identify(face.embedding, {
-            threshold: -1,
-            limit: 1,
-          });
-          const known = best !== undefined && best.similarity >= threshold;
-          sightings.push({
-            embedding: face.embedding,
-            subjectId: known ? best.subjectId : null,
-            face: face as Face,
-            similarity: best ? best.similarity : null,
-          });
-        }
-        for (
-          const sighting of presences.observe(
-            sightings,
-            seen,
-          ) as typeof sightings
-        ) {
-          const event: RecognitionEvent = {
-            type: sighting.subjectId === null ? "unknown" : "recognized",
-            camera,
-            time: new Date().toISOString(),
-            subjectId: sighting.subjectId,
-            similarity: sighting.similarity === null
-              ? null
-              : round(sighting.similarity, 6),
-            threshold,
-            box: roundBox(sighting.face.box),
-            score: round(sighting.face.score, 4),
-            frame: { width: source.width, height: source.height },
-          };
-          stats[event.type]++;
-          for (const sink of sinks) sink.send(event);
-        }
-      }
-      stats.frames += source.received;
-      stats.dropped += source.dropped;
-    }
-  } finally {
-    await Promise.all(sinks.map((sink) => sink.close(FLUSH_MS)));
-    await pool.close();
-    kv.close();
+    const known = best !== undefined && best.similarity >= threshold;
+    recognitions.push({
+      embedding: face.embedding,
+      subjectId: known ? best.subjectId : null,
+      face: face as Face,
+      similarity: best ? best.similarity : null,
+    });
   }
-  console.error(JSON.stringify({ watched: input, ...stats }));
-  return 0;
+  return recognitions;
+}
+
+function eventOf(
+  recognition: Recognition,
+  settings: WatchSettings,
+  source: FrameSource,
+): RecognitionEvent {
+  return {
+    type: recognition.subjectId === null ? "unknown" : "recognized",
+    camera: settings.camera,
+    time: new Date().toISOString(),
+    subjectId: recognition.subjectId,
+    similarity: recognition.similarity === null
+      ? null
+      : round(recognition.similarity, 6),
+    threshold: settings.threshold,
+    box: roundBox(recognition.face.box),
+    score: round(recognition.face.score, 4),
+    frame: { width: source.width, height: source.height },
+  };
 }
 
 /**
@@ -239,16 +298,14 @@ export async function watchCommand(args: readonly string[]): Promise<number> {
  * to 1 s once it delivered frames), until `signal` stops the watch.
  */
 async function* sources(
-  input: string,
-  options: { maxWidth: number; realtime: boolean },
-  live: boolean,
+  { input, frames, live }: WatchSettings,
   signal: AbortSignal,
 ): AsyncGenerator<FrameSource> {
   let pause = 1000;
   while (!signal.aborted) {
     let source: FrameSource | undefined;
     try {
-      source = await FrameSource.start(input, options);
+      source = await FrameSource.start(input, frames);
     } catch (error) {
       if (!live) throw error;
       console.error(JSON.stringify({ input, error: (error as Error).message }));
