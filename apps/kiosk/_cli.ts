@@ -31,10 +31,28 @@ export const STORE_OPTIONS = {
   kv: { type: "string" },
 } as const satisfies ParseArgsOptionsConfig;
 
+/**
+ * Help lines of options: each flag padded to `column` characters, its
+ * description's further lines indented to match.
+ */
+export function optionLines(
+  rows: readonly [flag: string, text: string][],
+  column: number,
+): string {
+  return rows.map(([flag, text]) =>
+    text.split("\n").map((line, i) =>
+      `${(i === 0 ? `  ${flag}` : "").padEnd(column)}${line}`
+    ).join("\n")
+  ).join("\n");
+}
+
 /** How `--kv` is described in each command's help. */
-export const STORE_HELP =
-  `  --kv PATH|URL   the gallery's Deno KV: a file or a KV Connect URL
-                  (default $KIOSK_KV, else data/kiosk.kv)`;
+export function storeHelp(column: number): string {
+  return optionLines([[
+    "--kv PATH|URL",
+    "the gallery's Deno KV: a file or a KV Connect URL\n(default $KIOSK_KV, else data/kiosk.kv)",
+  ]], column);
+}
 
 /** Parses `args` against `options`; a mistake is a {@linkcode UsageError}. */
 export function parse<T extends ParseArgsOptionsConfig>(
@@ -92,14 +110,21 @@ export function numberFlag(
 }
 
 /** How `--threshold` and `--far` are described in each command's help. */
-export function thresholdHelp(fallback: OperatingPointName): string {
-  return `  --far NAME      a calibrated operating point: ${
-    OPERATING_POINT_NAMES.join(", ")
-  }
-                  (default ${fallback}, threshold ${
-    OPERATING_POINTS[fallback].threshold
-  })
-  --threshold T   a cosine similarity in [-1, 1] instead`;
+export function thresholdHelp(
+  fallback: OperatingPointName,
+  column: number,
+): string {
+  return optionLines([
+    [
+      "--far NAME",
+      `a calibrated operating point: ${
+        OPERATING_POINT_NAMES.join(", ")
+      }\n(default ${fallback}, threshold ${
+        OPERATING_POINTS[fallback].threshold
+      })`,
+    ],
+    ["--threshold T", "a cosine similarity in [-1, 1] instead"],
+  ], column);
 }
 
 /** The decision threshold of `--threshold` or `--far`, else `fallback`'s. */

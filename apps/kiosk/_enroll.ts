@@ -13,8 +13,8 @@ import {
   InputError,
   parse,
   positionals,
-  STORE_HELP,
   STORE_OPTIONS,
+  storeHelp,
   UsageError,
 } from "./_cli.ts";
 import { createEngine } from "./_engine.ts";
@@ -37,7 +37,7 @@ Options:
                      Gates and defaults: ${
   GATE_NAMES.map((name) => `${name}=${DEFAULT_GATES[name]}`).join(", ")
 }
-${STORE_HELP}
+${storeHelp(21)}
   -h, --help         this text
 
 Exit status 1 also when any image was rejected (the others are enrolled).
@@ -51,7 +51,7 @@ export const SUBJECTS_HELP = `Usage:
   kiosk subjects delete [options] ID   deletes the subject and every face
 
 Options:
-${STORE_HELP}
+${storeHelp(18)}
   -h, --help      this text
 
 ${EXIT_CODES}`;

@@ -10,8 +10,8 @@ import {
   positionals,
   readInput,
   round,
-  STORE_HELP,
   STORE_OPTIONS,
+  storeHelp,
   thresholdFlag,
   thresholdHelp,
 } from "./_cli.ts";
@@ -26,7 +26,7 @@ prints one JSON object: {"similarity", "match", "threshold", "faces":
 [{"file", "box", "score"}, …]}.
 
 Options:
-${thresholdHelp("accuracy")}
+${thresholdHelp("accuracy", 18)}
   -h, --help      this text
 
 ${EXIT_CODES}`;
@@ -40,9 +40,9 @@ Who is the largest face of IMAGE? Prints one JSON object: {"file", "box",
 with the closest subjects, best first, whatever their similarity.
 
 Options:
-${thresholdHelp("far-1e-3")}
+${thresholdHelp("far-1e-3", 18)}
   --limit N       candidates listed, 1 to 100 (default 3)
-${STORE_HELP}
+${storeHelp(18)}
   -h, --help      this text
 
 ${EXIT_CODES}`;

@@ -6,8 +6,8 @@ import {
   EXIT_CODES,
   parse,
   positionals,
-  STORE_HELP,
   STORE_OPTIONS,
+  storeHelp,
   UsageError,
 } from "./_cli.ts";
 import { kvPath, LOCAL_TENANT, openKv } from "./_store.ts";
@@ -23,7 +23,7 @@ Requests from this machine need no key; from any other address, "kiosk
 serve --hostname 0.0.0.0" asks for one.
 
 Options:
-${STORE_HELP}
+${storeHelp(18)}
   -h, --help      this text
 
 ${EXIT_CODES}`;

@@ -10,8 +10,8 @@ import {
   parse,
   positionals,
   stopSignal,
-  STORE_HELP,
   STORE_OPTIONS,
+  storeHelp,
 } from "./_cli.ts";
 import { createPool } from "./_engine.ts";
 import { kvPath, LOCAL_TENANT, openKv } from "./_store.ts";
@@ -38,7 +38,7 @@ Options:
   --hostname H      address to listen on (default 127.0.0.1, this machine
                     only; 0.0.0.0 opens the API to the network, with keys)
   --workers N       engines on worker threads (default one per core)
-${STORE_HELP}
+${storeHelp(20)}
   -h, --help        this text
 
 One JSON line per request goes to stdout; the first line on stderr is

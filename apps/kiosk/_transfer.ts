@@ -13,8 +13,8 @@ import {
   InputError,
   parse,
   positionals,
-  STORE_HELP,
   STORE_OPTIONS,
+  storeHelp,
 } from "./_cli.ts";
 import {
   decodeEmbedding,
@@ -40,7 +40,7 @@ key, and only a board with the same key can import it; without it the file
 holds the embeddings in the clear: keep it as you would the photos.
 
 Options:
-${STORE_HELP}
+${storeHelp(18)}
   -h, --help      this text
 
 ${EXIT_CODES}`;
@@ -58,7 +58,7 @@ not added twice. Prints {"subjects", "subjectsCreated", "faces",
 "facesAdded"}.
 
 Options:
-${STORE_HELP}
+${storeHelp(18)}
   -h, --help      this text
 
 ${EXIT_CODES}`;

@@ -14,8 +14,8 @@ import {
   positionals,
   round,
   stopSignal,
-  STORE_HELP,
   STORE_OPTIONS,
+  storeHelp,
   thresholdFlag,
   thresholdHelp,
   UsageError,
@@ -57,7 +57,7 @@ Options:
                        digits, "_", "-", "." (default camera)
   --cooldown S         seconds a person may be out of view and still be
                        the same event (default 10)
-${thresholdHelp("far-1e-3")}
+${thresholdHelp("far-1e-3", 23)}
   --min-face-size N    smallest face recognised, in pixels (default 60)
   --max-width N        frames wider than this are scaled down (default 640)
   --fast               read a file as fast as it decodes, not at its frame rate
@@ -68,7 +68,7 @@ ${thresholdHelp("far-1e-3")}
   --mqtt-prefix P      topics are P/<camera>/recognized and P/<camera>/unknown
                        (default facever)
   --workers N          engines on worker threads (default 1)
-${STORE_HELP}
+${storeHelp(23)}
   -h, --help           this text
 
 When the watch ends, a summary goes to stderr: frames read and dropped,
