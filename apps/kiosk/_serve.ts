@@ -2,7 +2,12 @@
 // the board itself (127.0.0.1, ::1) act for the one local tenant without a
 // key; any other address needs a key made with `kiosk keys create`.
 
-import { type ApiEngine, type ApiOptions, createApp } from "@facever/edge";
+import {
+  type ApiEngine,
+  ApiKeys,
+  type ApiOptions,
+  createApp,
+} from "@facever/edge";
 import { encryptionKeyFromEnv } from "@facever/gallery";
 import {
   EXIT_CODES,
@@ -42,7 +47,7 @@ ${storeHelp(20)}
   -h, --help        this text
 
 One JSON line per request goes to stdout; the first line on stderr is
-{"listening": URL, …} once the API answers.
+{"listening": URL, …, "activeKeys": N} once the API answers.
 
 ${EXIT_CODES}`;
 
@@ -103,6 +108,7 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
   // Integration point of the camera page: once apps/kiosk/page/routes.ts
   // lands, its `pageRoutes` goes in this list (mounts: [pageRoutes]).
   const app = await kioskApp({ engine, kv, mounts: [] });
+  const keys = (await new ApiKeys(kv).list()).filter((key) => !key.revokedAt);
   const server = Deno.serve({
     signal: stopSignal(),
     port,
@@ -116,6 +122,8 @@ export async function serveCommand(args: readonly string[]): Promise<number> {
         tenant: LOCAL_TENANT,
         workers: engine.workers,
         backend: engine.backend,
+        // Other machines are refused until a key exists.
+        activeKeys: keys.length,
       })),
   }, app.fetch);
   // A stop lets the requests in flight finish, then closes what is open.

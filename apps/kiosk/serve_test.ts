@@ -71,14 +71,19 @@ Deno.test("kiosk serve: listens on 127.0.0.1, answers keyless, stops on SIGTERM"
   const dir = await Deno.makeTempDir({ prefix: "kiosk-serve-" });
   const child = spawnKiosk(dir, ["serve", "--port", "0", "--workers", "1"]);
   try {
-    const listening = await new Promise<string>((resolve, reject) => {
-      eachLine(child.stderr, (line) => {
-        if (line.startsWith("{") && "listening" in JSON.parse(line)) {
-          resolve(JSON.parse(line).listening);
-        }
-      }).then(() => reject(new Error("serve ended before listening")));
-    });
+    const started = await new Promise<Record<string, unknown>>(
+      (resolve, reject) => {
+        eachLine(child.stderr, (line) => {
+          if (line.startsWith("{") && "listening" in JSON.parse(line)) {
+            resolve(JSON.parse(line));
+          }
+        }).then(() => reject(new Error("serve ended before listening")));
+      },
+    );
+    const listening = started.listening as string;
     assert.match(listening, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(started.activeKeys, 0);
+    assert.equal(started.backend, "wasm");
     const response = await fetch(`${listening}/v1/subjects`);
     assert.equal(response.status, 200);
     assert.deepEqual((await response.json()).subjects, []);
