@@ -93,7 +93,7 @@ export async function exportCommand(args: readonly string[]): Promise<number> {
     }
     await write(header);
     let subjects = 0, faces = 0;
-    for await (const subject of storedSubjects(kv, gallery)) {
+    for await (const subject of storedSubjects(gallery)) {
       await write({
         subject: {
           id: subject.id,

@@ -39,11 +39,9 @@ async function openAt(path: string, key?: string) {
  */
 async function contents(path: string, key?: string) {
   const { kv, gallery } = await openAt(path, key);
-  const previous = Deno.env.get("FACEVER_GALLERY_KEY");
-  if (key) Deno.env.set("FACEVER_GALLERY_KEY", key);
   try {
     const subjects = [];
-    for await (const subject of storedSubjects(kv, gallery)) {
+    for await (const subject of storedSubjects(gallery)) {
       subjects.push({
         id: subject.id,
         metadata: subject.metadata,
@@ -56,10 +54,6 @@ async function contents(path: string, key?: string) {
     }
     return subjects;
   } finally {
-    if (key) {
-      if (previous === undefined) Deno.env.delete("FACEVER_GALLERY_KEY");
-      else Deno.env.set("FACEVER_GALLERY_KEY", previous);
-    }
     kv.close();
   }
 }

@@ -35,6 +35,7 @@ import {
   type CreateSubjectOptions,
   DEFAULT_MAX_STALENESS_MS,
   DEFAULT_SNAPSHOT_EVERY,
+  type ExportedFace,
   type FaceInfo,
   type GalleryOptions,
   type IdentifyOptions,
@@ -354,6 +355,45 @@ export class Gallery {
         metadata: value.metadata,
         source: value.source,
         createdAt: value.createdAt,
+      });
+    }
+    return faces;
+  }
+
+  /**
+   * The faces of a subject with their embeddings (opened with the
+   * tenant's key where they are sealed), in face id order: what a backup
+   * or the provisioning of another device needs. An embedding is a
+   * biometric template; hand it only to what must store it.
+   *
+   * @throws {FaceError} `not_found` when there is no such subject;
+   * `invalid_argument` for a bad id.
+   *
+   * @example
+   * ```ts
+   * import { Gallery } from "@facever/gallery";
+   * const kv = await Deno.openKv(":memory:");
+   * const gallery = await Gallery.open(kv, { tenant: "t", modelId: "m", dims: 2 });
+   * await gallery.createSubject("ada");
+   * await gallery.addFace("ada", [0.6, 0.8]);
+   * const [face] = await gallery.exportFaces("ada");
+   * console.log(face.embedding); // Float32Array(2) [ 0.6…, 0.8… ]
+   * kv.close();
+   * ```
+   */
+  async exportFaces(subjectId: string): Promise<ExportedFace[]> {
+    checkId("subject id", subjectId);
+    await this.#requireSubject(subjectId);
+    const faces: ExportedFace[] = [];
+    for await (const { key, value } of this.#faceRecords(subjectId)) {
+      const faceId = key.at(-1) as string;
+      faces.push({
+        faceId,
+        subjectId,
+        metadata: value.metadata,
+        source: value.source,
+        createdAt: value.createdAt,
+        embedding: await this.#openEmbedding(faceId, value),
       });
     }
     return faces;

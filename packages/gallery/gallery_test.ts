@@ -639,3 +639,41 @@ Deno.test({
     await Deno.remove(folder, { recursive: true });
   },
 });
+
+Deno.test("exportFaces gives each face with its embedding, sealed or not", async (t) => {
+  for (const sealed of [false, true]) {
+    await t.step(sealed ? "encrypted" : "plain", async () => {
+      const kv = await Deno.openKv(":memory:");
+      const encryptionKey = sealed
+        ? await crypto.subtle.generateKey(
+          { name: "AES-GCM", length: 256 },
+          false,
+          ["encrypt", "decrypt"],
+        )
+        : undefined;
+      const gallery = await Gallery.open(kv, { ...OPTIONS, encryptionKey });
+      await gallery.createSubject("ada");
+      const random = unitVectors(77, DIMS);
+      const vectors = [random(), random()];
+      const ids = [];
+      for (const [i, vector] of vectors.entries()) {
+        ids.push(await gallery.addFace("ada", vector, { source: `s${i}` }));
+      }
+      const exported = await gallery.exportFaces("ada");
+      assert.equal(exported.length, 2);
+      for (const face of exported) {
+        const i = ids.indexOf(face.faceId);
+        assert.equal(face.source, `s${i}`);
+        assert.equal(face.subjectId, "ada");
+        for (let k = 0; k < DIMS; k++) {
+          assert.ok(Math.abs(face.embedding[k] - vectors[i][k]) < 1e-6);
+        }
+      }
+      await assert.rejects(
+        gallery.exportFaces("nobody"),
+        isFaceError("not_found"),
+      );
+      kv.close();
+    });
+  }
+});

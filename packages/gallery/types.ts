@@ -78,6 +78,21 @@ export interface FaceInfo {
 }
 
 /**
+ * A face with its embedding, as {@linkcode Gallery.exportFaces} gives it.
+ *
+ * @example
+ * ```ts
+ * import type { ExportedFace } from "@facever/gallery";
+ * const size = (face: ExportedFace) => face.embedding.length;
+ * console.log(typeof size);
+ * ```
+ */
+export interface ExportedFace extends FaceInfo {
+  /** The stored embedding: unit length, float32. */
+  readonly embedding: Float32Array;
+}
+
+/**
  * One answer of {@linkcode Gallery.identify}: a subject and its face
  * closest to the query.
  *
