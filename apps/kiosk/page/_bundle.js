@@ -4561,11 +4561,16 @@ var DEFAULT_THRESHOLD = OPERATING_POINTS.accuracy.threshold;
 var ERRORS = Object.values(mod_exports).filter((value) => typeof value === "function" && value.prototype instanceof Error);
 
 // packages/gallery/_codec.ts
+var IV_BYTES = 12;
+var TAG_BYTES = 16;
 var KEY_CHECK = new TextEncoder().encode("facever gallery key check");
+var SEAL_BYTES = IV_BYTES + TAG_BYTES;
 
-// packages/gallery/_kernel.ts
+// packages/gallery/_store.ts
+var LOG_RETAIN = 1e4;
+
+// packages/gallery/_wasm.ts
 var V128_CONST = 12;
-var ZERO = simd(V128_CONST, ...new Array(16).fill(0));
 function uleb(value) {
   const bytes = [];
   do {
@@ -4584,9 +4589,24 @@ function simd(opcode, ...immediates) {
   ];
 }
 
-// packages/gallery/face_index.ts
+// packages/gallery/_kernel.ts
+var ZERO = simd(V128_CONST, ...new Array(16).fill(0));
+
+// packages/gallery/_face_rows.ts
 var BLOCK_BITS = 14;
 var BLOCK_MASK = (1 << BLOCK_BITS) - 1;
+
+// packages/gallery/_snapshot_format.ts
+var CHUNK_BYTES = 65536;
+var CHUNK_PAYLOAD = CHUNK_BYTES - Math.max(SEAL_BYTES, 20);
+
+// packages/gallery/_snapshot.ts
+var USABLE_LAG = LOG_RETAIN / 2;
+
+// packages/gallery/_snapshot_writer.ts
+var REFRESH_LAG = LOG_RETAIN / 4;
+
+// packages/gallery/_search.ts
 var NORM_BOUND = 1 + 1e-6;
 
 // packages/gallery/gates.ts
