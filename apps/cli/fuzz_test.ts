@@ -44,10 +44,19 @@ interface EmbedLine {
   faces?: { embedding: number[] }[];
 }
 
-/** Runs `deno task embed` on `files`; each line must come in time. */
-async function embed(files: readonly string[]) {
+/**
+ * Runs `deno task embed` on `files` with `flags`; each line must come
+ * within `timeoutMs`.
+ */
+async function embed(
+  files: readonly string[],
+  { flags = [], timeoutMs = LINE_TIMEOUT_MS }: {
+    flags?: readonly string[];
+    timeoutMs?: number;
+  } = {},
+) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "embed", ...files],
+    args: ["task", "embed", ...flags, ...files],
     cwd: REPOSITORY,
     stdin: "null",
     stdout: "piped",
@@ -57,14 +66,14 @@ async function embed(files: readonly string[]) {
   const reader = textLines(child.stdout).getReader();
   const lines: EmbedLine[] = [];
   while (true) {
-    const read = await nextLineWithin(reader, LINE_TIMEOUT_MS);
+    const read = await nextLineWithin(reader, timeoutMs);
     if (read.kind === "closed") break;
     if (read.kind === "timeout") {
       child.kill("SIGKILL");
       await child.status;
       await reader.cancel();
       assert.fail(
-        `no line in ${LINE_TIMEOUT_MS} ms after ${lines.length} lines: hung on ${
+        `no line in ${timeoutMs} ms after ${lines.length} lines: hung on ${
           files[lines.length]
         }\n${await stderr}`,
       );
@@ -166,6 +175,35 @@ Deno.test({
           )
         );
       }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "embed: an input that never ends is refused, and the batch goes on",
+  ignore: !root || Deno.build.os === "windows",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "facever_cli_endless_" });
+    try {
+      const photo = join(dir, "photo.jpg");
+      await Deno.copyFile(lfwImagePath(root!, "Aaron_Peirsol", 1), photo);
+      // 100 MiB that take no disk: over the 80 MiB limit of 1 Mi pixels.
+      const sparse = join(dir, "sparse.img");
+      await Deno.writeFile(sparse, new Uint8Array());
+      await Deno.truncate(sparse, 100 * 2 ** 20);
+      // /dev/zero was once read until memory ran out (about 350 MB a
+      // second here), so the deadline is short.
+      const { code, lines } = await embed(["/dev/zero", sparse, photo], {
+        flags: ["--max-pixels", "1000000"],
+        timeoutMs: 15_000,
+      });
+      assert.deepEqual(
+        lines.map((line) => line.error?.code ?? `${line.faceCount} faces`),
+        ["too_large", "too_large", "1 faces"],
+      );
+      assert.equal(code, 1);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
