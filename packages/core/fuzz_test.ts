@@ -7,7 +7,13 @@
  * For a longer hunt: `FUZZ_MUTATIONS=20000 FUZZ_SEED=3 deno test ...`.
  */
 import assert from "node:assert/strict";
-import { formatSamples, fuzzInputs } from "@facever/testing";
+import { fileURLToPath } from "node:url";
+import {
+  formatSamples,
+  fuzzInputs,
+  syntheticPicture,
+  toImageData,
+} from "@facever/testing";
 import { outcome } from "./testdata/assertions.ts";
 
 const MUTATIONS_PER_FORMAT = Number(Deno.env.get("FUZZ_MUTATIONS") ?? 520);
@@ -47,4 +53,72 @@ Deno.test("fuzz: damaged files give typed errors and never hang", async (t) => {
       },
     );
   }
+});
+
+/**
+ * Found by `deno task fuzz:images` (its child held 538 MiB after one
+ * 1920x1080 decode of each format): what one decode leaves behind is
+ * outside the budget. Each wasm decoder keeps its heap grown by images
+ * under 4 MP (LARGE_IMAGE_PIXELS), and the pure-JS decoders leave heap
+ * pages resident, so a process that has decoded large photos of several
+ * formats no longer fits the README's 512 MiB isolate for one
+ * default-limited decode. Ignored until fixed in @facever/core (not ours
+ * to edit on this branch).
+ */
+const RETENTION =
+  "what decodes leave behind (grown wasm heaps under 4 MP, pure-JS heap pages) is outside the memory budget";
+console.log(`ignored: ${RETENTION}`);
+
+Deno.test({
+  name:
+    "a default-limited decode after large decodes of other formats fits a 512 MiB isolate",
+  ignore: true,
+  // The probe is a subprocess, awaited to its end.
+  sanitizeResources: false,
+  fn: async () => {
+    const { default: webp } = await import("@jsquash/webp/encode.js");
+    // Just under 4 MP: the wasm decoders keep their instances after it.
+    const large = (await formatSamples(syntheticPicture(2560, 1536)))
+      .filter(({ name }) =>
+        ["jpeg", "jpeg (CMYK)", "png", "webp", "avif"].includes(name)
+      );
+    const huge = new Uint8Array(
+      await webp(toImageData(syntheticPicture(4096, 3072)), { quality: 80 }),
+    );
+    const dir = await Deno.makeTempDir();
+    try {
+      const files: string[] = [];
+      for (const [i, { bytes }] of [...large, { bytes: huge }].entries()) {
+        files.push(`${dir}/${i}`);
+        await Deno.writeFile(files[i], bytes);
+      }
+      const probe = fileURLToPath(
+        new URL("testdata/sequence_probe.ts", import.meta.url),
+      );
+      const { code, stdout, stderr } = await new Deno.Command(
+        Deno.execPath(),
+        {
+          args: ["run", "--allow-read", probe, ...files],
+          stdout: "piped",
+          stderr: "piped",
+        },
+      ).output();
+      assert.equal(code, 0, new TextDecoder().decode(stderr));
+      const steps = new TextDecoder().decode(stdout).trim().split("\n")
+        .map((line) => JSON.parse(line));
+      const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+      const trace = steps.map((step, i) =>
+        `${
+          [...large.map(({ name }) => name), "12 Mi px webp"][i]
+        }: ${step.outcome}, rss ${mib(step.rss)} MiB, peak ${
+          mib(step.peak)
+        } MiB`
+      ).join("\n");
+      console.log(trace);
+      assert.ok(steps.every((step) => step.outcome.startsWith("ok")), trace);
+      assert.ok(steps.at(-1).peak <= 512 * 2 ** 20, trace);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
