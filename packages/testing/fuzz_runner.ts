@@ -147,10 +147,12 @@ function faceProblems(face: FuzzFace, width: number, height: number) {
   // Boxes are clipped to the image; a hair of float error is allowed.
   const slack = 1e-6;
   if (
-    !finite(x, y, w, h) || x < 0 || y < 0 || w < 0 || h < 0 ||
+    !finite(x, y, w, h) || x < 0 || y < 0 || w <= 0 || h <= 0 ||
     x + w > width + slack || y + h > height + slack
   ) {
-    problems.push(`box ${JSON.stringify(face.box)} outside ${width}x${height}`);
+    problems.push(
+      `box ${JSON.stringify(face.box)} empty or outside ${width}x${height}`,
+    );
   }
   if (!(face.score >= 0 && face.score <= 1)) {
     problems.push(`score ${face.score}`);
@@ -162,9 +164,13 @@ function faceProblems(face: FuzzFace, width: number, height: number) {
     problems.push(`landmarks ${JSON.stringify(face.landmarks)}`);
   }
   if (face.embedding) {
-    const values = Array.from(face.embedding);
-    const norm = Math.hypot(...values);
-    if (!finite(...values) || Math.abs(norm - 1) > 1e-3) {
+    let sum = 0;
+    for (let i = 0; i < face.embedding.length; i++) {
+      sum += face.embedding[i] ** 2;
+    }
+    // NaN or Infinity anywhere makes the norm fail this too.
+    const norm = Math.sqrt(sum);
+    if (!(Math.abs(norm - 1) <= 1e-3)) {
       problems.push(`embedding of norm ${norm}`);
     }
   }
