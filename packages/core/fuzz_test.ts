@@ -11,9 +11,12 @@ import { fileURLToPath } from "node:url";
 import {
   formatSamples,
   fuzzInputs,
+  type FuzzSample,
   syntheticPicture,
   toImageData,
 } from "@facever/testing";
+import { decodeImage } from "./decode.ts";
+import { FaceError } from "./errors.ts";
 import { outcome } from "./testdata/assertions.ts";
 
 const MUTATIONS_PER_FORMAT = Number(Deno.env.get("FUZZ_MUTATIONS") ?? 520);
@@ -53,6 +56,74 @@ Deno.test("fuzz: damaged files give typed errors and never hang", async (t) => {
       },
     );
   }
+});
+
+/** The decoded pixels, or undefined when the bytes are refused. */
+async function pixels(bytes: Uint8Array): Promise<Uint8Array | undefined> {
+  try {
+    return (await decodeImage(bytes)).data;
+  } catch (error) {
+    if (error instanceof FaceError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Damaged `sample` files that decode, each decoded again after the valid
+ * sample: the indices of those whose pixels changed (what the decoder
+ * showed of them came from memory an earlier decode left behind).
+ */
+async function changedByWhatCameBefore(
+  sample: FuzzSample,
+  mutations: number,
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const input of fuzzInputs([{ ...sample, mutations }], SEED)) {
+    const first = await pixels(input.bytes);
+    if (!first) continue;
+    await decodeImage(sample.bytes);
+    const again = await pixels(input.bytes);
+    if (!again || again.some((v, i) => v !== first[i])) {
+      changed.push(`${input.index} (${input.what})`);
+    }
+  }
+  return changed;
+}
+
+/**
+ * Found by `deno task fuzz:images`, where `analyze` and `embedImage` found
+ * different faces in one damaged HEIC: libheif (libde265) leaves the parts
+ * of a picture that damaged HEVC data does not reach as whatever its heap
+ * held, and the instance is kept after a decode that succeeds, so the
+ * pixels of the image decoded before show through (of a damaged 80x60
+ * synthetic HEIC decoded after the valid one, 6,686 of 14,400 samples are
+ * the valid one's). On a server, a crafted HEIC gets the faces of the
+ * previous request's photo detected and embedded. Ignored until fixed in
+ * @facever/core (not ours to edit on this branch).
+ */
+const HEIC_LEAK =
+  "a damaged HEIC decodes to pixels of the image decoded before it (libde265 leaves undecoded parts as its heap held them)";
+console.log(`ignored: ${HEIC_LEAK}`);
+
+Deno.test(
+  "fuzz: a damaged file decodes alike whatever was decoded before",
+  async (t) => {
+    for (const sample of samples) {
+      if (sample.name === "heic") continue; // the ignored test below
+      await t.step(sample.name, async () => {
+        assert.deepEqual(await changedByWhatCameBefore(sample, 200), []);
+      });
+    }
+  },
+);
+
+Deno.test({
+  name: "fuzz: a damaged HEIC decodes alike whatever was decoded before",
+  ignore: true,
+  fn: async () => {
+    const heic = samples.find(({ name }) => name === "heic")!;
+    assert.deepEqual(await changedByWhatCameBefore(heic, 200), []);
+  },
 });
 
 /**
