@@ -305,6 +305,7 @@ type ChildLine =
     ms: number;
     rss: number;
     peak: number;
+    highWaterMark?: number;
   }
   | { type: "recheck"; sample: string; after: number; detail?: string }
   | { type: "end"; peak: number; highWaterMark?: number };
@@ -312,7 +313,11 @@ type ChildLine =
 /** Marks the child's report lines among whatever else it prints. */
 const LINE_PREFIX = "FUZZ\t";
 
-/** Linux's resident high-water mark of this process, if readable. */
+/**
+ * Linux's resident high-water mark of this process (VmHWM), if readable:
+ * exact even across a synchronous wasm call that blocks every timer, which
+ * the sampling misses. Deno lets only `--allow-all` read /proc.
+ */
 function highWaterMark(): number | undefined {
   try {
     const status = Deno.readTextFileSync("/proc/self/status");
@@ -328,8 +333,10 @@ function highWaterMark(): number | undefined {
  * the last argument, runs every valid sample once (which loads each
  * decoder and the models, and gives the results the rechecks compare
  * against), reports the resident size then, and runs the inputs from the
- * plan's first, reporting each one's outcome and the resident size (peak
- * so far, sampled every 5 ms and after every input).
+ * plan's first, reporting each one's outcome and the resident size: the
+ * peak so far of `Deno.memoryUsage().rss`, sampled every 5 ms and after
+ * every input, and, where the child may read /proc (Linux, `--allow-all`),
+ * the exact high-water mark since the warm-up.
  *
  * @example
  * ```ts ignore
@@ -359,6 +366,13 @@ export async function runFuzzChild(
     results[sample.name] = await pipeline(sample.bytes);
   }
   let peak = Deno.memoryUsage().rss;
+  try {
+    // Writing 5 resets the high-water mark to the resident size now, so
+    // that it measures what comes after the warm-up.
+    Deno.writeTextFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // Not Linux, or not --allow-all: the sampled peak stands alone.
+  }
   report({ type: "warm", rss: peak, results });
   const sampler = setInterval(() => {
     peak = Math.max(peak, Deno.memoryUsage().rss);
@@ -381,6 +395,7 @@ export async function runFuzzChild(
         ms,
         rss,
         peak,
+        highWaterMark: highWaterMark(),
       });
       if (++ran % plan.recheckEvery === 0) {
         const sample = samples.find((s) => s.name === input.sample)!;
@@ -468,7 +483,8 @@ export interface FuzzBug {
 /**
  * What {@linkcode runFuzz} found. Memory is that of the child: its
  * resident size after the warm-up (the models and every decoder loaded,
- * each valid sample run once) and its peak, sampled, after it.
+ * each valid sample run once) and its peak after it, sampled and, where
+ * readable, exact.
  *
  * @example
  * ```ts
@@ -487,9 +503,16 @@ export interface FuzzReport {
   readonly rechecks: number;
   /** Resident bytes after the warm-up (of the child whose growth was largest). */
   readonly warmRss: number;
-  /** Peak resident bytes sampled after the warm-up (same child). */
+  /**
+   * Peak of `Deno.memoryUsage().rss` after the warm-up, sampled every 5 ms
+   * and after every input (same child): a synchronous wasm call blocks the
+   * sampling, so a peak inside one is missed.
+   */
   readonly peakRss: number;
-  /** Linux's VmHWM of the children, start-up and warm-up included. */
+  /**
+   * Linux's VmHWM after the warm-up (same child): the exact peak, where
+   * the child could read /proc (run with `--allow-all`).
+   */
   readonly highWaterMark?: number;
   /** Children started: one, plus one after every hang or crash. */
   readonly children: number;
@@ -653,6 +676,10 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
   let samples: Record<string, FuzzResult> = {};
   let rechecks = 0, children = 0, done = 0;
   let warmRss = 0, peakRss = 0, highWater: number | undefined;
+  /** Whether this child grew more than the one reported so far. */
+  const grewMost = (warm: number, peak: number, hwm?: number) =>
+    Math.max(peak, hwm ?? 0) - warm >=
+      Math.max(peakRss, highWater ?? 0) - warmRss;
   let slowest: FuzzReport["slowest"];
   const count = (sample: string, outcome: string) => {
     const row = counts[sample] ??= {};
@@ -718,6 +745,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
       const reader = textLines(child.stdout).getReader();
       let last = from - 1;
       let childWarm = 0, childPeak = 0;
+      let childHwm: number | undefined;
       let ended = false;
       const warm = await nextReport(reader, options.warmUpTimeoutMs ?? 300_000);
       if (typeof warm === "string" || warm.type !== "warm") {
@@ -758,6 +786,9 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
         if (line.type === "input") {
           last = line.index;
           childPeak = Math.max(childPeak, line.peak);
+          if (line.highWaterMark !== undefined) {
+            childHwm = Math.max(childHwm ?? 0, line.highWaterMark);
+          }
           const { sample } = line;
           count(sample, line.outcome);
           if (FUZZ_BUGS.includes(line.outcome)) {
@@ -773,7 +804,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
         } else if (line.type === "end") {
           childPeak = Math.max(childPeak, line.peak);
           if (line.highWaterMark !== undefined) {
-            highWater = Math.max(highWater ?? 0, line.highWaterMark);
+            childHwm = Math.max(childHwm ?? 0, line.highWaterMark);
           }
           ended = true;
           const status = await child.status;
@@ -785,9 +816,10 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzReport> {
           break;
         }
       }
-      if (childPeak - childWarm >= peakRss - warmRss) {
+      if (grewMost(childWarm, childPeak, childHwm)) {
         warmRss = childWarm;
         peakRss = childPeak;
+        highWater = childHwm;
       }
       await reader.cancel();
       await stderrDone;
