@@ -7,7 +7,8 @@
  * a hang or a crash, and counts outcomes; the child ({@linkcode runFuzzChild})
  * regenerates the inputs from the seed, runs each through a pipeline such
  * as {@linkcode facePipeline}, and reports its outcome and resident memory
- * (`Deno.memoryUsage().rss`, sampled) line by line.
+ * (`Deno.memoryUsage().rss` sampled, and Linux's exact high-water mark
+ * where it may read /proc) line by line.
  *
  * It imports nothing of ours: the caller hands in its engine and tells
  * which errors are typed.
@@ -239,6 +240,7 @@ export function facePipeline(
     }
     if ("value" in one) {
       problems.push(...faceProblems(one.value, width, height));
+      if (!one.value.embedding) problems.push("embedImage gave no embedding");
     }
     if (problems.length > 0) {
       return { outcome: "invalid result", detail: problems.join("; ") };

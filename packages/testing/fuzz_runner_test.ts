@@ -142,6 +142,11 @@ Deno.test("facePipeline", async (t) => {
           JSON.stringify(overrides),
         );
       }
+      const bare = await run(engine(
+        () => Promise.resolve({ faces: [face()] }),
+        () => Promise.resolve(face({ embedding: undefined })),
+      ));
+      assert.equal(bare.detail, "embedImage gave no embedding");
       const unsorted = await run(engine(
         () =>
           Promise.resolve({
