@@ -6,8 +6,9 @@
  * 1920 × 1080 frame of LFW faces on a textured background — and of ten
  * LFW photos as the dataset stores them. Each input goes through
  * `FaceEngine.analyze` and `FaceEngine.embedImage` in a child process whose
- * resident memory is sampled (`runFuzz` of `@facever/testing`), under a
- * per-input deadline. Prints the outcomes by sample (decoded with faces,
+ * resident memory is measured (`Deno.memoryUsage().rss` sampled, and
+ * Linux's VmHWM; `runFuzz` of `@facever/testing`), under a per-input
+ * deadline. Prints the outcomes by sample (decoded with faces,
  * decoded without, each error code, untyped errors, timeouts, …), the
  * memory and the bugs, each input that found one saved for replaying;
  * exits 1 when there was any bug, or when the child's peak went more than
