@@ -63,7 +63,8 @@ Options:
   --threshold T           cosine similarity that counts as a match, in
                           [-1, 1] (default ${DEFAULT_THRESHOLD})
   --max-pixels N          largest image decoded, in pixels (default
-                          ${DEFAULT_MAX_PIXELS})
+                          ${DEFAULT_MAX_PIXELS}); a file over 16 bytes a
+                          pixel plus 64 MiB is refused unread (too_large)
   -h, --help              this text
 
 "-" for A or B reads that image from standard input.
@@ -80,7 +81,9 @@ not stop the others.
 Options:
   --face all|largest|central  which faces of each image (default all)
   --max-pixels N              largest image decoded, in pixels (default
-                              ${DEFAULT_MAX_PIXELS})
+                              ${DEFAULT_MAX_PIXELS}); a file over 16 bytes
+                              a pixel plus 64 MiB is refused unread
+                              (too_large)
   -h, --help                  this text
 
 "-" reads one image from standard input.
@@ -303,9 +306,10 @@ async function verify(
   checkStdin(positionals);
   const pick = faceOption(values.face, ["largest", "central"] as const);
   const engine = await createEngine(values, options);
+  const limit = fileLimit(values);
   const used: { face: AnalyzedFace; analysis: Analysis }[] = [];
   for (const file of positionals) {
-    const bytes = await readInput(file, options);
+    const bytes = await readInput(file, limit, options);
     if ("code" in bytes) return reportFailure(file, bytes);
     try {
       const analysis = await engine.analyze(bytes, { embed: pick });
@@ -353,9 +357,10 @@ async function embed(
     ["all", "largest", "central"] as const,
   );
   const engine = await createEngine(values, options);
+  const limit = fileLimit(values);
   let status = 0;
   for (const file of positionals) {
-    const line = await embedFile(engine, file, choice, options);
+    const line = await embedFile(engine, file, limit, choice, options);
     if ("error" in line) {
       status = Math.max(status, exitStatus(line.error));
       console.error(`${file}: ${line.error.message}`);
@@ -368,10 +373,11 @@ async function embed(
 async function embedFile(
   engine: CliEngine,
   file: string,
+  limit: number,
   choice: EmbedChoice,
   options: CliOptions,
 ): Promise<EmbedLine> {
-  const bytes = await readInput(file, options);
+  const bytes = await readInput(file, limit, options);
   if ("code" in bytes) return { file, error: bytes };
   try {
     const analysis = await engine.analyze(bytes, { embed: choice });
@@ -403,15 +409,42 @@ async function embedFile(
   }
 }
 
+/**
+ * The largest input read as an image, in bytes, for images of at most
+ * `--max-pixels`: 16 bytes a pixel (no format read here stores more than
+ * 10: 16-bit CMYK with alpha in an uncompressed TIFF) and 64 MiB of
+ * metadata. Without a limit, a device such as /dev/zero or an endless pipe
+ * would be read until memory ran out, and the batch would never reach the
+ * next file.
+ */
+function fileLimit(values: Record<string, string | boolean | undefined>) {
+  const maxPixels = numberOption(values["max-pixels"], "max-pixels") ??
+    DEFAULT_MAX_PIXELS;
+  return 16 * maxPixels + 64 * 2 ** 20;
+}
+
 async function readInput(
   file: string,
+  limit: number,
   options: CliOptions,
 ): Promise<Uint8Array | FileError> {
+  let bytes: Uint8Array | undefined;
   try {
     if (file === "-") {
-      return await (options.stdin ?? readStdin)();
+      bytes = options.stdin
+        ? await options.stdin()
+        : await readAtMost(Deno.stdin.readable, limit);
+    } else {
+      const info = await Deno.stat(file);
+      if (info.isDirectory) {
+        return { code: "not_a_file", message: "is a directory, not an image" };
+      }
+      // A regular file's size is known; a device or a pipe is read up to
+      // the limit.
+      if (!(info.isFile && info.size > limit)) {
+        bytes = await readAtMost((await Deno.open(file)).readable, limit);
+      }
     }
-    return await Deno.readFile(file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       return { code: "not_found", message: "no such file" };
@@ -421,10 +454,38 @@ async function readInput(
     }
     return { code: "read_failed", message: (error as Error).message };
   }
+  if (bytes === undefined || bytes.length > limit) {
+    return {
+      code: "too_large",
+      message:
+        `more than ${limit} bytes, larger than any image within --max-pixels`,
+    };
+  }
+  return bytes;
 }
 
-async function readStdin(): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+/**
+ * The whole stream, or undefined as soon as it passes `limit` bytes (the
+ * rest unread, the stream cancelled, which closes a file).
+ */
+async function readAtMost(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    length += chunk.length;
+    if (length > limit) return undefined;
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
 }
 
 function describe(error: unknown): FileError {

@@ -1,199 +1,195 @@
 /**
  * Seeded mutations of one valid file per format (bits flipped, bytes
- * inserted, deleted, overwritten, the file cut): whatever the damage,
- * decodeImage returns an image or throws one of our typed errors, and
- * returns. Reproducible: the seed is fixed, the mutation printed on failure.
+ * inserted, deleted, overwritten, the file cut; `formatSamples` and
+ * `fuzzInputs` of @facever/testing): whatever the damage, decodeImage
+ * returns an image or throws one of our typed errors, and returns.
+ * Reproducible: the seed is fixed, the mutation printed on failure.
  * For a longer hunt: `FUZZ_MUTATIONS=20000 FUZZ_SEED=3 deno test ...`.
  */
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import {
-  animatedWebp,
-  encodeBmp,
-  encodeFlatJpeg,
-  encodeTiff,
-  exifSegment,
+  formatSamples,
+  fuzzInputs,
+  type FuzzSample,
   syntheticPicture,
+  toImageData,
 } from "@facever/testing";
-import { outcome, seeded, toImageData } from "./testdata/assertions.ts";
+import { decodeImage } from "./decode.ts";
+import { FaceError } from "./errors.ts";
+import { outcome } from "./testdata/assertions.ts";
 
 const MUTATIONS_PER_FORMAT = Number(Deno.env.get("FUZZ_MUTATIONS") ?? 520);
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 0);
 
-const picture = syntheticPicture(32, 32);
-const rgba = toImageData(picture);
-
-async function samples(): Promise<Record<string, Uint8Array>> {
-  const { default: jpeg } = await import("@jsquash/jpeg/encode.js");
-  const { default: webp } = await import("@jsquash/webp/encode.js");
-  const { default: avif } = await import("@jsquash/avif/encode.js");
-  const { encode: png } = await import("fast-png");
-  const { GifWriter } = await import("omggif") as unknown as {
-    GifWriter: new (
-      b: Uint8Array,
-      w: number,
-      h: number,
-      o: Record<string, unknown>,
-    ) => {
-      addFrame(x: number, y: number, w: number, h: number, p: Uint8Array): void;
-      end(): number;
-    };
-  };
-  const gifBuffer = new Uint8Array(8192);
-  const palette = Array.from({ length: 16 }, (_, i) => i * 0x101010);
-  const writer = new GifWriter(gifBuffer, 32, 32, { palette });
-  writer.addFrame(
-    0,
-    0,
-    32,
-    32,
-    picture.data.filter((_, i) => i % 3 === 0).map((v) => v >> 4),
-  );
-  return {
-    jpeg: new Uint8Array(
-      await jpeg(rgba, { quality: 80, progressive: true, baseline: false }),
-    ),
-    "jpeg (restart markers)": encodeFlatJpeg({
-      width: 32,
-      height: 32,
-      components: 3,
-      samples: picture.data,
-      segments: [exifSegment(6)],
-      restartInterval: 2,
-    }),
-    png: png({
-      width: 32,
-      height: 32,
-      data: picture.data,
-      channels: 3,
-      depth: 8,
-    }),
-    "jpeg (CMYK)": encodeFlatJpeg({
-      width: 32,
-      height: 32,
-      components: 4,
-      samples: picture.data.subarray(0, 32 * 32 * 4), // any ink values
-    }),
-    webp: new Uint8Array(await webp(rgba, { quality: 80 })),
-    "webp (animated, lossless)": animatedWebp(32, 32, [
-      { webp: new Uint8Array(await webp(rgba, { lossless: 1 })), x: 0, y: 0 },
-      { webp: new Uint8Array(await webp(rgba, { quality: 50 })), x: 0, y: 0 },
-    ]),
-    avif: new Uint8Array(await avif(rgba, { quality: 60, speed: 10 })),
-    heic: await Deno.readFile(
-      new URL("testdata/synthetic.heic", import.meta.url),
-    ),
-    gif: gifBuffer.slice(0, writer.end()),
-    bmp: encodeBmp({
-      width: 32,
-      height: 32,
-      bitsPerPixel: 24,
-      samples: picture.data,
-    }),
-    "tiff (Deflate)": encodeTiff({
-      width: 32,
-      height: 32,
-      photometric: 2,
-      bitsPerSample: 8,
-      samplesPerPixel: 3,
-      samples: picture.data,
-      compression: 8,
-    }),
-    "tiff (LZW)": encodeTiff({
-      width: 32,
-      height: 32,
-      photometric: 2,
-      bitsPerSample: 8,
-      samplesPerPixel: 3,
-      samples: picture.data,
-      compression: 5,
-    }),
-  };
-}
-
-/** One seeded mutation of `bytes`, and what it did. */
-function mutate(bytes: Uint8Array, next: () => number): [Uint8Array, string] {
-  // Half the edits land in the first 256 bytes, where the headers are.
-  const position = () =>
-    next() % 2 ? next() % Math.min(256, bytes.length) : next() % bytes.length;
-  const random = (n: number) =>
-    Uint8Array.from({ length: n }, () => next() & 255);
-  const at = position();
-  switch (next() % 6) {
-    case 0: {
-      const out = bytes.slice();
-      const flips = 1 + next() % 8;
-      for (let i = 0; i < flips; i++) out[position()] ^= 1 << (next() % 8);
-      return [out, `flip ${flips} bits near ${at}`];
-    }
-    case 1: {
-      const n = 1 + next() % 16;
-      const out = new Uint8Array(bytes.length + n);
-      out.set(bytes.subarray(0, at));
-      out.set(random(n), at);
-      out.set(bytes.subarray(at), at + n);
-      return [out, `insert ${n} at ${at}`];
-    }
-    case 2: {
-      const n = 1 + next() % 64;
-      const tail = bytes.subarray(Math.min(bytes.length, at + n));
-      const out = new Uint8Array(at + tail.length);
-      out.set(bytes.subarray(0, at));
-      out.set(tail, at);
-      return [out, `delete ${n} at ${at}`];
-    }
-    case 3: {
-      const n = 1 + next() % 32;
-      const out = bytes.slice();
-      const fill = next() % 3;
-      const run = fill === 0
-        ? random(n)
-        : new Uint8Array(n).fill(fill === 1 ? 0 : 255);
-      out.set(run.subarray(0, Math.max(0, out.length - at)), at);
-      return [
-        out,
-        `overwrite ${n} at ${at} (${["random", "0x00", "0xFF"][fill]})`,
-      ];
-    }
-    case 4:
-      return [bytes.slice(0, at), `cut at ${at}`];
-    default: {
-      const n = 1 + next() % 64;
-      const from = position();
-      const copy = bytes.slice(from, from + n);
-      const out = new Uint8Array(bytes.length + copy.length);
-      out.set(bytes.subarray(0, at));
-      out.set(copy, at);
-      out.set(bytes.subarray(at), at + copy.length);
-      return [out, `duplicate ${copy.length} from ${from} at ${at}`];
-    }
-  }
-}
-
-const files = await samples();
+const samples = await formatSamples();
 
 Deno.test("fuzz: damaged files give typed errors and never hang", async (t) => {
-  for (const [format, file] of Object.entries(files)) {
-    await t.step(`${format} (${MUTATIONS_PER_FORMAT} mutations)`, async () => {
-      assert.equal(await outcome(file), "ok", `${format} sample must decode`);
-      const next = seeded(format.length * 7919 + file.length + SEED * 104729);
-      const counts: Record<string, number> = {};
-      const start = performance.now();
-      for (let i = 0; i < MUTATIONS_PER_FORMAT; i++) {
-        const [bytes, what] = mutate(file, next);
-        let code: string;
-        try {
-          code = await outcome(bytes);
-        } catch (error) {
-          throw new Error(`${format}, mutation ${i} (${what}): ${error}`, {
-            cause: error,
-          });
+  for (const sample of samples) {
+    await t.step(
+      `${sample.name} (${MUTATIONS_PER_FORMAT} mutations)`,
+      async () => {
+        assert.equal(
+          await outcome(sample.bytes),
+          "ok",
+          `${sample.name} sample must decode`,
+        );
+        const counts: Record<string, number> = {};
+        const start = performance.now();
+        const plan = [{ ...sample, mutations: MUTATIONS_PER_FORMAT }];
+        for (const { index, what, bytes } of fuzzInputs(plan, SEED)) {
+          let code: string;
+          try {
+            code = await outcome(bytes);
+          } catch (error) {
+            throw new Error(
+              `${sample.name}, mutation ${index} (${what}): ${error}`,
+              { cause: error },
+            );
+          }
+          counts[code] = (counts[code] ?? 0) + 1;
         }
-        counts[code] = (counts[code] ?? 0) + 1;
-      }
-      const ms = performance.now() - start;
-      console.log(
-        `${format}: ${JSON.stringify(counts)} in ${ms.toFixed(0)} ms`,
-      );
-    });
+        const ms = performance.now() - start;
+        console.log(
+          `${sample.name}: ${JSON.stringify(counts)} in ${ms.toFixed(0)} ms`,
+        );
+      },
+    );
   }
+});
+
+/** The decoded pixels, or undefined when the bytes are refused. */
+async function pixels(bytes: Uint8Array): Promise<Uint8Array | undefined> {
+  try {
+    return (await decodeImage(bytes)).data;
+  } catch (error) {
+    if (error instanceof FaceError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Damaged `sample` files that decode, each decoded again after the valid
+ * sample: the indices of those whose pixels changed (what the decoder
+ * showed of them came from memory an earlier decode left behind).
+ */
+async function changedByWhatCameBefore(
+  sample: FuzzSample,
+  mutations: number,
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const input of fuzzInputs([{ ...sample, mutations }], SEED)) {
+    const first = await pixels(input.bytes);
+    if (!first) continue;
+    await decodeImage(sample.bytes);
+    const again = await pixels(input.bytes);
+    if (!again || again.some((v, i) => v !== first[i])) {
+      changed.push(`${input.index} (${input.what})`);
+    }
+  }
+  return changed;
+}
+
+/**
+ * Found by `deno task fuzz:images`, where `analyze` and `embedImage` found
+ * different faces in one damaged HEIC: libheif (libde265) leaves the parts
+ * of a picture that damaged HEVC data does not reach as whatever its heap
+ * held, and the instance is kept after a decode that succeeds, so the
+ * pixels of the image decoded before show through (of a damaged 80x60
+ * synthetic HEIC decoded after the valid one, 6,686 of 14,400 samples are
+ * the valid one's). On a server, a crafted HEIC gets the faces of the
+ * previous request's photo detected and embedded. Ignored until fixed in
+ * @facever/core (not ours to edit on this branch).
+ */
+const HEIC_LEAK =
+  "a damaged HEIC decodes to pixels of the image decoded before it (libde265 leaves undecoded parts as its heap held them)";
+console.log(`ignored: ${HEIC_LEAK}`);
+
+Deno.test(
+  "fuzz: a damaged file decodes alike whatever was decoded before",
+  async (t) => {
+    for (const sample of samples) {
+      if (sample.name === "heic") continue; // the ignored test below
+      await t.step(sample.name, async () => {
+        assert.deepEqual(await changedByWhatCameBefore(sample, 200), []);
+      });
+    }
+  },
+);
+
+Deno.test({
+  name: "fuzz: a damaged HEIC decodes alike whatever was decoded before",
+  ignore: true,
+  fn: async () => {
+    const heic = samples.find(({ name }) => name === "heic")!;
+    assert.deepEqual(await changedByWhatCameBefore(heic, 200), []);
+  },
+});
+
+/**
+ * Found by `deno task fuzz:images` (its child held 538 MiB after one
+ * 1920x1080 decode of each format): what one decode leaves behind is
+ * outside the budget. Each wasm decoder keeps its heap grown by images
+ * under 4 MP (LARGE_IMAGE_PIXELS), and the pure-JS decoders leave heap
+ * pages resident, so a process that has decoded large photos of several
+ * formats no longer fits the README's 512 MiB isolate for one
+ * default-limited decode. Ignored until fixed in @facever/core (not ours
+ * to edit on this branch).
+ */
+const RETENTION =
+  "what decodes leave behind (grown wasm heaps under 4 MP, pure-JS heap pages) is outside the memory budget";
+console.log(`ignored: ${RETENTION}`);
+
+Deno.test({
+  name:
+    "a default-limited decode after large decodes of other formats fits a 512 MiB isolate",
+  ignore: true,
+  // The probe is a subprocess, awaited to its end.
+  sanitizeResources: false,
+  fn: async () => {
+    const { default: webp } = await import("@jsquash/webp/encode.js");
+    // Just under 4 MP: the wasm decoders keep their instances after it.
+    const large = (await formatSamples(syntheticPicture(2560, 1536)))
+      .filter(({ name }) =>
+        ["jpeg", "jpeg (CMYK)", "png", "webp", "avif"].includes(name)
+      );
+    const huge = new Uint8Array(
+      await webp(toImageData(syntheticPicture(4096, 3072)), { quality: 80 }),
+    );
+    const dir = await Deno.makeTempDir();
+    try {
+      const files: string[] = [];
+      for (const [i, { bytes }] of [...large, { bytes: huge }].entries()) {
+        files.push(`${dir}/${i}`);
+        await Deno.writeFile(files[i], bytes);
+      }
+      const probe = fileURLToPath(
+        new URL("testdata/sequence_probe.ts", import.meta.url),
+      );
+      const { code, stdout, stderr } = await new Deno.Command(
+        Deno.execPath(),
+        {
+          args: ["run", "--allow-read", probe, ...files],
+          stdout: "piped",
+          stderr: "piped",
+        },
+      ).output();
+      assert.equal(code, 0, new TextDecoder().decode(stderr));
+      const steps = new TextDecoder().decode(stdout).trim().split("\n")
+        .map((line) => JSON.parse(line));
+      const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+      const trace = steps.map((step, i) =>
+        `${
+          [...large.map(({ name }) => name), "12 Mi px webp"][i]
+        }: ${step.outcome}, rss ${mib(step.rss)} MiB, peak ${
+          mib(step.peak)
+        } MiB`
+      ).join("\n");
+      console.log(trace);
+      assert.ok(steps.every((step) => step.outcome.startsWith("ok")), trace);
+      assert.ok(steps.at(-1).peak <= 512 * 2 ** 20, trace);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -169,7 +169,8 @@ export function encodeBmp(options: BmpOptions): Uint8Array {
     pixels.push(0, 1);
   } else {
     for (const row of stored) {
-      pixels.push(...row);
+      // Not spread into push: a wide row has more values than a call takes.
+      for (const value of row) pixels.push(value);
       for (let pad = row.length; pad < stride; pad++) pixels.push(0);
     }
   }

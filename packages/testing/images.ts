@@ -141,8 +141,14 @@ export function encodeFlatJpeg(options: FlatJpegOptions): Uint8Array {
   const sos: number[] = [nc];
   for (let c = 0; c < nc; c++) sos.push(c + 1, 0x00);
   sos.push(0, 63, 0);
-  out.push(...segment(0xda, sos), ...bits.bytes, 0xff, 0xd9);
-  return Uint8Array.from(out);
+  out.push(...segment(0xda, sos));
+  // The scan is not spread into `out`: a large image's scan has more bytes
+  // than a call takes arguments.
+  return concat([
+    Uint8Array.from(out),
+    Uint8Array.from(bits.bytes),
+    Uint8Array.of(0xff, 0xd9),
+  ]);
 }
 
 /** An APP1 Exif segment whose IFD0 holds only the Orientation tag. */

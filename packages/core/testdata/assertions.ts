@@ -14,6 +14,10 @@ import {
   syntheticPicture,
 } from "@facever/testing";
 
+// The fuzz fixtures live in @facever/testing; the decoder tests take these
+// two from here as before.
+export { seeded, toImageData } from "@facever/testing";
+
 /** The three data errors. */
 export type DecodeCode =
   | "unsupported_format"
@@ -66,18 +70,6 @@ export function meanDiff(a: RgbImage, b: RgbImage): number {
   return sum / a.data.length;
 }
 
-/** RGB to RGBA with opaque alpha, as encoders take it. */
-export function toImageData(image: RgbImage): ImageData {
-  const rgba = new Uint8ClampedArray(image.width * image.height * 4);
-  for (let i = 0; i < image.width * image.height; i++) {
-    rgba[i * 4] = image.data[i * 3];
-    rgba[i * 4 + 1] = image.data[i * 3 + 1];
-    rgba[i * 4 + 2] = image.data[i * 3 + 2];
-    rgba[i * 4 + 3] = 255;
-  }
-  return { width: image.width, height: image.height, data: rgba } as ImageData;
-}
-
 /**
  * The picture the format tests encode: an LFW photo when the dataset is
  * present (said once), else a synthetic one of the same size.
@@ -104,17 +96,6 @@ export function rotateClockwise(image: RgbImage): RgbImage {
     }
   }
   return { width: h, height: w, data };
-}
-
-/** A seeded generator of 32-bit integers (xorshift). */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return state >>> 0;
-  };
 }
 
 /** The `w` x `h` part of an image at (`x`, `y`). */
