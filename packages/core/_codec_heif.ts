@@ -71,7 +71,10 @@ const libheif = new WasmCodec(async (): Promise<Libheif> => {
     print: () => {},
     printErr: () => {},
   });
-});
+  // Never reused: libde265 leaves the parts of a damaged picture it cannot
+  // reach as its heap held them, which would show the previous image's
+  // pixels (another request's face) in this one.
+}, 0);
 
 /** A HEIC still to upright RGB, alpha composited over white. */
 export function decodeHeic(

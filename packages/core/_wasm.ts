@@ -71,8 +71,13 @@ export async function loadWasm(
   return await WebAssembly.compile(bytes as BufferSource);
 }
 
-/** After an image this large its instance is replaced to free its heap. */
-export const LARGE_IMAGE_PIXELS = 4_000_000;
+/**
+ * After an image this large its instance is replaced to free its heap: a
+ * wasm heap never shrinks, so an instance kept after a large image would
+ * hold that image's memory for the life of the process, outside the
+ * budget of the next decode.
+ */
+export const LARGE_IMAGE_PIXELS = 1_000_000;
 
 /**
  * One decoder instance, made on first use by `create`, used by one decode
@@ -80,12 +85,20 @@ export const LARGE_IMAGE_PIXELS = 4_000_000;
  */
 export class WasmCodec<M> {
   #create: () => Promise<M>;
+  #reuseUpTo: number;
   #instance: Promise<M> | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
-  /** `create` makes a fresh, initialised instance. */
-  constructor(create: () => Promise<M>) {
+  /**
+   * `create` makes a fresh, initialised instance; one is kept for the next
+   * decode after images of at most `reuseUpTo` pixels.
+   */
+  constructor(
+    create: () => Promise<M>,
+    reuseUpTo: number = LARGE_IMAGE_PIXELS,
+  ) {
     this.#create = create;
+    this.#reuseUpTo = reuseUpTo;
   }
 
   /**
@@ -109,7 +122,7 @@ export class WasmCodec<M> {
         ok = true;
         return result;
       } finally {
-        if (!ok || pixels > LARGE_IMAGE_PIXELS) this.#instance = undefined;
+        if (!ok || pixels > this.#reuseUpTo) this.#instance = undefined;
       }
     };
     const result = this.#queue.then(task, task);

@@ -539,7 +539,7 @@ export interface FuzzReport {
  * ```
  */
 export function textLines(
-  stream: ReadableStream<Uint8Array>,
+  stream: ReadableStream<Uint8Array<ArrayBuffer>>,
 ): ReadableStream<string> {
   let pending = "";
   return stream.pipeThrough(new TextDecoderStream()).pipeThrough(
