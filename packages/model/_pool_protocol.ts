@@ -32,6 +32,7 @@ export interface PoolInit
 export interface PoolReady {
   readonly backend: ResolvedBackend;
   readonly threshold: number;
+  readonly livenessThreshold: number | undefined;
 }
 
 /** One call of a FaceEngine method. */

@@ -18,6 +18,7 @@ serve<PoolInit, PoolReady, PoolRequest, PoolAnswer>(async (init) => {
     ready: {
       backend: engine.backend,
       threshold: engine.threshold,
+      livenessThreshold: engine.livenessThreshold,
     },
     async handle(request) {
       const answer = request.method === "analyze"

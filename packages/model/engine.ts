@@ -1,6 +1,6 @@
 /**
  * The whole pipeline behind one facade: decode, detect, align, embed,
- * compare.
+ * compare; and, when asked, a passive liveness check of the faces used.
  *
  * @module
  */
@@ -21,9 +21,15 @@ import {
   type FaceDetectorOptions,
 } from "./detector.ts";
 import { FaceEmbedder, type FaceEmbedderOptions } from "./embedder.ts";
+import {
+  type Liveness,
+  LivenessChecker,
+  type LivenessOptions,
+} from "./liveness.ts";
 import type { Backend, ResolvedBackend } from "./types.ts";
 import { resolveBackend } from "./runner.ts";
 import { compareFaces } from "./_compare.ts";
+import { checkLivenessThreshold } from "./_liveness_threshold.ts";
 import { OPERATING_POINTS } from "./operating_points.ts";
 
 /**
@@ -81,8 +87,9 @@ export interface FaceQuality {
 }
 
 /**
- * A detected face with its quality figures, and its unit-length embedding
- * when it was embedded (see {@linkcode FaceEngine.analyze}).
+ * A detected face with its quality figures, its unit-length embedding when
+ * it was embedded (see {@linkcode FaceEngine.analyze}), and its liveness
+ * when the engine checks it (see {@linkcode FaceEngineOptions.liveness}).
  *
  * @example
  * ```ts
@@ -94,6 +101,8 @@ export interface FaceQuality {
 export interface AnalyzedFace extends DetectedFace {
   readonly quality: FaceQuality;
   readonly embedding?: Float32Array;
+  /** The passive liveness check, on every embedded face when enabled. */
+  readonly liveness?: Liveness;
 }
 
 /**
@@ -177,6 +186,14 @@ export interface FaceEngineOptions {
   readonly detector?: FaceDetectorOptions;
   /** Model, channel order and batch size of the embedder. */
   readonly embedder?: FaceEmbedderOptions;
+  /**
+   * Also run the passive liveness check (see {@linkcode LivenessChecker})
+   * on every face that is embedded, which then carries `liveness`: `true`
+   * for the default threshold, or the checker's threshold and threads.
+   * About half the time of an embedding per face. Off by default: a
+   * passive check of one photo is a deterrent, not proof.
+   */
+  readonly liveness?: boolean | Pick<LivenessOptions, "threshold" | "threads">;
 }
 
 /**
@@ -196,29 +213,59 @@ export interface FaceEngineOptions {
 export class FaceEngine {
   readonly #detector: FaceDetector;
   readonly #embedder: FaceEmbedder;
+  readonly #liveness: LivenessChecker | undefined;
   readonly #options: FaceEngineOptions;
 
   /** The decision threshold of {@linkcode FaceEngine.verify}. */
   readonly threshold: number;
   /** The ONNX Runtime the models run on (`options.backend` resolved). */
   readonly backend: ResolvedBackend;
+  /** The liveness threshold, when the engine checks liveness. */
+  readonly livenessThreshold: number | undefined;
 
   private constructor(
     detector: FaceDetector,
     embedder: FaceEmbedder,
+    liveness: LivenessChecker | undefined,
     options: FaceEngineOptions,
     backend: ResolvedBackend,
   ) {
     this.#detector = detector;
     this.#embedder = embedder;
+    this.#liveness = liveness;
     this.#options = options;
     this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
     this.backend = backend;
+    this.livenessThreshold = liveness?.threshold;
   }
 
-  /** Loads the detector and the embedder. */
+  /**
+   * Loads the detector and the embedder, and the liveness net when
+   * `liveness` asks for it.
+   *
+   * @example
+   * ```ts
+   * import { FaceEngine } from "@facever/model";
+   * const engine = await FaceEngine.create({ liveness: true });
+   * const face = await engine.embedImage(await Deno.readFile("portrait.jpg"));
+   * console.log(face.liveness?.score, face.liveness?.live);
+   * ```
+   */
   static async create(options: FaceEngineOptions = {}): Promise<FaceEngine> {
-    const { threshold } = options;
+    const { threshold, liveness } = options;
+    if (
+      liveness !== undefined && typeof liveness !== "boolean" &&
+      (typeof liveness !== "object" || liveness === null)
+    ) {
+      throw new TypeError(
+        `liveness must be a boolean or an object of options, got ${
+          JSON.stringify(liveness)
+        }`,
+      );
+    }
+    if (typeof liveness === "object" && liveness.threshold !== undefined) {
+      checkLivenessThreshold(liveness.threshold);
+    }
     if (
       threshold !== undefined &&
       !(Number.isFinite(threshold) && threshold >= -1 && threshold <= 1)
@@ -228,11 +275,17 @@ export class FaceEngine {
       );
     }
     const backend = await resolveBackend(options.backend);
-    const [detector, embedder] = await Promise.all([
+    const [detector, embedder, checker] = await Promise.all([
       FaceDetector.load({ backend, ...options.detector }),
       FaceEmbedder.load({ backend, ...options.embedder }),
+      liveness
+        ? LivenessChecker.load({
+          backend,
+          ...(liveness === true ? {} : liveness),
+        })
+        : undefined,
     ]);
-    return new FaceEngine(detector, embedder, options, backend);
+    return new FaceEngine(detector, embedder, checker, options, backend);
   }
 
   /** Every face in the image with its embedding, largest first. */
@@ -284,10 +337,18 @@ export class FaceEngine {
     const embeddings = await this.#embedder.embed(
       chosen.map((i) => aligned[i]),
     );
+    const verdicts = await this.#checkLiveness(
+      pixels,
+      chosen.map((i) => detected[i]),
+    );
     const faces = detected.map((face, i): AnalyzedFace => {
       const at = chosen.indexOf(i);
       const analyzed = { ...face, quality: qualityOf(face, aligned[i]) };
-      return at === -1 ? analyzed : { ...analyzed, embedding: embeddings[at] };
+      return at === -1 ? analyzed : {
+        ...analyzed,
+        embedding: embeddings[at],
+        ...(verdicts ? { liveness: verdicts[at] } : {}),
+      };
     });
     return { width: pixels.width, height: pixels.height, faces };
   }
@@ -316,7 +377,13 @@ export class FaceEngine {
     ];
     const aligned = alignFace(pixels, face.landmarks);
     const [embedding] = await this.#embedder.embed([aligned]);
-    return { ...face, quality: qualityOf(face, aligned), embedding };
+    const verdicts = await this.#checkLiveness(pixels, [face]);
+    return {
+      ...face,
+      quality: qualityOf(face, aligned),
+      embedding,
+      ...(verdicts ? { liveness: verdicts[0] } : {}),
+    };
   }
 
   /** Compares the largest face of each image. */
@@ -327,6 +394,15 @@ export class FaceEngine {
   /** Compares two faces already embedded, with this engine's threshold. */
   compare(a: Face, b: Face): VerifyResult {
     return compareFaces(a, b, this.threshold);
+  }
+
+  /** The liveness of `faces`, or `undefined` when the engine does not check it. */
+  async #checkLiveness(
+    image: RgbImage,
+    faces: readonly DetectedFace[],
+  ): Promise<Liveness[] | undefined> {
+    return this.#liveness &&
+      await this.#liveness.check(image, faces.map((face) => face.box));
   }
 
   #decode(image: ImageInput): Promise<RgbImage> | RgbImage {

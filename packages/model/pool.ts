@@ -101,6 +101,11 @@ export class FacePool implements AsyncDisposable {
   readonly threshold: number;
   /** The ONNX Runtime the workers' models run on (`options.backend` resolved). */
   readonly backend: ResolvedBackend;
+  /**
+   * The liveness threshold, when the pool checks liveness (see
+   * `FaceEngineOptions.liveness`).
+   */
+  readonly livenessThreshold: number | undefined;
 
   private constructor(
     workers: WorkerPool<PoolInit, PoolReady, PoolRequest, PoolAnswer>,
@@ -108,6 +113,7 @@ export class FacePool implements AsyncDisposable {
     this.#workers = workers;
     this.threshold = workers.ready.threshold;
     this.backend = workers.ready.backend;
+    this.livenessThreshold = workers.ready.livenessThreshold;
   }
 
   /**
