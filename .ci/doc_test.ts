@@ -102,6 +102,21 @@ if (import.meta.main) {
         );
       }
       await Deno.writeFile(join(folder, "group.jpg"), await groupPhoto(root));
+      // A folder of photos by subject, for the bulk enrolment examples.
+      for (
+        const [name, count] of [["Aaron_Peirsol", 2], [
+          "Serena_Williams",
+          2,
+        ]] as const
+      ) {
+        await Deno.mkdir(join(folder, "photos", name), { recursive: true });
+        for (let index = 1; index <= count; index++) {
+          await Deno.copyFile(
+            lfwImagePath(root, name, index),
+            join(folder, "photos", name, `${index}.jpg`),
+          );
+        }
+      }
     } else {
       console.log(`examples are type-checked, not run: ${LFW_MISSING}`);
     }

@@ -5,7 +5,9 @@
  *     deno task bench:gallery 50000 200000    # other sizes
  *
  * Prints one JSON line per size: `{"n", "dims", "msPerQuery",
- * "bytesPerFace", "top1AgreesWithExact", …}`. The gallery holds random
+ * "msPerQueryShared16", "bytesPerFace", "top1AgreesWithExact", …}`;
+ * `msPerQueryShared16` is the same queries through `searchMany`, 16 to a
+ * scan, as concurrent `identify` calls run. The gallery holds random
  * unit vectors (uniform on the sphere); half the queries are random too
  * (the hardest case for pruning: the best match barely stands out), half
  * are an enrolled face plus noise (similarity about 0.6, like another
@@ -42,6 +44,8 @@ interface Result {
   readonly n: number;
   readonly dims: number;
   readonly msPerQuery: number;
+  /** The same queries through `searchMany`, 16 sharing each scan. */
+  readonly msPerQueryShared16: number;
   /** Resident memory per face; `null` where n is too small to measure it. */
   readonly bytesPerFace: number | null;
   readonly top1AgreesWithExact: boolean;
@@ -121,6 +125,17 @@ function measure(
   const started = performance.now();
   for (const query of queries) found.push(index.search(query, 1, -1)[0].faceId);
   const msPerQuery = (performance.now() - started) / queries.length;
+  const shared = queries.map((query) => ({ query, limit: 1, threshold: -1 }));
+  index.searchMany(shared.slice(0, 16));
+  const sharedStarted = performance.now();
+  const sharedFound: string[] = [];
+  for (let i = 0; i < shared.length; i += 16) {
+    for (const [best] of index.searchMany(shared.slice(i, i + 16))) {
+      sharedFound.push(best.faceId);
+    }
+  }
+  const msPerQueryShared16 = (performance.now() - sharedStarted) /
+    queries.length;
   // Spread the checked queries over both kinds.
   const step = queries.length / checked;
   let agrees = true;
@@ -128,10 +143,13 @@ function measure(
     const q = Math.floor(k * step);
     agrees &&= exactTop1(vectors, ids, queries[q]) === found[q];
   }
+  // Shared scans give every query the answer it gets alone.
+  agrees &&= sharedFound.every((faceId, q) => faceId === found[q]);
   return {
     n,
     dims: DIMS,
     msPerQuery: Math.round(msPerQuery * 100) / 100,
+    msPerQueryShared16: Math.round(msPerQueryShared16 * 100) / 100,
     bytesPerFace,
     top1AgreesWithExact: agrees,
     queries: queries.length,

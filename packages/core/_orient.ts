@@ -1,30 +1,24 @@
 /**
- * Applies an EXIF orientation to a decoded image so that it is upright.
- * Private.
+ * Puts decoded pixels upright for an EXIF orientation, in the same pass
+ * that turns RGBA into RGB where a decoder gives RGBA, so that no extra
+ * copy of the image is made. Private.
  *
  * @module
  */
 import type { RgbImage } from "./types.ts";
 
 /**
- * Returns the upright image for EXIF `orientation` (1..8) of a `stored`
- * image. Orientations 5..8 swap width and height.
+ * Where stored pixel (x, y) of a `w` x `h` image goes in the upright one:
+ * pixel index `base + x * stepX + y * stepY`.
  *
- * Stored pixel (x, y) of a W x H image goes to upright position:
+ * Stored (x, y) goes to upright position:
  * 1 (x, y) · 2 (W-1-x, y) · 3 (W-1-x, H-1-y) · 4 (x, H-1-y) ·
  * 5 (y, x) · 6 (H-1-y, x) · 7 (H-1-y, W-1-x) · 8 (y, W-1-x).
  */
-export function applyOrientation(
-  stored: RgbImage,
-  orientation: number,
-): RgbImage {
-  if (orientation <= 1 || orientation > 8) return stored;
-  const w = stored.width, h = stored.height, src = stored.data;
-  const swap = orientation >= 5;
+function steps(w: number, h: number, orientation: number) {
+  const swap = orientation >= 5 && orientation <= 8;
   const outW = swap ? h : w;
   const outH = swap ? w : h;
-  const out = new Uint8Array(src.length);
-  // Destination index = base + x * stepX + y * stepY (in pixels).
   let base: number, stepX: number, stepY: number;
   switch (orientation) {
     case 2:
@@ -45,9 +39,27 @@ export function applyOrientation(
     case 7:
       base = (w - 1) * outW + h - 1, stepX = -outW, stepY = -1;
       break;
-    default: // 8
+    case 8:
       base = (w - 1) * outW, stepX = -outW, stepY = 1;
+      break;
+    default:
+      base = 0, stepX = 1, stepY = outW;
   }
+  return { outW, outH, base, stepX, stepY };
+}
+
+/**
+ * Returns the upright image for EXIF `orientation` (1..8) of a `stored`
+ * image. Orientations 5..8 swap width and height.
+ */
+export function applyOrientation(
+  stored: RgbImage,
+  orientation: number,
+): RgbImage {
+  if (orientation <= 1 || orientation > 8) return stored;
+  const w = stored.width, h = stored.height, src = stored.data;
+  const { outW, outH, base, stepX, stepY } = steps(w, h, orientation);
+  const out = new Uint8Array(src.length);
   for (let y = 0, s = 0; y < h; y++) {
     let d = base + y * stepY;
     for (let x = 0; x < w; x++, s += 3, d += stepX) {
@@ -55,6 +67,38 @@ export function applyOrientation(
       out[o] = src[s];
       out[o + 1] = src[s + 1];
       out[o + 2] = src[s + 2];
+    }
+  }
+  return { width: outW, height: outH, data: out };
+}
+
+/**
+ * RGBA to upright RGB in one pass, alpha composited over white:
+ * `round((c·a + 255·(255 − a)) / 255)`.
+ */
+export function rgbaToUprightRgb(
+  w: number,
+  h: number,
+  rgba: Uint8Array | Uint8ClampedArray,
+  orientation: number,
+): RgbImage {
+  const { outW, outH, base, stepX, stepY } = steps(w, h, orientation);
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0, s = 0; y < h; y++) {
+    let d = base + y * stepY;
+    for (let x = 0; x < w; x++, s += 4, d += stepX) {
+      const o = d * 3;
+      const a = rgba[s + 3];
+      if (a === 255) {
+        out[o] = rgba[s];
+        out[o + 1] = rgba[s + 1];
+        out[o + 2] = rgba[s + 2];
+      } else {
+        const white = 255 * (255 - a) + 127;
+        out[o] = ((rgba[s] * a + white) / 255) | 0;
+        out[o + 1] = ((rgba[s + 1] * a + white) / 255) | 0;
+        out[o + 2] = ((rgba[s + 2] * a + white) / 255) | 0;
+      }
     }
   }
   return { width: outW, height: outH, data: out };

@@ -1,18 +1,35 @@
 /**
- * Decoding JPEG and PNG bytes into upright RGB images.
+ * Decoding JPEG, PNG, WebP, AVIF, HEIC, GIF, BMP and TIFF bytes into
+ * upright RGB images.
  *
  * @module
  */
 import { FaceError, ImageDecodeError, ImageTooLargeError } from "./errors.ts";
 import type { RgbImage } from "./types.ts";
-import { checkStructure, parseHeader } from "./_header.ts";
 import {
-  CodecError,
-  decodeJpegCmyk,
-  decodeJpegMozjpeg,
-  decodePng,
-} from "./_codecs.ts";
-import { applyOrientation } from "./_orient.ts";
+  checkStructure,
+  type ImageFormat as HeaderFormat,
+  type ParsedHeader,
+  parseHeader,
+} from "./_header.ts";
+import { decodePixels } from "./_codecs.ts";
+import { CodecError } from "./_wasm.ts";
+
+/**
+ * A container format {@linkcode decodeImage} reads: `"jpeg"`, `"png"`,
+ * `"webp"`, `"avif"`, `"heic"`, `"gif"`, `"bmp"` or `"tiff"`.
+ *
+ * @example
+ * ```ts
+ * import { type ImageFormat, readImageInfo } from "@facever/core";
+ * const gif = Uint8Array.from(atob(
+ *   "R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=",
+ * ), (c) => c.charCodeAt(0));
+ * const format: ImageFormat = readImageInfo(gif).format;
+ * console.log(format); // "gif"
+ * ```
+ */
+export type ImageFormat = HeaderFormat;
 
 /**
  * What an image header says, read without decoding pixels.
@@ -28,35 +45,41 @@ import { applyOrientation } from "./_orient.ts";
  * ```
  */
 export interface ImageInfo {
-  /** Container format. */
-  format: "jpeg" | "png";
-  /** Width as stored, before any EXIF orientation is applied. */
+  /** Container format, recognised from the bytes (never from a name). */
+  format: ImageFormat;
+  /**
+   * Width as stored, before any orientation is applied (the logical
+   * screen of a GIF, the canvas of an animated WebP).
+   */
   width: number;
-  /** Height as stored, before any EXIF orientation is applied. */
+  /** Height as stored, before any orientation is applied. */
   height: number;
   /**
-   * EXIF orientation 1..8 (JPEG APP1 Exif, PNG eXIf before the image data);
-   * 1 when absent or unreadable. 5..8 mean the upright image is
-   * `height` x `width`.
+   * EXIF-numbered orientation 1..8 (JPEG APP1 Exif, PNG eXIf, WebP EXIF,
+   * TIFF Orientation, HEIF/AVIF `irot`/`imir` or else their EXIF); 1 when
+   * absent or unreadable. 5..8 mean the upright image is `height` x
+   * `width`.
    */
   orientation: number;
 }
 
 /**
- * Reads format, stored size and EXIF orientation from the header of a JPEG
- * (segments up to the first scan: SOFn, APP1 Exif) or PNG (chunks up to the
- * first IDAT: IHDR, eXIf). Pixel data is not read or checked.
+ * Reads format, stored size and orientation from the header of an image
+ * (JPEG segments up to the first scan, PNG chunks up to the first IDAT,
+ * the WebP chunk list, HEIF/AVIF `meta`, the GIF screen, BMP headers, TIFF
+ * IFD0). Pixel data is not read or checked.
  *
- * @throws {ImageDecodeError} `unsupported_format` for anything but JPEG and
- * PNG (and for JPEG variants the decoder lacks: arithmetic, lossless,
- * 12-bit), `truncated_image` when the header is cut off, `corrupt_image`
- * when it is malformed (including a zero width or height).
+ * @throws {ImageDecodeError} `unsupported_format` for other formats (and
+ * for variants no decoder here handles: arithmetic, lossless or 12-bit
+ * JPEG, BigTIFF, ...), `truncated_image` when the header is cut off,
+ * `corrupt_image` when it is malformed (including a zero width or height).
+ * @throws {TypeError} When `bytes` is not a Uint8Array.
  *
  * @example
  * ```ts
  * import { readImageInfo } from "@facever/core";
  * try {
- *   readImageInfo(new TextEncoder().encode("GIF89a..."));
+ *   readImageInfo(new TextEncoder().encode("%PDF-1.7"));
  * } catch (error) {
  *   console.log((error as { code: string }).code); // "unsupported_format"
  * }
@@ -69,16 +92,37 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo {
 }
 
 /**
- * The default pixel limit of {@linkcode decodeImage}: 50 megapixels, about
- * 150 MB of RGB (and 200 MB of RGBA inside the decoder).
+ * The default pixel limit of {@linkcode decodeImage}: 12 Mi pixels
+ * (4096 x 3072, above every 12 MP phone camera's 4032 x 3024). A decode
+ * peaks under {@linkcode DECODE_BYTES_PER_PIXEL} bytes per pixel, so one
+ * default-limited decode stays under 12 Mi x 32 B = 384 MiB (425 MiB with
+ * the largest decoder's first load), within a 512 MiB edge isolate. Raise
+ * it with `maxPixels` where memory allows.
  *
  * @example
  * ```ts
  * import { DEFAULT_MAX_PIXELS } from "@facever/core";
- * console.log(DEFAULT_MAX_PIXELS); // 50000000
+ * console.log(DEFAULT_MAX_PIXELS); // 12582912
  * ```
  */
-export const DEFAULT_MAX_PIXELS: number = 50_000_000;
+export const DEFAULT_MAX_PIXELS: number = 12 * 1024 * 1024;
+
+/**
+ * The memory budget of one {@linkcode decodeImage} call, in bytes per
+ * pixel allowed: its peak resident memory (decoder heap, decoded samples
+ * and the RGB result together) stays under this many bytes times
+ * `maxPixels`, for every format and for hostile input, plus the decoder's
+ * own load the first time a format is seen (at most 42 MB, AVIF's). The worst measured
+ * case is a 10-bit 4:4:4 AVIF (about 29 bytes per pixel, libaom's frame
+ * buffers); a baseline JPEG takes about 11.
+ *
+ * @example
+ * ```ts
+ * import { DECODE_BYTES_PER_PIXEL, DEFAULT_MAX_PIXELS } from "@facever/core";
+ * console.log(DECODE_BYTES_PER_PIXEL * DEFAULT_MAX_PIXELS / 2 ** 20); // 384
+ * ```
+ */
+export const DECODE_BYTES_PER_PIXEL: number = 32;
 
 /**
  * Options of {@linkcode decodeImage}.
@@ -99,28 +143,39 @@ export interface DecodeOptions {
 }
 
 /**
- * Decodes a JPEG or PNG into an upright 8-bit RGB image.
+ * Decodes an image into an upright 8-bit RGB image. The format is
+ * recognised from the bytes, so a WebP saved as `.jpg` decodes.
  *
  * - JPEG: baseline, extended and progressive; grayscale, YCbCr and
  *   CMYK/YCCK (Adobe). Arithmetic-coded, lossless and 12-bit JPEGs are
  *   rejected as `unsupported_format`.
- * - PNG: every colour type and bit depth (gray, gray + alpha, palette with or
- *   without tRNS, RGB, RGBA; 1..16 bits; interlaced). 16-bit samples are
- *   rounded to 8 bits. Transparency (alpha channel, palette alpha or tRNS
- *   colour key) is composited over WHITE: `out = (c·a + 255·(255 − a)) / 255`,
- *   rounded.
- * - EXIF orientation (see {@linkcode readImageInfo}) is applied, so the
+ * - PNG: every colour type and bit depth (1..16 bits, palette, tRNS,
+ *   interlaced).
+ * - WebP (lossy, lossless, alpha, animated: first frame), AVIF (8..12
+ *   bits, animated: first frame), HEIC (HEVC stills, grids), GIF (first
+ *   frame), BMP (1..32 bits, RLE4/8, bit fields) and TIFF (first image;
+ *   none, LZW, Deflate, PackBits or JPEG compression; gray, RGB, palette,
+ *   CMYK; 1..16 bits).
+ * - 16-bit samples are rounded to 8 bits. Transparency (alpha, palette
+ *   alpha, tRNS, GIF transparent index, the canvas around a first frame) is
+ *   composited over WHITE: `out = (c·a + 255·(255 − a)) / 255`, rounded.
+ * - The orientation (see {@linkcode readImageInfo}) is applied, so the
  *   result may be `height` x `width` of the stored image.
  *
  * The header is read first: an image over `maxPixels` throws
  * {@linkcode ImageTooLargeError} before anything is decoded. The whole
- * stream is then checked (every JPEG segment up to EOI, every PNG chunk and
- * its CRC up to IEND) so a damaged file fails with a precise code, and
- * decoder warnings about lost data are treated as errors.
+ * stream is then checked (every JPEG scan with its restart markers up to
+ * EOI, every PNG chunk and CRC, every RIFF, ISOBMFF, GIF or TIFF piece) and
+ * data too short for the declared size is refused before any pixel is
+ * allocated, so a damaged file fails with a precise code; decoder warnings
+ * about lost data are errors too. Peak memory stays under
+ * {@linkcode DECODE_BYTES_PER_PIXEL} bytes per pixel.
  *
  * @throws {ImageDecodeError} `unsupported_format`, `truncated_image` or
  * `corrupt_image`; the decoder's own exception, if any, is the `cause`.
  * @throws {ImageTooLargeError} When `width * height > maxPixels`.
+ * @throws {TypeError} When `bytes` is not a Uint8Array.
+ * @throws {RangeError} When `maxPixels` is not a positive number.
  *
  * @example
  * ```ts
@@ -138,9 +193,8 @@ export async function decodeImage(
 ): Promise<RgbImage> {
   assertBytes(bytes);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!(maxPixels > 0)) {
-    throw new FaceError(
-      "invalid_argument",
+  if (typeof maxPixels !== "number" || !(maxPixels > 0)) {
+    throw new RangeError(
       `maxPixels must be a positive number, got ${maxPixels}`,
     );
   }
@@ -148,17 +202,11 @@ export async function decodeImage(
   if (header.width * header.height > maxPixels) {
     throw new ImageTooLargeError(header.width, header.height, maxPixels);
   }
-  checkStructure(bytes, header);
+  const checked = checkStructure(bytes, header);
 
-  let raw: RgbImage;
+  let image: RgbImage;
   try {
-    if (header.format === "png") {
-      raw = await decodePng(bytes);
-    } else if (header.components === 4) {
-      raw = await decodeJpegCmyk(bytes);
-    } else {
-      raw = await decodeJpegMozjpeg(bytes);
-    }
+    image = await decodePixels(bytes, checked);
   } catch (cause) {
     if (cause instanceof FaceError) throw cause;
     const detail = cause instanceof CodecError ? cause.message : String(cause);
@@ -170,27 +218,37 @@ export async function decodeImage(
       { cause },
     );
   }
-  if (raw.width !== header.width || raw.height !== header.height) {
+  assertSize(image, header);
+  return image;
+}
+
+/** The decoder must return the upright size the header promised. */
+function assertSize(image: RgbImage, header: ParsedHeader): void {
+  const swap = header.orientation >= 5;
+  const width = swap ? header.height : header.width;
+  const height = swap ? header.width : header.height;
+  // libheif applies a clean-aperture crop the header only announces.
+  const cropped = header.format === "heic" && header.cropped;
+  const fits = cropped
+    ? image.width <= width && image.height <= height
+    : image.width === width && image.height === height;
+  if (!fits) {
     throw new ImageDecodeError(
       "corrupt_image",
-      `the decoder produced ${raw.width}x${raw.height} pixels for a ${header.width}x${header.height} header`,
+      `the decoder produced ${image.width}x${image.height} pixels for a ${width}x${height} image`,
     );
   }
-  const expected = raw.width * raw.height * 3;
-  if (raw.data.length !== expected) {
+  const expected = image.width * image.height * 3;
+  if (image.data.length !== expected) {
     throw new ImageDecodeError(
       "corrupt_image",
-      `the decoder produced ${raw.data.length} samples, expected ${expected}`,
+      `the decoder produced ${image.data.length} samples, expected ${expected}`,
     );
   }
-  return applyOrientation(raw, header.orientation);
 }
 
 function assertBytes(bytes: Uint8Array): void {
   if (!(bytes instanceof Uint8Array)) {
-    throw new FaceError(
-      "invalid_argument",
-      "image bytes must be a Uint8Array",
-    );
+    throw new TypeError("image bytes must be a Uint8Array");
   }
 }

@@ -140,6 +140,24 @@ export function bodyLimit(bytes: number): MiddlewareHandler<AppEnv> {
 }
 
 /**
+ * A body sent as `application/x-www-form-urlencoded` is taken for what it
+ * is on this API, the bytes of an image: that is what `curl --data-binary
+ * @photo.jpg` sends without a type, and the format is read from the bytes
+ * anyway. No route takes a URL-encoded form.
+ */
+export function urlencodedAsBytes(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const type = c.req.header("content-type") ?? "";
+    if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
+      const headers = new Headers(c.req.raw.headers);
+      headers.set("content-type", "application/octet-stream");
+      c.req.raw = new Request(c.req.raw, { headers });
+    }
+    await next();
+  };
+}
+
+/**
  * Finds the tenant: from the API key (`Authorization: Bearer KEY` or
  * `x-api-key: KEY`), or, where the app allows it, from the caller's
  * address alone. Every failure is the same 401.

@@ -3,7 +3,7 @@
 // verify a photo against one subject.
 
 import { FaceError } from "@facever/core";
-import type { FaceInfo, Subject } from "@facever/gallery";
+import type { FaceInfo, Gallery, Subject } from "@facever/gallery";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./_context.ts";
 import { decide } from "./_decision.ts";
@@ -248,7 +248,14 @@ export function subjectRoutes(
       await closestOwnFace(subjects, id, embedding),
       gates,
     );
-    if (duplicate) throw refused(duplicate);
+    // A retry of an enrolment that was stored but never answered (a lost
+    // connection, a server killed mid-request) brings the same photo and
+    // source again: its answer is the face already made, which addFace
+    // returns for a known source, not a refusal of the photo as a copy of
+    // itself.
+    if (duplicate && !(await hasSource(subjects, id, body?.source))) {
+      throw refused(duplicate);
+    }
     const faceId = await subjects.addFace(id, embedding, {
       metadata: body?.metadata,
       source: body?.source,
@@ -321,6 +328,17 @@ async function closestOwnFace(
     }
     throw error;
   }
+}
+
+/** Whether the subject has a face enrolled from `source`. */
+async function hasSource(
+  subjects: Gallery,
+  subjectId: string,
+  source: string | undefined,
+): Promise<boolean> {
+  if (source === undefined) return false;
+  const faces = await subjects.listFaces(subjectId);
+  return faces.some((face) => face.source === source);
 }
 
 function refused(refusal: Refusal): ApiError {

@@ -22,6 +22,7 @@ import {
   requestContext,
   type RequestLog,
   timeLimit,
+  urlencodedAsBytes,
 } from "./_middleware.ts";
 import { RateLimiter } from "./_rate_limit.ts";
 import { ApiError } from "./errors.ts";
@@ -203,6 +204,7 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
   });
   app.use("/v1/*", timeLimit(timeoutMs));
   app.use("/v1/*", bodyLimit(maxBodyBytes));
+  app.use("/v1/*", urlencodedAsBytes());
   app.use("/v1/*", async (c, next) => {
     const path = c.req.path;
     if (path === "/v1/health" || path === "/v1/openapi.json") {

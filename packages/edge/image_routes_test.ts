@@ -81,6 +81,11 @@ Deno.test({
             "/v1/detect",
             raw(api.acme, aaron, "application/octet-stream"),
           ),
+          // What curl --data-binary @photo.jpg sends without a type.
+          api.app.request(
+            "/v1/detect",
+            raw(api.acme, aaron, "application/x-www-form-urlencoded"),
+          ),
         ]);
         const bodies = await Promise.all(answers.map((r) => r.json()));
         for (const [i, response] of answers.entries()) {
@@ -231,7 +236,9 @@ Deno.test("requests are refused with the envelope, before any image work", async
         assert.equal(response.status, 401);
         assert.equal((await error(response)).code, "unauthorized");
       }
-      const [info] = await api.keys.list();
+      const info = (await api.keys.list()).find((key) =>
+        key.tenant === "acme"
+      )!;
       await api.keys.revoke(info.id);
       const revoked = await api.app.request(
         "/v1/detect",

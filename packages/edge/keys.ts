@@ -117,7 +117,9 @@ export class ApiKeys {
     ) {
       infos.push(publicInfo(entry.value));
     }
-    return infos.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    return infos.sort((a, b) =>
+      a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1)
+    );
   }
 
   /**

@@ -204,6 +204,54 @@ Deno.test({
     });
 
     await t.step(
+      "a retry with the same source gets the face already made, not a duplicate refusal",
+      async () => {
+        // The first attempt was stored but its answer lost (a dropped
+        // connection, a crashed server); the client sends it again.
+        const second = await photo("Serena_Williams", 2);
+        const enrol = () =>
+          call(api, api.acme, "POST", "/v1/subjects/serena/faces", {
+            image: base64(second),
+            source: "camera-7/0001.jpg",
+          });
+        const first = await enrol();
+        assert.equal(first.status, 201);
+        const { faceId } = await first.json();
+        const again = await enrol();
+        assert.equal(again.status, 201);
+        assert.equal((await again.json()).faceId, faceId);
+        const faces = await call(
+          api,
+          api.acme,
+          "GET",
+          "/v1/subjects/serena/faces",
+        );
+        const listed = (await faces.json()).faces as { source: string }[];
+        assert.equal(
+          listed.filter((face) => face.source === "camera-7/0001.jpg").length,
+          1,
+        );
+        // Another source with the same photo is still a copy.
+        const copy = await call(
+          api,
+          api.acme,
+          "POST",
+          "/v1/subjects/serena/faces",
+          { image: base64(second), source: "camera-7/0002.jpg" },
+        );
+        assert.equal(copy.status, 422);
+        assert.equal((await copy.json()).error.details.reason, "duplicate");
+        const removed = await call(
+          api,
+          api.acme,
+          "DELETE",
+          `/v1/subjects/serena/faces/${faceId}`,
+        );
+        assert.equal(removed.status, 204);
+      },
+    );
+
+    await t.step(
       "each gate refuses with its reason and can be relaxed",
       async () => {
         const group = await pairPhoto(a2, serena);

@@ -66,19 +66,21 @@ export async function opensKeyCheck(
   key: CryptoKey,
   context: string,
 ): Promise<boolean> {
-  try {
-    await open(check, key, context);
-    return true;
-  } catch {
-    return false;
-  }
+  return await unseal(check, key, context) !== undefined;
 }
 
-async function seal(
+/** Bytes that sealing adds: the IV in front, the tag behind. */
+export const SEAL_BYTES = IV_BYTES + TAG_BYTES;
+
+/**
+ * `iv ‖ AES-256-GCM(plain) ‖ tag`, with `context` bound in as associated
+ * data: the value opens only with the same key and context.
+ */
+export async function seal(
   plain: Uint8Array<ArrayBuffer>,
   key: CryptoKey,
   context: string,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = await crypto.subtle.encrypt(
     { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(context) },
@@ -91,11 +93,15 @@ async function seal(
   return out;
 }
 
-async function open(
+/**
+ * The inverse of {@linkcode seal}, or `undefined` when the bytes do not
+ * open with this key and context (another key, or altered or moved bytes).
+ */
+export async function unseal(
   bytes: Uint8Array,
   key: CryptoKey,
   context: string,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
   try {
     return new Uint8Array(
       await crypto.subtle.decrypt(
@@ -105,14 +111,30 @@ async function open(
           additionalData: new TextEncoder().encode(context),
         },
         key,
-        bytes.slice(IV_BYTES),
+        // A view, not a copy: a snapshot's chunks are many.
+        new Uint8Array(
+          bytes.buffer as ArrayBuffer,
+          bytes.byteOffset + IV_BYTES,
+          bytes.byteLength - IV_BYTES,
+        ),
       ),
     );
-  } catch (cause) {
+  } catch {
+    return undefined;
+  }
+}
+
+async function open(
+  bytes: Uint8Array,
+  key: CryptoKey,
+  context: string,
+): Promise<Uint8Array> {
+  const plain = await unseal(bytes, key, context);
+  if (plain === undefined) {
     throw new FaceError(
       "gallery_mismatch",
       `${context}: embedding does not decrypt with this key (wrong key, or the record was altered)`,
-      { cause },
     );
   }
+  return plain;
 }

@@ -1,23 +1,66 @@
 /**
  * The scan kernel: a WebAssembly SIMD function, emitted byte by byte here
- * (no toolchain is needed to build it), that streams once through every
- * row of the index and writes, per row, the coarse similarity bound that
- * decides whether the row is rescored.
+ * (see `_wasm.ts`; no toolchain is needed to build it), that streams once through every
+ * row of the index and writes, per row and per query of a batch, the
+ * coarse similarity bound that decides whether the row is rescored.
  *
  * A row is `rowBytes(dims)` bytes: the int8 code padded with zeros to
  * whole 16-byte vectors, then the float32 scale of the code, the float32
  * norm of its quantisation error, the int32 sum of the code's values, and
  * padding that keeps the next row 16-byte aligned.
  *
- * The query is `codeBytes(dims)` bytes, each an integer q in
+ * A query is `codeBytes(dims)` bytes, each an integer q in
  * [-QUERY_MAX, QUERY_MAX] stored as q + QUERY_MAX, in [0, 126]. That is
  * the range where `i32x4.relaxed_dot_i8x16_i7x16_add_s` is exact on every
  * engine (pairs of products stay within int16), and it takes one
- * instruction where plain SIMD needs five: the scan runs at close to
- * memory speed.
+ * instruction where plain SIMD needs five.
+ *
+ * One query alone is bound by how fast the rows stream in; several
+ * queries share each row while it is in the first-level cache. The kernel
+ * takes the queries of a batch four at a time — one load of each 16-byte
+ * slice of the row feeds four dot products, eight accumulator chains in
+ * flight — then the rest one at a time. Every query's bound is computed
+ * with the same operations in the same order, so a query gets the same
+ * bits alone or in any batch.
  *
  * @module
  */
+
+import {
+  BLOCK,
+  BR_IF,
+  END,
+  F32,
+  F32_ADD,
+  F32_CONVERT_I32_S,
+  F32_LOAD,
+  F32_MUL,
+  F32_STORE,
+  I32,
+  I32_ADD,
+  I32_CONST,
+  I32_EQZ,
+  I32_LOAD,
+  I32_MUL,
+  I32_SUB,
+  I32X4_ADD,
+  I32X4_EXTRACT_LANE,
+  I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S,
+  I8X16_SHUFFLE,
+  instantiate,
+  LOCAL_GET,
+  LOCAL_SET,
+  LOCAL_TEE,
+  LOOP,
+  moduleBytes,
+  simd,
+  sleb,
+  uleb,
+  V128,
+  V128_CONST,
+  v128Load,
+  VOID,
+} from "./_wasm.ts";
 
 /** Bytes of a row's code: the dimension rounded up to whole 16-byte vectors. */
 export function codeBytes(dims: number): number {
@@ -32,16 +75,22 @@ export function rowBytes(dims: number): number {
 /** Largest magnitude of a quantised query value. */
 export const QUERY_MAX = 63;
 
+/** Bytes of a query's parameters: its float32 scale, then its float32 norm. */
+export const PARAM_BYTES = 8;
+
+/** Queries the kernel takes together in its inner loop. */
+export const GROUP = 4;
+
 /**
- * `scan(rows, count, query, out, queryScale, queryNorm)`: for each of
- * `count` rows from byte `rows`, takes the exact dot product `d` of its
- * code with the query at byte `query` (the sum of the offset query's
- * products, less `QUERY_MAX` times the code sum), and writes the float32
- * `d · scale · queryScale + error · queryNorm` to `out` (4 bytes per row).
- * For unit vectors both terms are at most about 1 in magnitude, and the
- * six float32 roundings on the way (of `d`, of the two query factors, of
- * two products and the sum) leave the result within 1e-6 of the exact
- * value.
+ * `scan(rows, count, query, out, queryScale, queryNorm)`: one query. For
+ * each of `count` rows from byte `rows`, takes the exact dot product `d`
+ * of its code with the query at byte `query` (the sum of the offset
+ * query's products, less `QUERY_MAX` times the code sum), and writes the
+ * float32 `d · scale · queryScale + error · queryNorm` to `out` (4 bytes
+ * per row). For unit vectors both terms are at most about 1 in magnitude,
+ * and the six float32 roundings on the way (of `d`, of the two query
+ * factors, of two products and the sum) leave the result within 1e-6 of
+ * the exact value.
  */
 export type ScanFunction = (
   rows: number,
@@ -52,30 +101,88 @@ export type ScanFunction = (
   queryNorm: number,
 ) => void;
 
-/** Compiles the kernel for `dims` over `memory` (at most 65536 pages). */
-export function scanKernel(
-  dims: number,
-  memory: WebAssembly.Memory,
-): ScanFunction {
-  const module = new WebAssembly.Module(kernelBytes(dims));
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return instance.exports.scan as ScanFunction;
+/**
+ * `scanBatch(rows, count, queries, groups, singles, params, out, stride)`:
+ * the same for the `GROUP · groups + singles` queries laid out one after
+ * another from byte `queries`, with their float32 scale and norm from byte
+ * `params` (`PARAM_BYTES` each); the bound of row `i` for query `b` goes
+ * to byte `out + b · stride + 4 · i`.
+ */
+export type BatchScanFunction = (
+  rows: number,
+  count: number,
+  queries: number,
+  groups: number,
+  singles: number,
+  params: number,
+  out: number,
+  stride: number,
+) => void;
+
+/** The kernel's two functions, compiled for one memory. */
+export interface Kernel {
+  readonly scan: ScanFunction;
+  readonly scanBatch: BatchScanFunction;
 }
 
-// Instruction encodings (WebAssembly core, SIMD and relaxed SIMD).
-const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR_IF = 0x0d, VOID = 0x40;
-const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
-const I32_LOAD = 0x28, F32_LOAD = 0x2a, F32_STORE = 0x38;
-const I32_CONST = 0x41, I32_EQZ = 0x45, I32_ADD = 0x6a, I32_SUB = 0x6b;
-const I32_MUL = 0x6c, F32_ADD = 0x92, F32_MUL = 0x94, F32_CONVERT_I32_S = 0xb2;
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-const V128_LOAD = 0x00, V128_CONST = 0x0c, I8X16_SHUFFLE = 0x0d;
-const I32X4_EXTRACT_LANE = 0x1b;
-const I32X4_ADD = 0xae, I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 0x113;
+/** Compiles the kernel for `dims` over `memory` (at most 65536 pages). */
+export function scanKernel(dims: number, memory: WebAssembly.Memory): Kernel {
+  const exports = instantiate(kernelBytes(dims), memory);
+  return {
+    scan: exports.scan as ScanFunction,
+    scanBatch: exports.scan_batch as BatchScanFunction,
+  };
+}
 
-// Parameters, then the v128 locals.
-const ROWS = 0, COUNT = 1, QUERY = 2, OUT = 3, QUERY_SCALE = 4, QUERY_NORM = 5;
-const EVEN = 6, ODD = 7;
+/**
+ * Where a function keeps what the shared pieces of code use: the row
+ * pointer, the rows left, the query pointer, the v128 local of the row's
+ * slice, and the first of the accumulators (an even and an odd one per
+ * query); each function adds its own.
+ */
+interface Frame {
+  readonly rows: number;
+  readonly count: number;
+  readonly query: number;
+  readonly slice: number;
+  readonly accumulators: number;
+}
+
+function accumulator(frame: Frame, k: number, odd: boolean): number {
+  return frame.accumulators + 2 * k + (odd ? 1 : 0);
+}
+
+// The single-query function: its parameters, then its v128 locals.
+const SINGLE = {
+  rows: 0,
+  count: 1,
+  query: 2,
+  out: 3,
+  queryScale: 4,
+  queryNorm: 5,
+  slice: 6,
+  accumulators: 7,
+};
+
+// The batch function: its parameters, its i32 locals (the pointers to the
+// current query, its parameters and its output, and a countdown), then its
+// v128 locals.
+const BATCH = {
+  rows: 0,
+  count: 1,
+  queries: 2,
+  groups: 3,
+  singles: 4,
+  params: 5,
+  out: 6,
+  stride: 7,
+  query: 8,
+  param: 9,
+  output: 10,
+  left: 11,
+  slice: 12,
+  accumulators: 13,
+};
 
 const ZERO = simd(V128_CONST, ...new Array(16).fill(0));
 
@@ -84,93 +191,132 @@ const ZERO = simd(V128_CONST, ...new Array(16).fill(0));
 const UPPER_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
 const UPPER_LANE = [4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15];
 
-function uleb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
+/** `local += step` for an i32 local and a constant step. */
+function advance(local: number, step: number): number[] {
+  return [
+    LOCAL_GET,
+    local,
+    I32_CONST,
+    ...sleb(step),
+    I32_ADD,
+    LOCAL_SET,
+    local,
+  ];
 }
 
-/** Signed LEB128 of a non-negative number below 2^31. */
-function sleb(value: number): number[] {
-  const bytes = uleb(value);
-  // A set sign bit in the last byte would read as negative: add a byte.
-  if (bytes[bytes.length - 1] & 0x40) {
-    bytes[bytes.length - 1] |= 0x80;
-    bytes.push(0);
-  }
-  return bytes;
-}
-
-function simd(opcode: number, ...immediates: number[]): number[] {
-  return [0xfd, ...uleb(opcode), ...immediates];
-}
-
-function v128Load(offset: number): number[] {
-  return simd(V128_LOAD, 4, ...uleb(offset));
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(text: string): number[] {
-  const bytes = [...new TextEncoder().encode(text)];
-  return [...uleb(bytes.length), ...bytes];
+/** `local += other · factor` for i32 locals and a constant factor. */
+function advanceBy(local: number, other: number, factor: number): number[] {
+  return [
+    LOCAL_GET,
+    local,
+    LOCAL_GET,
+    other,
+    I32_CONST,
+    ...sleb(factor),
+    I32_MUL,
+    I32_ADD,
+    LOCAL_SET,
+    local,
+  ];
 }
 
 /**
- * The module's bytes. The loop over the code is unrolled, so every load
- * has a constant offset; even and odd 16-byte slices feed separate
- * accumulators, which keeps two dependency chains in flight.
+ * `body` run `local` times, `local` first set from `from`: `if (local !=
+ * 0) do { body } while (--local != 0)`.
  */
-export function kernelBytes(dims: number): Uint8Array<ArrayBuffer> {
-  const code = codeBytes(dims);
+function countdown(local: number, from: number, body: number[]): number[] {
+  return [
+    BLOCK,
+    VOID,
+    ...(from === local ? [LOCAL_GET, local] : [
+      LOCAL_GET,
+      from,
+      LOCAL_TEE,
+      local,
+    ]),
+    I32_EQZ,
+    BR_IF,
+    0,
+    LOOP,
+    VOID,
+    ...body,
+    LOCAL_GET,
+    local,
+    I32_CONST,
+    1,
+    I32_SUB,
+    LOCAL_TEE,
+    local,
+    BR_IF,
+    0,
+    END,
+    END,
+  ];
+}
+
+/**
+ * The dot products of the row with `queries` queries from the frame's
+ * query pointer, one load of each row slice for all of them. The loop over
+ * the code is unrolled, so every load has a constant offset; even and odd
+ * slices feed separate accumulators, two dependency chains per query.
+ */
+function dotProducts(frame: Frame, code: number, queries: number): number[] {
   const body: number[] = [];
-  // if (count != 0) do { ... } while (--count != 0)
-  body.push(BLOCK, VOID, LOCAL_GET, COUNT, I32_EQZ, BR_IF, 0, LOOP, VOID);
   for (let j = 0; j < code / 16; j++) {
-    const acc = j % 2 === 0 ? EVEN : ODD;
-    body.push(LOCAL_GET, ROWS, ...v128Load(16 * j));
-    body.push(LOCAL_GET, QUERY, ...v128Load(16 * j));
-    // The first two slices start their chains from zero.
-    body.push(...(j < 2 ? ZERO : [LOCAL_GET, acc]));
-    body.push(...simd(I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S));
-    body.push(LOCAL_SET, acc);
+    body.push(LOCAL_GET, frame.rows, ...v128Load(16 * j));
+    body.push(LOCAL_SET, frame.slice);
+    for (let k = 0; k < queries; k++) {
+      const acc = accumulator(frame, k, j % 2 === 1);
+      body.push(LOCAL_GET, frame.slice, LOCAL_GET, frame.query);
+      body.push(...v128Load(k * code + 16 * j));
+      // The first two slices start their chains from zero.
+      body.push(...(j < 2 ? ZERO : [LOCAL_GET, acc]));
+      body.push(...simd(I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S), LOCAL_SET, acc);
+    }
   }
-  body.push(
+  return body;
+}
+
+/**
+ * Query `k`'s float32 bound from its accumulators, with `queryScale` and
+ * `queryNorm` as the code that pushes each.
+ */
+function bound(
+  frame: Frame,
+  code: number,
+  k: number,
+  queryScale: number[],
+  queryNorm: number[],
+): number[] {
+  const even = accumulator(frame, k, false);
+  const odd = accumulator(frame, k, true);
+  return [
+    // The horizontal sum of even + odd ...
     LOCAL_GET,
-    OUT,
-    // The horizontal sum of EVEN + ODD ...
+    even,
     LOCAL_GET,
-    EVEN,
-    LOCAL_GET,
-    ODD,
+    odd,
     ...simd(I32X4_ADD),
     LOCAL_TEE,
-    EVEN,
+    even,
     LOCAL_GET,
-    EVEN,
+    even,
     LOCAL_GET,
-    EVEN,
+    even,
     ...simd(I8X16_SHUFFLE, ...UPPER_HALF),
     ...simd(I32X4_ADD),
     LOCAL_TEE,
-    EVEN,
+    even,
     LOCAL_GET,
-    EVEN,
+    even,
     LOCAL_GET,
-    EVEN,
+    even,
     ...simd(I8X16_SHUFFLE, ...UPPER_LANE),
     ...simd(I32X4_ADD),
     ...simd(I32X4_EXTRACT_LANE, 0),
     // ... less QUERY_MAX · code sum, as float32 ...
     LOCAL_GET,
-    ROWS,
+    frame.rows,
     I32_LOAD,
     2,
     ...uleb(code + 8),
@@ -181,70 +327,109 @@ export function kernelBytes(dims: number): Uint8Array<ArrayBuffer> {
     F32_CONVERT_I32_S,
     // ... · scale · queryScale + error · queryNorm
     LOCAL_GET,
-    ROWS,
+    frame.rows,
     F32_LOAD,
     2,
     ...uleb(code),
     F32_MUL,
-    LOCAL_GET,
-    QUERY_SCALE,
+    ...queryScale,
     F32_MUL,
     LOCAL_GET,
-    ROWS,
+    frame.rows,
     F32_LOAD,
     2,
     ...uleb(code + 4),
-    LOCAL_GET,
-    QUERY_NORM,
+    ...queryNorm,
     F32_MUL,
     F32_ADD,
+  ];
+}
+
+/** The single-query function's body. */
+function singleBody(dims: number): number[] {
+  const code = codeBytes(dims);
+  return countdown(SINGLE.count, SINGLE.count, [
+    ...dotProducts(SINGLE, code, 1),
+    LOCAL_GET,
+    SINGLE.out,
+    ...bound(SINGLE, code, 0, [LOCAL_GET, SINGLE.queryScale], [
+      LOCAL_GET,
+      SINGLE.queryNorm,
+    ]),
     F32_STORE,
     2,
     0,
-    // rows += rowBytes; out += 4; --count
+    ...advance(SINGLE.rows, rowBytes(dims)),
+    ...advance(SINGLE.out, 4),
+  ]);
+}
+
+/** The batch function's work for `queries` queries at its pointers. */
+function batchStep(code: number, queries: number): number[] {
+  const body = dotProducts(BATCH, code, queries);
+  for (let k = 0; k < queries; k++) {
+    body.push(LOCAL_GET, BATCH.output);
+    if (k > 0) {
+      body.push(LOCAL_GET, BATCH.stride, I32_CONST, k, I32_MUL, I32_ADD);
+    }
+    body.push(
+      ...bound(
+        BATCH,
+        code,
+        k,
+        [LOCAL_GET, BATCH.param, F32_LOAD, 2, ...uleb(k * PARAM_BYTES)],
+        [LOCAL_GET, BATCH.param, F32_LOAD, 2, ...uleb(k * PARAM_BYTES + 4)],
+      ),
+      F32_STORE,
+      2,
+      0,
+    );
+  }
+  body.push(...advance(BATCH.query, queries * code));
+  body.push(...advance(BATCH.param, queries * PARAM_BYTES));
+  body.push(...advanceBy(BATCH.output, BATCH.stride, queries));
+  return body;
+}
+
+/** The batch function's body: per row, the groups of queries, then the rest. */
+function batchBody(dims: number): number[] {
+  const code = codeBytes(dims);
+  return countdown(BATCH.count, BATCH.count, [
     LOCAL_GET,
-    ROWS,
-    I32_CONST,
-    ...sleb(rowBytes(dims)),
-    I32_ADD,
+    BATCH.queries,
     LOCAL_SET,
-    ROWS,
+    BATCH.query,
     LOCAL_GET,
-    OUT,
-    I32_CONST,
-    4,
-    I32_ADD,
+    BATCH.params,
     LOCAL_SET,
-    OUT,
+    BATCH.param,
     LOCAL_GET,
-    COUNT,
-    I32_CONST,
-    1,
-    I32_SUB,
-    LOCAL_TEE,
-    COUNT,
-    BR_IF,
-    0,
-    END,
-    END,
-    END,
-  );
-  const func = [1, 2, V128, ...body];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, F32, F32, 0]),
-    // The memory is imported, so the index can grow it and view it.
-    ...section(2, [
-      1,
-      ...name("env"),
-      ...name("memory"),
-      0x02,
-      0x01,
-      ...uleb(1),
-      ...uleb(65536),
-    ]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name("scan"), 0x00, 0]),
-    ...section(10, [1, ...uleb(func.length), ...func]),
+    BATCH.out,
+    LOCAL_SET,
+    BATCH.output,
+    ...countdown(BATCH.left, BATCH.groups, batchStep(code, GROUP)),
+    ...countdown(BATCH.left, BATCH.singles, batchStep(code, 1)),
+    ...advance(BATCH.rows, rowBytes(dims)),
+    ...advance(BATCH.out, 4),
+  ]);
+}
+
+/** The module's bytes: `scan` and `scan_batch` over an imported memory. */
+export function kernelBytes(dims: number): Uint8Array<ArrayBuffer> {
+  return moduleBytes([
+    {
+      name: "scan",
+      params: [I32, I32, I32, I32, F32, F32],
+      results: [],
+      locals: [[3, V128]],
+      body: singleBody(dims),
+    },
+    {
+      name: "scan_batch",
+      params: [I32, I32, I32, I32, I32, I32, I32, I32],
+      results: [],
+      locals: [[4, I32], [1 + 2 * GROUP, V128]],
+      body: batchBody(dims),
+    },
   ]);
 }

@@ -185,6 +185,25 @@ export class TenantStore {
   }
 
   /**
+   * Commits the operation that `build` makes on a fresh `atomic()`, made
+   * again and retried while the database is locked. Returns false when its
+   * checks failed. For the snapshot's commits, which do not advance the
+   * change counter.
+   */
+  async commit(
+    build: (op: Deno.AtomicOperation) => Deno.AtomicOperation,
+  ): Promise<boolean> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return (await build(this.#kv.atomic()).commit()).ok;
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        await this.#pauseOrGiveUp(attempt, error);
+      }
+    }
+  }
+
+  /**
    * The value at `key`, which `make` creates and commits when there is
    * none yet; whoever commits first, in any process, decides it.
    */

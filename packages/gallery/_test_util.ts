@@ -9,11 +9,16 @@ import assert from "node:assert/strict";
 import { FaceError, type FaceErrorCode } from "@facever/core";
 import type { GalleryOptions } from "./mod.ts";
 
-/** A small gallery's options; each test picks its own tenant when needed. */
+/**
+ * A small gallery's options; each test picks its own tenant when needed.
+ * No snapshot is written in the background, which would outlast a test:
+ * the tests of snapshots ask for them.
+ */
 export const TEST_OPTIONS: GalleryOptions = {
   tenant: "acme",
   modelId: "test-model",
   dims: 16,
+  snapshotEvery: Infinity,
 };
 
 /** For `assert.rejects`: a `FaceError` with this code. */

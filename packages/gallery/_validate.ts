@@ -192,6 +192,21 @@ export function checkGalleryOptions(options: GalleryOptions): void {
       allowed: "a finite number of milliseconds of at least 0",
     });
   }
+  if (options.snapshotEvery !== undefined) {
+    checkNumber("snapshotEvery", options.snapshotEvery, {
+      min: 1,
+      max: Infinity,
+      allowed: "a whole number of faces of at least 1, or Infinity",
+    });
+    if (
+      options.snapshotEvery !== Infinity &&
+      !Number.isInteger(options.snapshotEvery)
+    ) {
+      throw new RangeError(
+        `snapshotEvery must be a whole number of faces of at least 1, or Infinity, got ${options.snapshotEvery}`,
+      );
+    }
+  }
   if (
     encryptionKey !== undefined &&
     !(encryptionKey instanceof CryptoKey &&

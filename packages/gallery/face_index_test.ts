@@ -114,6 +114,29 @@ Deno.test("search stays exact when many faces are nearly equal", () => {
   );
 });
 
+Deno.test("search stays exact when more faces reach the threshold than are listed as candidates", () => {
+  const random = unitVectors(18, 64);
+  const centre = random();
+  // 5,000 faces above the threshold: past MAX_CANDIDATES, every bound is
+  // looked at; 3,000: the candidates alone.
+  for (const count of [5000, 3000]) {
+    const vectors = Array.from(
+      { length: count },
+      () => nearby(centre, 0.3, random),
+    );
+    vectors.push(...Array.from({ length: 500 }, random));
+    const [index, entries] = build(64, vectors);
+    for (const query of [unit(centre), unit(nearby(centre, 0.2, random))]) {
+      for (const [limit, threshold] of [[1, 0.5], [10, 0.5], [200, 0.8]]) {
+        assert.deepEqual(
+          index.search(query, limit, threshold),
+          exact(entries, query, limit, threshold),
+        );
+      }
+    }
+  }
+});
+
 Deno.test("search stays exact where quantisation is coarsest", () => {
   const dims = 100;
   const random = unitVectors(13, dims);
@@ -137,6 +160,53 @@ Deno.test("search stays exact where quantisation is coarsest", () => {
     unit(vectors[320]),
     unit(nearby(vectors[42], 0.01, random)),
   ]);
+});
+
+Deno.test("searchMany gives every query the answer it gets alone, in any batch", () => {
+  const random = unitVectors(17, 512);
+  const vectors = Array.from({ length: 2000 }, random);
+  // Exact duplicates across and within subjects: ties everywhere.
+  const twin = random();
+  vectors.push(twin, Float32Array.from(twin), Float32Array.from(twin));
+  const [index, entries] = build(512, vectors);
+  const settings = [[1, -1], [10, -1], [5, 0.1], [3, 0.999], [200, -1]];
+  const queries = [
+    unit(twin),
+    ...Array.from({ length: 20 }, () => unit(random())),
+    ...entries.slice(0, 20).map((e) => unit(nearby(e.vector, 0.5, random))),
+  ].map((query, i) => {
+    const [limit, threshold] = settings[i % settings.length];
+    return { query, limit, threshold };
+  });
+  const alone = queries.map(({ query, limit, threshold }) =>
+    index.search(query, limit, threshold)
+  );
+  for (const { query, limit, threshold } of queries.slice(0, 8)) {
+    assert.deepEqual(
+      index.search(query, limit, threshold),
+      exact(entries, query, limit, threshold),
+    );
+  }
+  for (const size of [1, 2, 3, 4, 5, 7, 16, 17, 33, queries.length]) {
+    for (let start = 0; start < queries.length; start += size) {
+      const batch = queries.slice(start, start + size);
+      assert.deepEqual(
+        index.searchMany(batch),
+        alone.slice(start, start + size),
+        `batch of ${size} from ${start}`,
+      );
+    }
+  }
+  assert.deepEqual(index.searchMany([]), []);
+  // A bad query anywhere refuses the whole batch.
+  assert.throws(
+    () => index.searchMany([queries[0], { ...queries[1], limit: 0 }]),
+    RangeError,
+  );
+  assert.deepEqual(
+    new FaceIndex(512).searchMany(queries.slice(0, 3)),
+    [[], [], []],
+  );
 });
 
 Deno.test("removing faces keeps every other face findable and exact", () => {

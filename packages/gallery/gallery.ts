@@ -6,21 +6,20 @@
  */
 
 import { FaceError } from "@facever/core";
-import {
-  openEmbedding,
-  opensKeyCheck,
-  sealEmbedding,
-  sealKeyCheck,
-} from "./_codec.ts";
+import { openEmbedding, sealEmbedding } from "./_codec.ts";
+import { checkTenant } from "./_tenant.ts";
 import {
   type FaceRecord,
-  FORMAT,
-  type MetaRecord,
   NO_FACES,
   type SubjectRecord,
   TenantStore,
 } from "./_store.ts";
 import { SyncedIndex } from "./_synced_index.ts";
+import { Snapshots } from "./_snapshot.ts";
+import { rowBytes } from "./_kernel.ts";
+import { Batcher } from "./_batcher.ts";
+import { MAX_BATCH } from "./_face_rows.ts";
+import { type SearchRequest, searchRows } from "./_search.ts";
 import {
   checkCursor,
   checkGalleryOptions,
@@ -35,6 +34,8 @@ import {
   type AddFaceOptions,
   type CreateSubjectOptions,
   DEFAULT_MAX_STALENESS_MS,
+  DEFAULT_SNAPSHOT_EVERY,
+  type ExportedFace,
   type FaceInfo,
   type GalleryOptions,
   type IdentifyOptions,
@@ -42,6 +43,7 @@ import {
   type Match,
   MAX_FACES_PER_SUBJECT,
   MAX_IDENTIFY_LIMIT,
+  type SnapshotSummary,
   type Subject,
   type SubjectPage,
   type UpdateSubjectOptions,
@@ -84,7 +86,9 @@ export class Gallery {
   readonly dims: number;
   readonly #store: TenantStore;
   readonly #key: CryptoKey | undefined;
+  readonly #snapshots: Snapshots;
   readonly #index: SyncedIndex;
+  readonly #searches: Batcher<SearchRequest, Match[]>;
 
   private constructor(kv: Deno.Kv, options: GalleryOptions) {
     this.tenant = options.tenant;
@@ -92,11 +96,24 @@ export class Gallery {
     this.dims = options.dims;
     this.#key = options.encryptionKey;
     this.#store = new TenantStore(kv, options.tenant);
-    this.#index = new SyncedIndex(
+    this.#snapshots = new Snapshots(
       this.#store,
       options.dims,
-      options.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS,
-      (faceId, record) => this.#openEmbedding(faceId, record),
+      rowBytes(options.dims),
+      options.encryptionKey,
+    );
+    this.#index = new SyncedIndex({
+      store: this.#store,
+      dims: options.dims,
+      maxStalenessMs: options.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS,
+      open: (faceId, record) => this.#openEmbedding(faceId, record),
+      snapshots: this.#snapshots,
+      snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
+    });
+    // Every request in a batch waited for a fresh index before it joined.
+    this.#searches = new Batcher(
+      (requests) => searchRows(this.#index.current, requests),
+      MAX_BATCH,
     );
   }
 
@@ -117,7 +134,12 @@ export class Gallery {
   static async open(kv: Deno.Kv, options: GalleryOptions): Promise<Gallery> {
     checkGalleryOptions(options);
     const gallery = new Gallery(kv, options);
-    await gallery.#checkMeta();
+    await checkTenant(gallery.#store, {
+      modelId: options.modelId,
+      dims: options.dims,
+      key: options.encryptionKey,
+      context: gallery.#context("key check"),
+    });
     return gallery;
   }
 
@@ -243,7 +265,8 @@ export class Gallery {
    */
   async deleteSubject(subjectId: string): Promise<void> {
     checkId("subject id", subjectId);
-    return await this.#store.write(async (op) => {
+    let buckets: number[] = [];
+    await this.#store.write(async (op) => {
       await this.#requireSubject(subjectId);
       const removed: string[] = [];
       for await (const entry of this.#faceRecords(subjectId)) {
@@ -255,8 +278,10 @@ export class Gallery {
         }
       }
       op.delete(this.#subjectKey(subjectId));
+      buckets = this.#snapshots.tombstone(op, removed);
       return { change: { added: [], removed }, result: undefined };
     });
+    await this.#collect(buckets);
   }
 
   /**
@@ -336,6 +361,45 @@ export class Gallery {
   }
 
   /**
+   * The faces of a subject with their embeddings (opened with the
+   * tenant's key where they are sealed), in face id order: what a backup
+   * or the provisioning of another device needs. An embedding is a
+   * biometric template; hand it only to what must store it.
+   *
+   * @throws {FaceError} `not_found` when there is no such subject;
+   * `invalid_argument` for a bad id.
+   *
+   * @example
+   * ```ts
+   * import { Gallery } from "@facever/gallery";
+   * const kv = await Deno.openKv(":memory:");
+   * const gallery = await Gallery.open(kv, { tenant: "t", modelId: "m", dims: 2 });
+   * await gallery.createSubject("ada");
+   * await gallery.addFace("ada", [0.6, 0.8]);
+   * const [face] = await gallery.exportFaces("ada");
+   * console.log(face.embedding); // Float32Array(2) [ 0.6…, 0.8… ]
+   * kv.close();
+   * ```
+   */
+  async exportFaces(subjectId: string): Promise<ExportedFace[]> {
+    checkId("subject id", subjectId);
+    await this.#requireSubject(subjectId);
+    const faces: ExportedFace[] = [];
+    for await (const { key, value } of this.#faceRecords(subjectId)) {
+      const faceId = key.at(-1) as string;
+      faces.push({
+        faceId,
+        subjectId,
+        metadata: value.metadata,
+        source: value.source,
+        createdAt: value.createdAt,
+        embedding: await this.#openEmbedding(faceId, value),
+      });
+    }
+    return faces;
+  }
+
+  /**
    * Removes one face.
    *
    * @throws {FaceError} `not_found` when the tenant has no such face;
@@ -343,7 +407,8 @@ export class Gallery {
    */
   async removeFace(faceId: string): Promise<void> {
     checkId("face id", faceId);
-    return await this.#store.write(async (op) => {
+    let buckets: number[] = [];
+    await this.#store.write(async (op) => {
       const owner = await this.#store.get<string>(
         this.#store.key("face_subject", faceId),
       );
@@ -369,8 +434,10 @@ export class Gallery {
       if (source !== null) {
         op.delete(this.#store.key("source", subjectId, source));
       }
+      buckets = this.#snapshots.tombstone(op, [faceId]);
       return { change: { added: [], removed: [faceId] }, result: undefined };
     });
+    await this.#collect(buckets);
   }
 
   /**
@@ -378,6 +445,8 @@ export class Gallery {
    * to `embedding`, best first, each with that face, all with similarity
    * of at least `threshold`. Exact: the same answer as comparing with
    * every face in double precision. Ties go to the smaller face id.
+   * Concurrent calls share one pass over the index (up to 16 at a time),
+   * each with the answer it would get alone.
    *
    * @throws {FaceError} `invalid_embedding` for a malformed embedding.
    * @throws {TypeError} when `threshold` or `limit` is not a number.
@@ -392,8 +461,12 @@ export class Gallery {
     checkThreshold(options.threshold);
     const limit = options.limit ?? 1;
     checkLimit(limit, MAX_IDENTIFY_LIMIT);
-    const index = await this.#index.fresh();
-    return index.search(query, limit, options.threshold);
+    await this.#index.fresh();
+    return await this.#searches.submit({
+      query,
+      limit,
+      threshold: options.threshold,
+    });
   }
 
   /**
@@ -439,59 +512,45 @@ export class Gallery {
   }
 
   /**
-   * Creates the tenant's record on first use (in a race, the first commit
-   * wins) and checks that this object matches it.
+   * Writes a snapshot of the index to KV now, so that a new process reads
+   * its index in a few large reads instead of rebuilding it face by face:
+   * every bucket of faces (by face id, 128 in all) that changed since the
+   * last snapshot, as a new generation, sealed when the tenant is
+   * encrypted. A process does this on its own in the background (see
+   * {@linkcode GalleryOptions.snapshotEvery}); call it to have a fresh
+   * snapshot at a time of your choosing, for example after a bulk
+   * enrolment. Reads and writes go on meanwhile. When another process is
+   * writing the snapshot, returns at once with status `"busy"`.
+   *
+   * @throws {FaceError} `conflict` when other processes kept the database
+   * locked.
+   *
+   * @example
+   * ```ts
+   * import { Gallery } from "@facever/gallery";
+   * const kv = await Deno.openKv(":memory:");
+   * const gallery = await Gallery.open(kv, { tenant: "acme", modelId: "m", dims: 2 });
+   * await gallery.createSubject("ada");
+   * await gallery.addFace("ada", [0.6, 0.8]);
+   * const summary = await gallery.writeSnapshot();
+   * console.log(summary.status, summary.faces); // written 1
+   * kv.close();
+   * ```
    */
-  async #checkMeta(): Promise<void> {
-    const meta = await this.#store.createOnce<MetaRecord>(
-      this.#store.key("meta"),
-      async () => ({
-        format: FORMAT,
-        modelId: this.modelId,
-        dims: this.dims,
-        keyCheck: this.#key
-          ? await sealKeyCheck(this.#key, this.#context("key check"))
-          : null,
-        createdAt: new Date(),
-      }),
-    );
-    const tenant = JSON.stringify(this.tenant);
-    if (meta.format !== FORMAT) {
-      throw new FaceError(
-        "gallery_mismatch",
-        `tenant ${tenant} is stored in format ${meta.format}; this version reads format ${FORMAT}`,
-      );
-    }
-    if (meta.modelId !== this.modelId || meta.dims !== this.dims) {
-      throw new FaceError(
-        "gallery_mismatch",
-        `tenant ${tenant} holds ${meta.dims}-value embeddings of model ${
-          JSON.stringify(meta.modelId)
-        }; cannot open it for ${this.dims}-value embeddings of ${
-          JSON.stringify(this.modelId)
-        }`,
-      );
-    }
-    if ((meta.keyCheck === null) !== (this.#key === undefined)) {
-      throw new FaceError(
-        "gallery_mismatch",
-        meta.keyCheck
-          ? `tenant ${tenant} is encrypted; open it with its encryption key`
-          : `tenant ${tenant} was created without encryption; open it without a key`,
-      );
-    }
-    if (
-      meta.keyCheck && this.#key &&
-      !await opensKeyCheck(
-        meta.keyCheck,
-        this.#key,
-        this.#context("key check"),
-      )
-    ) {
-      throw new FaceError(
-        "gallery_mismatch",
-        `the encryption key is not the one tenant ${tenant} was created with`,
-      );
+  async writeSnapshot(): Promise<SnapshotSummary> {
+    return await this.#index.writeSnapshot();
+  }
+
+  /**
+   * Deletes the snapshot's chunks that a removal's tombstones left
+   * unnamed. The removal has committed: should this fail, the next
+   * snapshot run deletes them.
+   */
+  async #collect(buckets: readonly number[]): Promise<void> {
+    try {
+      await this.#snapshots.collect(buckets);
+    } catch {
+      // See above.
     }
   }
 

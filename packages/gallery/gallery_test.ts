@@ -239,103 +239,86 @@ Deno.test("updateSubject replaces the metadata in one commit", async (t) => {
   });
 });
 
-/**
- * What a gallery searches with for the float32 vector `v`: `v`
- * renormalised in double precision (a query), then rounded to float32 (a
- * stored face).
- */
-function renormalised(v: Float32Array): Float64Array {
-  let sum = 0;
-  for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
-  const norm = Math.sqrt(sum);
-  return Float64Array.from(v, (x) => x / norm);
-}
-
-Deno.test("identify gives the best `limit` subjects, each once with its best face", async () => {
-  const kv = await Deno.openKv(":memory:");
-  const gallery = await Gallery.open(kv, OPTIONS);
-  const random = unitVectors(41, DIMS);
-  const faces: { faceId: string; subjectId: string; vector: Float32Array }[] =
-    [];
-  const add = async (subjectId: string, vector: Float32Array) => {
-    const faceId = await gallery.addFace(subjectId, vector);
-    faces.push({
-      faceId,
-      subjectId,
-      vector: Float32Array.from(renormalised(vector)),
+Deno.test("updateSubject replaces the metadata in one commit", async (t) => {
+  await onEachKv(t, async (openKv) => {
+    const gallery = await Gallery.open(await openKv(), OPTIONS);
+    const created = await gallery.createSubject("ada", {
+      metadata: { name: "Ada Byron", born: 1815 },
     });
-  };
-  for (let s = 0; s < 30; s++) {
-    const subjectId = `s${String(s).padStart(2, "0")}`;
-    await gallery.createSubject(subjectId);
-    for (let f = 0; f <= s % 5; f++) await add(subjectId, random());
-  }
-  // Ties: one subject with the same vector twice, and two subjects
-  // sharing a vector.
-  const twin = random();
-  for (const subjectId of ["dup", "twin-a", "twin-b"]) {
-    await gallery.createSubject(subjectId);
-  }
-  await add("dup", twin);
-  await add("dup", twin);
-  await add("twin-a", twin);
-  await add("twin-b", twin);
+    const v = unitVectors(21, DIMS)();
+    const faceId = await gallery.addFace("ada", v);
+    const updated = await gallery.updateSubject("ada", {
+      metadata: { name: "Ada Lovelace", title: null },
+    });
+    // Replaced as a whole, not merged; the faces and dates stay.
+    assert.deepEqual(updated, {
+      id: "ada",
+      metadata: { name: "Ada Lovelace", title: null },
+      faceCount: 1,
+      createdAt: created.createdAt,
+    });
+    const other = await Gallery.open(await openKv(), OPTIONS);
+    assert.deepEqual(await other.getSubject("ada"), updated);
+    assert.deepEqual((await other.listSubjects()).subjects, [updated]);
+    assert.equal(
+      (await other.identify(v, { threshold: 0.99 }))[0].faceId,
+      faceId,
+    );
+    // The caller's object is copied: changing it later changes nothing.
+    const metadata: Record<string, string> = { name: "A. A. Lovelace" };
+    await gallery.updateSubject("ada", { metadata });
+    metadata.name = "changed";
+    assert.equal(
+      (await gallery.getSubject("ada"))?.metadata.name,
+      "A. A. Lovelace",
+    );
+    assert.deepEqual(
+      (await gallery.updateSubject("ada", { metadata: {} })).metadata,
+      {},
+    );
 
-  const queries = [
-    twin,
-    random(),
-    random(),
-    ...faces.slice(0, 6).map(({ vector }) => nearby(vector, 0.3, random)),
-  ];
-  for (const query of queries) {
-    const q = renormalised(query);
-    // Brute force: each subject's best face (the smaller id on a tie),
-    // subjects by similarity down, then face id up.
-    const best = new Map<string, Match>();
-    for (const { faceId, subjectId, vector } of faces) {
-      let similarity = 0;
-      for (let i = 0; i < DIMS; i++) similarity += q[i] * vector[i];
-      const known = best.get(subjectId);
-      if (
-        known === undefined || similarity > known.similarity ||
-        (similarity === known.similarity && faceId < known.faceId)
-      ) {
-        best.set(subjectId, { subjectId, faceId, similarity });
-      }
+    await assert.rejects(
+      gallery.updateSubject("nobody", { metadata: {} }),
+      isFaceError("not_found"),
+    );
+    assert.equal(await gallery.getSubject("nobody"), undefined);
+    for (
+      const metadata of [
+        { nested: { a: 1 } },
+        { big: "x".repeat(5000) },
+        { nan: NaN },
+        [1, 2],
+        null,
+      ]
+    ) {
+      await assert.rejects(
+        gallery.updateSubject("ada", {
+          metadata: metadata as unknown as Record<string, string>,
+        }),
+        isFaceError("invalid_argument"),
+      );
     }
-    const ranked = [...best.values()].sort((a, b) =>
-      b.similarity - a.similarity || (a.faceId < b.faceId ? -1 : 1)
-    ).map((m) => ({ ...m, similarity: Math.min(1, m.similarity) }));
-    for (const limit of [1, 3, 10, 100]) {
-      for (const threshold of [-1, 0.2]) {
-        const matches = await gallery.identify(query, { threshold, limit });
-        assert.deepEqual(
-          matches,
-          ranked.filter((m) => m.similarity >= threshold).slice(0, limit),
-        );
-        const subjects = matches.map((m) => m.subjectId);
-        assert.equal(new Set(subjects).size, subjects.length);
-      }
-    }
-  }
-  const [first, second, third] = await gallery.identify(twin, {
-    threshold: 0.99,
-    limit: 10,
+    await assert.rejects(
+      gallery.updateSubject("", { metadata: {} }),
+      isFaceError("invalid_argument"),
+    );
+    assert.deepEqual((await gallery.getSubject("ada"))?.metadata, {});
+
+    // Serialised with the other writes: no face count is lost.
+    await Promise.all([
+      ...Array.from({ length: 5 }, async (_, i) => {
+        const writer = await Gallery.open(await openKv(), OPTIONS);
+        await writer.updateSubject("ada", { metadata: { round: i } });
+      }),
+      ...Array.from({ length: 5 }, async (_, i) => {
+        const writer = await Gallery.open(await openKv(), OPTIONS);
+        await writer.addFace("ada", unitVectors(30 + i, DIMS)());
+      }),
+    ]);
+    const after = await gallery.getSubject("ada");
+    assert.equal(after?.faceCount, 6);
+    assert.equal(typeof after?.metadata.round, "number");
   });
-  const twinFaces = faces.filter((f) => f.subjectId === "dup").map((f) =>
-    f.faceId
-  ).sort();
-  // "dup" appears once, with its smaller face id; all three tie.
-  assert.equal(
-    [first, second, third].filter((m) => m.subjectId === "dup")[0].faceId,
-    twinFaces[0],
-  );
-  assert.deepEqual(
-    [first, second, third].map((m) => m.subjectId).sort(),
-    ["dup", "twin-a", "twin-b"],
-  );
-  assert.equal(first.similarity, third.similarity);
-  kv.close();
 });
 
 Deno.test("a subject holds at most MAX_FACES_PER_SUBJECT faces, and deleting one that full fits one commit", async () => {
@@ -655,4 +638,42 @@ Deno.test({
     kv.close();
     await Deno.remove(folder, { recursive: true });
   },
+});
+
+Deno.test("exportFaces gives each face with its embedding, sealed or not", async (t) => {
+  for (const sealed of [false, true]) {
+    await t.step(sealed ? "encrypted" : "plain", async () => {
+      const kv = await Deno.openKv(":memory:");
+      const encryptionKey = sealed
+        ? await crypto.subtle.generateKey(
+          { name: "AES-GCM", length: 256 },
+          false,
+          ["encrypt", "decrypt"],
+        )
+        : undefined;
+      const gallery = await Gallery.open(kv, { ...OPTIONS, encryptionKey });
+      await gallery.createSubject("ada");
+      const random = unitVectors(77, DIMS);
+      const vectors = [random(), random()];
+      const ids = [];
+      for (const [i, vector] of vectors.entries()) {
+        ids.push(await gallery.addFace("ada", vector, { source: `s${i}` }));
+      }
+      const exported = await gallery.exportFaces("ada");
+      assert.equal(exported.length, 2);
+      for (const face of exported) {
+        const i = ids.indexOf(face.faceId);
+        assert.equal(face.source, `s${i}`);
+        assert.equal(face.subjectId, "ada");
+        for (let k = 0; k < DIMS; k++) {
+          assert.ok(Math.abs(face.embedding[k] - vectors[i][k]) < 1e-6);
+        }
+      }
+      await assert.rejects(
+        gallery.exportFaces("nobody"),
+        isFaceError("not_found"),
+      );
+      kv.close();
+    });
+  }
 });

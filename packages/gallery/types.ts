@@ -78,6 +78,21 @@ export interface FaceInfo {
 }
 
 /**
+ * A face with its embedding, as {@linkcode Gallery.exportFaces} gives it.
+ *
+ * @example
+ * ```ts
+ * import type { ExportedFace } from "@facever/gallery";
+ * const size = (face: ExportedFace) => face.embedding.length;
+ * console.log(typeof size);
+ * ```
+ */
+export interface ExportedFace extends FaceInfo {
+  /** The stored embedding: unit length, float32. */
+  readonly embedding: Float32Array;
+}
+
+/**
  * One answer of {@linkcode Gallery.identify}: a subject and its face
  * closest to the query.
  *
@@ -160,6 +175,19 @@ export interface GalleryOptions {
    * always seen at once.
    */
   readonly maxStalenessMs?: number;
+  /**
+   * When a process writes a snapshot of the index on its own: once it has
+   * seen this many faces added or removed since its index was loaded or
+   * the last snapshot was written, or finds buckets of the snapshot
+   * unusable when it loads — both only for a tenant of at least this many
+   * faces, since a smaller one loads quickly from its records. The writing
+   * runs in the background, one process at a time per tenant, and never
+   * holds up a read or a write. A whole number of at least 1, or
+   * `Infinity` to write only on {@linkcode Gallery.writeSnapshot}.
+   * Default {@linkcode DEFAULT_SNAPSHOT_EVERY}. Snapshots are read
+   * whatever this is.
+   */
+  readonly snapshotEvery?: number;
 }
 
 /**
@@ -292,6 +320,36 @@ export interface VerifyOptions {
 }
 
 /**
+ * What {@linkcode Gallery.writeSnapshot} did.
+ *
+ * @example
+ * ```ts
+ * import type { SnapshotSummary } from "@facever/gallery";
+ * const summary: SnapshotSummary = {
+ *   status: "written",
+ *   buckets: 128,
+ *   faces: 100_000,
+ *   bytes: 262_000_000,
+ * };
+ * console.log(summary.status);
+ * ```
+ */
+export interface SnapshotSummary {
+  /**
+   * `"written"`: the buckets that changed were written; `"fresh"`: none
+   * had changed; `"busy"`: another process was writing the snapshot, so
+   * this one did nothing.
+   */
+  readonly status: "written" | "fresh" | "busy";
+  /** Buckets written (a snapshot has 128, by face id). */
+  readonly buckets: number;
+  /** Faces in the buckets written. */
+  readonly faces: number;
+  /** Bytes of the chunks written. */
+  readonly bytes: number;
+}
+
+/**
  * Largest embedding size a gallery takes (a float32 record of 16 KiB).
  *
  * @example
@@ -347,6 +405,17 @@ export const MAX_IDENTIFY_LIMIT: number = 1000;
  * ```
  */
 export const DEFAULT_MAX_STALENESS_MS: number = 1000;
+
+/**
+ * Default of {@linkcode GalleryOptions.snapshotEvery}.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SNAPSHOT_EVERY } from "@facever/gallery";
+ * console.log(DEFAULT_SNAPSHOT_EVERY); // 5000
+ * ```
+ */
+export const DEFAULT_SNAPSHOT_EVERY: number = 5000;
 
 /**
  * First element of every key the gallery writes.

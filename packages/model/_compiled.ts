@@ -12,7 +12,8 @@
  * @example
  * ```ts
  * import { WasmModel } from "./_compiled.ts";
- * const model = await WasmModel.load(new URL("../../weights/mobilefacenet.wasm", import.meta.url));
+ * import { EMBEDDER_WASM_URL } from "@facever/weights";
+ * const model = await WasmModel.load(EMBEDDER_WASM_URL);
  * const face = new Float32Array(3 * 112 * 112);
  * const { output } = await model.run({ input: { data: face, dims: [1, 3, 112, 112] } });
  * console.log(output.dims); // [1, 512]
@@ -121,8 +122,9 @@ export class WasmModel {
    * @example
    * ```ts
    * import { WasmModel, WasmModelError } from "./_compiled.ts";
+   * import { EMBEDDER_WASM_URL } from "@facever/weights";
    * try {
-   *   const model = await WasmModel.load(new URL("../../weights/mobilefacenet.wasm", import.meta.url));
+   *   const model = await WasmModel.load(EMBEDDER_WASM_URL);
    *   console.log(model.inputNames); // ["input"]
    * } catch (error) {
    *   if (!(error instanceof WasmModelError && error.code === "unsupported_runtime")) throw error;

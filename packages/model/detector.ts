@@ -112,8 +112,9 @@ export interface DetectOptions {
  * @example
  * ```ts
  * import { FaceDetector, type FaceDetectorOptions } from "@facever/model";
+ * import { DETECTOR_URL } from "@facever/weights";
  * const options: FaceDetectorOptions = {
- *   detector: new URL("../../weights/face_detector.onnx", import.meta.url),
+ *   detector: DETECTOR_URL,
  * };
  * const detector = await FaceDetector.load(options);
  * ```

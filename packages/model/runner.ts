@@ -23,10 +23,11 @@ import { createNativeSession, ffiPermission, importNative } from "./_native.ts";
  * @example
  * ```ts
  * import { OnnxModel, type RunnerOptions } from "@facever/model";
+ * import { EMBEDDER_URL } from "@facever/weights";
  * // A lone process on a 4-core kiosk: one call may use every core.
  * const options: RunnerOptions = { backend: "native", threads: 4 };
  * const model = await OnnxModel.load(
- *   new URL("../../weights/mobilefacenet.onnx", import.meta.url),
+ *   EMBEDDER_URL,
  *   options,
  * );
  * ```
@@ -99,7 +100,8 @@ export async function resolveBackend(
  * @example
  * ```ts
  * import { loadModelBytes } from "@facever/model";
- * const bytes = await loadModelBytes(new URL("../../weights/mobilefacenet.onnx", import.meta.url));
+ * import { EMBEDDER_URL } from "@facever/weights";
+ * const bytes = await loadModelBytes(EMBEDDER_URL);
  * console.log(bytes.length > 0);
  * ```
  */
@@ -131,8 +133,9 @@ export async function loadModelBytes(source: ModelSource): Promise<Uint8Array> {
  * @example
  * ```ts
  * import { OnnxModel } from "@facever/model";
+ * import { EMBEDDER_URL } from "@facever/weights";
  * const model = await OnnxModel.load(
- *   new URL("../../weights/mobilefacenet.onnx", import.meta.url),
+ *   EMBEDDER_URL,
  * );
  * const input = new Float32Array(3 * 112 * 112);
  * const { output } = await model.run({ input: { data: input, dims: [1, 3, 112, 112] } });
@@ -159,7 +162,8 @@ export class OnnxModel {
    * @example
    * ```ts
    * import { OnnxModel } from "@facever/model";
-   * const model = await OnnxModel.load("weights/face_landmark68.onnx", { backend: "auto" });
+   * import { LANDMARKER_URL } from "@facever/weights";
+   * const model = await OnnxModel.load(LANDMARKER_URL, { backend: "auto" });
    * console.log(model.inputNames); // ["input"]
    * ```
    */

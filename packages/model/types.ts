@@ -32,9 +32,10 @@ export type ModelSource = Uint8Array | string | URL;
  * @example
  * ```ts
  * import { type Backend, OnnxModel } from "@facever/model";
+ * import { LANDMARKER_URL } from "@facever/weights";
  * const backend: Backend = "wasm"; // the same code path everywhere
  * const model = await OnnxModel.load(
- *   new URL("../../weights/face_landmark68.onnx", import.meta.url),
+ *   LANDMARKER_URL,
  *   { backend },
  * );
  * console.log(model.backend); // "wasm"

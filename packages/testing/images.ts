@@ -48,6 +48,8 @@ export interface FlatJpegOptions {
   samples: Uint8Array;
   /** Extra segments (complete, with marker) placed right after SOI. */
   segments?: Uint8Array[];
+  /** MCUs between restart markers (a DRI segment is written); 0: none. */
+  restartInterval?: number;
 }
 
 /**
@@ -74,8 +76,16 @@ export function encodeFlatJpeg(options: FlatJpegOptions): Uint8Array {
   const bw = Math.ceil(width / 8), bh = Math.ceil(height / 8);
   const bits = new BitWriter();
   const previous = new Array(nc).fill(0);
+  const interval = options.restartInterval ?? 0;
   for (let by = 0; by < bh; by++) {
     for (let bx = 0; bx < bw; bx++) {
+      const mcu = by * bw + bx;
+      if (interval > 0 && mcu > 0 && mcu % interval === 0) {
+        // Restart: byte-align, write RSTn, reset the DC predictions.
+        bits.flush();
+        bits.bytes.push(0xff, 0xd0 + ((mcu / interval - 1) & 7));
+        previous.fill(0);
+      }
       for (let c = 0; c < nc; c++) {
         let sum = 0;
         for (let y = 0; y < 8; y++) {
@@ -118,6 +128,7 @@ export function encodeFlatJpeg(options: FlatJpegOptions): Uint8Array {
     );
   }
   out.push(...segment(0xdb, [0x00, ...new Array(64).fill(1)]));
+  if (interval > 0) out.push(...segment(0xdd, u16(interval)));
   const sof = [8, ...u16(height), ...u16(width), nc];
   for (let c = 0; c < nc; c++) sof.push(c + 1, 0x11, 0);
   out.push(...segment(0xc0, sof));

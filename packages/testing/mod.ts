@@ -10,3 +10,5 @@ export * from "./lfw.ts";
 export * from "./images.ts";
 export * from "./random.ts";
 export * from "./http_fuzz.ts";
+export * from "./formats.ts";
+export * from "./heif.ts";

@@ -1,0 +1,564 @@
+/**
+ * The API under load, beside the same work done in-process: a real server
+ * (`apps/deploy/main.ts` with the permissions of `deno task start`,
+ * WORKERS=2) on 127.0.0.1 takes bounded runs of autocannon, and each run
+ * is followed by the same requests' work done directly with a `FacePool`
+ * of 2 workers and a `Gallery` at the same concurrency. The ratio of the
+ * two throughputs is what the HTTP layer (parsing, validation, keys, rate
+ * limit, logging, the loopback network and the load generator itself, on
+ * the same two cores) keeps of the engine's speed.
+ *
+ * Scenarios: `/v1/verify` (two LFW photos, multipart), `/v1/identify` with
+ * a photo (raw JPEG body) and `/v1/identify` with an embedding (JSON), on a
+ * tenant of 100,000 faces: random unit vectors plus a few real LFW faces,
+ * so that the probes of those people (their second photos) are hits; the
+ * embedding probes alternate between such hits and random vectors. The
+ * tenant is built once with `Gallery` directly into `.cache/load/`
+ * (minutes) and copied for each run. A last scenario identifies on a
+ * tenant with no face: what the HTTP path alone (key, parsing, checks,
+ * log) leaves room for.
+ *
+ * ```sh
+ * deno task load [--duration 4] [--rounds 2] [--faces 100000] [--only identify]
+ * ```
+ *
+ * `--duration` is each cell's time per side and per round; `--rounds`
+ * repeats each cell's legs; `--only` keeps the scenarios whose name holds
+ * the text (and then leaves the results file alone).
+ *
+ * Writes `bench/results/load.json` and prints a table: requests per second
+ * (2xx answers only), latency percentiles, errors and non-2xx answers of
+ * HTTP; requests per second in-process; their ratio; and the CPU time per
+ * request of both processes on each side (read from /proc through `cat`),
+ * which the other jobs of a shared machine move far less than the rates.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { cosineSimilarity } from "@facever/core";
+import { createKey, startServer } from "@facever/deploy/test_server";
+import { MODEL_ID } from "@facever/edge";
+import { Gallery } from "@facever/gallery";
+import { DEFAULT_THRESHOLD, FacePool } from "@facever/model";
+import { lfwRoot, unitVectors } from "@facever/testing";
+import {
+  copyGallery,
+  lfwPeople,
+  LOAD_TENANT,
+  loadGallery,
+} from "./_load_gallery.ts";
+import { runFolder } from "./_run_folder.ts";
+import { describeMachine } from "./_machine.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    duration: { type: "string", default: "4" },
+    faces: { type: "string", default: "100000" },
+    rounds: { type: "string", default: "2" },
+    only: { type: "string" },
+  },
+});
+const SECONDS = Number(values.duration);
+const ROUNDS = Number(values.rounds);
+const FACES = Number(values.faces);
+const WORKERS = 2;
+const PEOPLE = 50;
+/** Different inputs each scenario cycles through. */
+const INPUTS = 16;
+const WARMUP_SECONDS = 1;
+const RESULTS = new URL("./results/load.json", import.meta.url);
+
+/** One request of autocannon's list. */
+interface HttpRequest {
+  readonly method: "POST";
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: Uint8Array;
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly concurrencies: readonly number[];
+  readonly requests: readonly HttpRequest[];
+  /** The work of request `i` of the list, done in-process. */
+  readonly direct: (i: number) => Promise<unknown>;
+  /** The key of the scenario's tenant. */
+  readonly key: string;
+}
+
+/** One bounded run of one side: what it completed and how long it took. */
+interface Leg {
+  /** Answers counted: 2xx over HTTP, calls in-process. */
+  readonly done: number;
+  readonly seconds: number;
+  /** Latency of every answer, in ms. */
+  readonly times: readonly number[];
+  readonly non2xx: number;
+  /** Connection errors and timeouts (HTTP only). */
+  readonly errors: number;
+  /** CPU time of the server and this process together (NaN off Linux). */
+  readonly cpuSeconds: number;
+}
+
+/** The figures of one side over its legs. */
+interface Figures {
+  readonly reqPerSec: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly p99Ms: number;
+  readonly done: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  /**
+   * CPU time per answer of both processes (server, and this one with its
+   * load generator or its pool): the cost of a request, which the load of
+   * other jobs on the machine moves far less than the rate.
+   */
+  readonly cpuMsPerRequest: number;
+}
+
+/** What this script reads of autocannon's result (it ships no types). */
+interface AutocannonResult {
+  readonly "2xx": number;
+  readonly non2xx: number;
+  /** Includes timeouts. */
+  readonly errors: number;
+  /** Seconds the run took. */
+  readonly duration: number;
+}
+
+/** The value below which `share` of the sorted values lie (nearest rank). */
+function percentile(sorted: readonly number[], share: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil(share * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
+}
+
+function figures(legs: readonly Leg[]): Figures {
+  const sorted = legs.flatMap((leg) => leg.times).sort((a, b) => a - b);
+  const sum = (pick: (leg: Leg) => number) =>
+    legs.reduce((total, leg) => total + pick(leg), 0);
+  const round = (value: number) => Math.round(value * 10) / 10;
+  return {
+    reqPerSec: round(sum((leg) => leg.done) / sum((leg) => leg.seconds)),
+    p50Ms: round(percentile(sorted, 0.5)),
+    p95Ms: round(percentile(sorted, 0.95)),
+    p99Ms: round(percentile(sorted, 0.99)),
+    done: sum((leg) => leg.done),
+    non2xx: sum((leg) => leg.non2xx),
+    errors: sum((leg) => leg.errors),
+    cpuMsPerRequest: round(
+      1000 * sum((leg) => leg.cpuSeconds) / sum((leg) => leg.done),
+    ),
+  };
+}
+
+/**
+ * CPU seconds (user and system, every thread) that the processes `pids`
+ * have used together, from /proc (Linux, 100 clock ticks a second); NaN
+ * where there is none. Read through `cat`: Deno reads /proc itself only
+ * with every permission granted.
+ */
+async function cpuSeconds(pids: readonly number[]): Promise<number> {
+  try {
+    const { success, stdout } = await new Deno.Command("cat", {
+      args: pids.map((pid) => `/proc/${pid}/stat`),
+      stderr: "null",
+    }).output();
+    if (!success) return Number.NaN;
+    return new TextDecoder().decode(stdout).trim().split("\n").reduce(
+      (total, line) => {
+        // After the name in parentheses come the state and fields 4…;
+        // utime and stime are the 14th and 15th fields of the line.
+        const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+        return total + (Number(fields[11]) + Number(fields[12])) / 100;
+      },
+      0,
+    );
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** A bounded autocannon run: `connections` requests in flight for `seconds`. */
+function httpLeg(
+  origin: string,
+  key: string,
+  requests: readonly HttpRequest[],
+  connections: number,
+  seconds: number,
+): Promise<Omit<Leg, "cpuSeconds">> {
+  return new Promise((resolve, reject) => {
+    const times: number[] = [];
+    const instance = autocannon({
+      url: origin,
+      connections,
+      duration: seconds,
+      timeout: 30,
+      headers: { "x-api-key": key },
+      requests: requests.map(({ method, path, headers, body }) => ({
+        method,
+        path,
+        headers,
+        body: Buffer.from(body),
+      })),
+    }, (error: Error | null, result: AutocannonResult) => {
+      if (error) return reject(error);
+      resolve({
+        done: result["2xx"],
+        seconds: result.duration,
+        times,
+        non2xx: result.non2xx,
+        errors: result.errors,
+      });
+    });
+    instance.on(
+      "response",
+      (_client: unknown, _status: number, _bytes: number, ms: number) =>
+        times.push(ms),
+    );
+  });
+}
+
+/** The same work in-process: `concurrency` loops for `seconds`. */
+async function directLeg(
+  work: (i: number) => Promise<unknown>,
+  count: number,
+  concurrency: number,
+  seconds: number,
+): Promise<Omit<Leg, "cpuSeconds">> {
+  const times: number[] = [];
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, lane) => {
+      for (let i = lane; performance.now() < end; i += concurrency) {
+        const at = performance.now();
+        await work(i % count);
+        times.push(performance.now() - at);
+      }
+    }),
+  );
+  return {
+    done: times.length,
+    seconds: (performance.now() - started) / 1000,
+    times,
+    non2xx: 0,
+    errors: 0,
+  };
+}
+
+function multipart(
+  parts: Record<string, Uint8Array>,
+): { body: Uint8Array; type: string } {
+  const boundary = `----facever${crypto.randomUUID()}`;
+  const text = new TextEncoder();
+  const chunks: Uint8Array[] = [];
+  for (const [name, bytes] of Object.entries(parts)) {
+    chunks.push(
+      text.encode(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+      ),
+      bytes,
+      text.encode("\r\n"),
+    );
+  }
+  chunks.push(text.encode(`--${boundary}--\r\n`));
+  const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return { body, type: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** An embedding as a client sends what /v1/embed gave it. */
+function embeddingJson(embedding: Float32Array): Uint8Array {
+  return new TextEncoder().encode(
+    JSON.stringify({
+      embedding: Array.from(embedding, (v) => Number(v.toPrecision(9))),
+    }),
+  );
+}
+
+const root = lfwRoot();
+if (!root) {
+  console.error(
+    "LFW not found: set LFW_DIR or place it at ../shared/datasets/lfw",
+  );
+  Deno.exit(1);
+}
+
+const built = await loadGallery(root, { faces: FACES, people: PEOPLE });
+const enrolled = new Set(built.people);
+const people = (await lfwPeople(root, PEOPLE)).filter(({ name }) =>
+  enrolled.has(name)
+).slice(0, INPUTS);
+await using run = await runFolder("load");
+const kvPath = await copyGallery(built.path, run.dir);
+const key = await createKey(kvPath, LOAD_TENANT);
+// A tenant with no face: what the HTTP path alone allows an identification.
+const emptyKey = await createKey(kvPath, "empty");
+await using server = await startServer({ kvPath, workers: WORKERS });
+await using pool = await FacePool.create({ workers: WORKERS });
+const kv = await Deno.openKv(kvPath);
+const gallery = await Gallery.open(kv, {
+  tenant: LOAD_TENANT,
+  modelId: MODEL_ID,
+  dims: 512,
+});
+const emptyGallery = await Gallery.open(kv, {
+  tenant: "empty",
+  modelId: MODEL_ID,
+  dims: 512,
+});
+
+const photos = await Promise.all(
+  people.map(async ({ enrolled, probe }) => ({
+    enrolled: await Deno.readFile(enrolled),
+    probe: await Deno.readFile(probe),
+  })),
+);
+// Probe embeddings as the server's pool makes them: hits for the real
+// people, alternating with random unit vectors (misses, the worst case
+// for the index's pruning).
+const random = unitVectors(7, 512);
+const probeEmbeddings: Float32Array[] = [];
+for (const [i, { probe }] of photos.entries()) {
+  probeEmbeddings.push(
+    i % 2 === 0
+      ? (await pool.analyze(probe.slice(), { embed: "largest" })).faces
+        .find((face) => face.embedding)!.embedding!
+      : random(),
+  );
+}
+
+/** The largest face's embedding, as the verify route takes it. */
+async function largest(image: Uint8Array): Promise<Float32Array> {
+  const { faces } = await pool.analyze(image.slice(), { embed: "largest" });
+  const face = faces.find((face) => face.embedding);
+  if (!face) throw new Error("no face in a benchmark photo");
+  return face.embedding!;
+}
+
+async function identify(embedding: Float32Array, tenant = gallery) {
+  return await tenant.identify(embedding, {
+    threshold: DEFAULT_THRESHOLD,
+    limit: 1,
+  });
+}
+
+// How many embedding probes name a subject (the others find no one).
+let probeHits = 0;
+for (const embedding of probeEmbeddings) {
+  if ((await identify(embedding)).length > 0) probeHits++;
+}
+
+const allScenarios: Scenario[] = [
+  {
+    name: "verify (2 photos, multipart)",
+    concurrencies: [1, 4, 16],
+    requests: photos.map(({ enrolled, probe }) => {
+      const { body, type } = multipart({ a: enrolled, b: probe });
+      return {
+        method: "POST",
+        path: "/v1/verify",
+        headers: { "content-type": type },
+        body,
+      };
+    }),
+    direct: async (i) => {
+      const [a, b] = await Promise.all([
+        largest(photos[i].enrolled),
+        largest(photos[i].probe),
+      ]);
+      return cosineSimilarity(a, b);
+    },
+    key,
+  },
+  {
+    name: "identify (photo)",
+    concurrencies: [1, 4, 16],
+    requests: photos.map(({ probe }) => ({
+      method: "POST",
+      path: "/v1/identify",
+      headers: { "content-type": "image/jpeg" },
+      body: probe,
+    })),
+    direct: async (i) => {
+      const { faces } = await pool.analyze(photos[i].probe.slice(), {
+        embed: "all",
+      });
+      return await Promise.all(
+        faces.flatMap((face) =>
+          face.embedding ? [identify(face.embedding)] : []
+        ),
+      );
+    },
+    key,
+  },
+  {
+    name: "identify (embedding, JSON)",
+    concurrencies: [1, 4, 16, 64],
+    requests: probeEmbeddings.map((embedding) => ({
+      method: "POST",
+      path: "/v1/identify",
+      headers: { "content-type": "application/json" },
+      body: embeddingJson(embedding),
+    })),
+    direct: (i) => identify(probeEmbeddings[i]),
+    key,
+  },
+  {
+    name: "identify (embedding, JSON), empty tenant",
+    concurrencies: [16, 64],
+    requests: probeEmbeddings.map((embedding) => ({
+      method: "POST",
+      path: "/v1/identify",
+      headers: { "content-type": "application/json" },
+      body: embeddingJson(embedding),
+    })),
+    direct: (i) => identify(probeEmbeddings[i], emptyGallery),
+    key: emptyKey,
+  },
+];
+
+const scenarios = allScenarios.filter(({ name }) =>
+  values.only === undefined || name.includes(values.only)
+);
+
+/**
+ * `run`, with the CPU time both processes spent meanwhile. It starts once
+ * both are idle: requests that autocannon abandoned at the end of a leg
+ * are still being answered, and their work belongs to no leg.
+ */
+async function withCpu(run: () => Promise<Omit<Leg, "cpuSeconds">>) {
+  const both = () => cpuSeconds([server.process.pid, Deno.pid]);
+  for (let last = await both(), tries = 0; tries < 50; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await both();
+    // Idle: under a fifth of one core over the last 100 ms (or no /proc).
+    if (!(now - last >= 0.02)) break;
+    last = now;
+  }
+  const before = await both();
+  const leg = await run();
+  return { ...leg, cpuSeconds: await both() - before };
+}
+
+// Each side's first answers (the server's index load, the workers' first
+// runs) stay out of the figures.
+for (const scenario of scenarios) {
+  const count = scenario.requests.length;
+  await httpLeg(
+    server.origin,
+    scenario.key,
+    scenario.requests,
+    4,
+    WARMUP_SECONDS,
+  );
+  await directLeg(scenario.direct, count, 4, WARMUP_SECONDS);
+}
+
+// Each cell runs HTTP, direct, direct, HTTP (half the time each), per
+// round, so that a drift of the machine's load hits both sides alike.
+const rows = [];
+for (const scenario of scenarios) {
+  for (const concurrency of scenario.concurrencies) {
+    const runHttp = () =>
+      withCpu(() =>
+        httpLeg(
+          server.origin,
+          scenario.key,
+          scenario.requests,
+          concurrency,
+          SECONDS / 2,
+        )
+      );
+    const runDirect = () =>
+      withCpu(() =>
+        directLeg(
+          scenario.direct,
+          scenario.requests.length,
+          concurrency,
+          SECONDS / 2,
+        )
+      );
+    const httpLegs: Leg[] = [], directLegs: Leg[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      httpLegs.push(await runHttp());
+      directLegs.push(await runDirect(), await runDirect());
+      httpLegs.push(await runHttp());
+    }
+    const http = figures(httpLegs);
+    const direct = figures(directLegs);
+    const row = {
+      scenario: scenario.name,
+      concurrency,
+      http,
+      direct,
+      ratio: Math.round(http.reqPerSec / direct.reqPerSec * 100) / 100,
+      // The same comparison by CPU per request: direct's over HTTP's.
+      cpuRatio: Math.round(
+        direct.cpuMsPerRequest / http.cpuMsPerRequest * 100,
+      ) / 100,
+      // Each leg's rate, in order: how much the machine's load moved.
+      legsReqPerSec: {
+        http: httpLegs.map((leg) => Math.round(leg.done / leg.seconds)),
+        direct: directLegs.map((leg) => Math.round(leg.done / leg.seconds)),
+      },
+    };
+    rows.push(row);
+    console.error(JSON.stringify(row));
+  }
+}
+kv.close();
+
+const stderr = server.stderr();
+const bugs = stderr.split("\n").filter((line) => line.includes('"bug"'));
+const results = {
+  date: new Date().toISOString(),
+  command: `deno task load ${Deno.args.join(" ")}`.trim(),
+  machine: describeMachine(),
+  secondsPerRun: SECONDS,
+  server: { workers: WORKERS, backend: pool.backend },
+  gallery: {
+    faces: built.faces,
+    subjects: built.subjects,
+    realPeople: built.people.length,
+    embeddingProbes: probeEmbeddings.length,
+    embeddingProbeHits: probeHits,
+  },
+  targets: { ratio: 0.85, embeddingIdentifyReqPerSec: 1000 },
+  rows,
+  serverBugsLogged: bugs.length,
+};
+// A run of some scenarios only does not replace the full results.
+if (values.only === undefined) {
+  await Deno.writeTextFile(RESULTS, JSON.stringify(results, null, 2) + "\n");
+}
+
+const table = [
+  "| scenario | c | HTTP req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | direct req/s | HTTP/direct | CPU ms/req HTTP | CPU ms/req direct | direct/HTTP CPU |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...rows.map(({ scenario, concurrency, http, direct, ratio, cpuRatio }) =>
+    `| ${scenario} | ${concurrency} | ${http.reqPerSec} | ${http.p50Ms} | ${http.p95Ms} | ${http.p99Ms} | ${http.errors} | ${http.non2xx} | ${direct.reqPerSec} | ${
+      ratio.toFixed(2)
+    } | ${http.cpuMsPerRequest} | ${direct.cpuMsPerRequest} | ${
+      cpuRatio.toFixed(2)
+    } |`
+  ),
+];
+console.log(table.join("\n"));
+console.log(
+  `${built.faces} faces (${built.people.length} real) in ${built.subjects} subjects; ${probeHits} of ${probeEmbeddings.length} embedding probes are hits; ${SECONDS} s per cell and round; server WORKERS=${WORKERS}; bugs logged by the server: ${bugs.length}; ${
+    values.only === undefined
+      ? "written to bench/results/load.json"
+      : "not written (--only)"
+  }`,
+);

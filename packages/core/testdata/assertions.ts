@@ -1,0 +1,147 @@
+/**
+ * Assertions and pictures shared by the decoder tests.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { decodeImage } from "../decode.ts";
+import { FaceError, ImageDecodeError } from "../errors.ts";
+import type { RgbImage } from "../types.ts";
+import {
+  LFW_MISSING,
+  lfwImagePath,
+  lfwRoot,
+  syntheticPicture,
+} from "@facever/testing";
+
+/** The three data errors. */
+export type DecodeCode =
+  | "unsupported_format"
+  | "truncated_image"
+  | "corrupt_image";
+
+/** Asserts that decoding fails with `code`; returns the error. */
+export async function assertDecodeError(
+  bytes: Uint8Array,
+  code: DecodeCode,
+  label: string,
+): Promise<ImageDecodeError> {
+  try {
+    await decodeImage(bytes);
+  } catch (error) {
+    assert.ok(
+      error instanceof ImageDecodeError,
+      `${label}: expected ImageDecodeError, got ${error}`,
+    );
+    assert.equal(error.code, code, `${label}: ${error.message}`);
+    return error;
+  }
+  assert.fail(`${label}: decodeImage did not throw`);
+}
+
+/**
+ * Decodes and returns the error code, "ok", or throws for anything that
+ * is not one of our typed errors (a bug).
+ */
+export async function outcome(bytes: Uint8Array): Promise<string> {
+  try {
+    await decodeImage(bytes);
+    return "ok";
+  } catch (error) {
+    if (error instanceof FaceError) return error.code;
+    throw new Error(`untyped error escaped decodeImage: ${error}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Mean absolute difference per sample of two same-size images. */
+export function meanDiff(a: RgbImage, b: RgbImage): number {
+  assert.equal(a.width, b.width, "width");
+  assert.equal(a.height, b.height, "height");
+  let sum = 0;
+  for (let i = 0; i < a.data.length; i++) {
+    sum += Math.abs(a.data[i] - b.data[i]);
+  }
+  return sum / a.data.length;
+}
+
+/** RGB to RGBA with opaque alpha, as encoders take it. */
+export function toImageData(image: RgbImage): ImageData {
+  const rgba = new Uint8ClampedArray(image.width * image.height * 4);
+  for (let i = 0; i < image.width * image.height; i++) {
+    rgba[i * 4] = image.data[i * 3];
+    rgba[i * 4 + 1] = image.data[i * 3 + 1];
+    rgba[i * 4 + 2] = image.data[i * 3 + 2];
+    rgba[i * 4 + 3] = 255;
+  }
+  return { width: image.width, height: image.height, data: rgba } as ImageData;
+}
+
+/**
+ * The picture the format tests encode: an LFW photo when the dataset is
+ * present (said once), else a synthetic one of the same size.
+ */
+export async function testPhoto(): Promise<RgbImage> {
+  const root = lfwRoot();
+  if (!root) {
+    console.log(`synthetic picture instead of a photo: ${LFW_MISSING}`);
+    return syntheticPicture(250, 250);
+  }
+  return await decodeImage(
+    await Deno.readFile(lfwImagePath(root, "Aaron_Eckhart", 1)),
+  );
+}
+
+/** The image turned a quarter clockwise (EXIF orientation 6's result). */
+export function rotateClockwise(image: RgbImage): RgbImage {
+  const { width: w, height: h } = image;
+  const data = new Uint8Array(image.data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const d = (x * h + (h - 1 - y)) * 3;
+      data.set(image.data.subarray((y * w + x) * 3, (y * w + x) * 3 + 3), d);
+    }
+  }
+  return { width: h, height: w, data };
+}
+
+/** A seeded generator of 32-bit integers (xorshift). */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+}
+
+/** The `w` x `h` part of an image at (`x`, `y`). */
+export function crop(
+  image: RgbImage,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+) {
+  const data = new Uint8Array(w * h * 3);
+  for (let row = 0; row < h; row++) {
+    const s = ((y + row) * image.width + x) * 3;
+    data.set(image.data.subarray(s, s + w * 3), row * w * 3);
+  }
+  return { width: w, height: h, data };
+}
+
+/** The image mirrored left to right. */
+export function mirrorLeftRight(image: RgbImage): RgbImage {
+  const { width: w, height: h } = image;
+  const data = new Uint8Array(image.data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (y * w + x) * 3;
+      data.set(image.data.subarray(s, s + 3), (y * w + w - 1 - x) * 3);
+    }
+  }
+  return { width: w, height: h, data };
+}

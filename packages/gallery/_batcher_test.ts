@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { Batcher } from "./_batcher.ts";
+
+/** A batcher that doubles numbers and records its batches. */
+function doubler(
+  max: number,
+): { batcher: Batcher<number, number>; batches: number[][] } {
+  const batches: number[][] = [];
+  const batcher = new Batcher<number, number>((queries) => {
+    batches.push(queries);
+    return queries.map((q) => 2 * q);
+  }, max);
+  return { batcher, batches };
+}
+
+Deno.test("calls made together share a batch, answered in order", async () => {
+  const { batcher, batches } = doubler(16);
+  const answers = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => batcher.submit(i)),
+  );
+  assert.deepEqual(answers, Array.from({ length: 10 }, (_, i) => 2 * i));
+  assert.deepEqual(batches, [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]);
+});
+
+Deno.test("batches hold at most `max` calls", async () => {
+  const { batcher, batches } = doubler(4);
+  const answers = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => batcher.submit(i)),
+  );
+  assert.deepEqual(answers, Array.from({ length: 10 }, (_, i) => 2 * i));
+  assert.deepEqual(batches.map((b) => b.length), [4, 4, 2]);
+});
+
+Deno.test("calls that come in over the next turns join the waiting batch", async () => {
+  const { batcher, batches } = doubler(16);
+  const answers: Promise<number>[] = [batcher.submit(0)];
+  // Another call on each of the next turns, as requests would come in.
+  for (let i = 1; i < 4; i++) {
+    await new Promise<void>((resolve) => {
+      const { port1, port2 } = new MessageChannel();
+      port1.onmessage = () => {
+        port1.close();
+        port2.close();
+        answers.push(batcher.submit(i));
+        resolve();
+      };
+      port2.postMessage(null);
+    });
+  }
+  assert.deepEqual(await Promise.all(answers), [0, 2, 4, 6]);
+  assert.ok(batches.length < 4, `${batches.length} batches`);
+});
+
+Deno.test("a call alone runs after one turn; later calls start a new batch", async () => {
+  const { batcher, batches } = doubler(16);
+  assert.equal(await batcher.submit(1), 2);
+  assert.equal(await batcher.submit(2), 4);
+  assert.deepEqual(batches, [[1], [2]]);
+});
+
+Deno.test("a batch that throws rejects its calls, and the next batch runs", async () => {
+  let fail = true;
+  const batcher = new Batcher<number, number>((queries) => {
+    if (fail) throw new Error("boom");
+    return queries;
+  }, 16);
+  const failed = [batcher.submit(1), batcher.submit(2)];
+  for (const call of failed) await assert.rejects(call, /boom/);
+  fail = false;
+  assert.equal(await batcher.submit(3), 3);
+});

@@ -1,0 +1,454 @@
+/**
+ * The faces of an index in memory, and the scan over them. Every face is
+ * held twice: its int8 code, with the code's scale and the norm of its
+ * quantisation error, is one row of a contiguous WebAssembly memory that
+ * the SIMD kernel streams through (`_kernel.ts`); its float32 vector sits
+ * in blocks on the JavaScript side, for the exact rescoring of the few
+ * faces the scan cannot rule out.
+ *
+ * The memory holds, in order: room for `MAX_BATCH` quantised queries and
+ * their parameters, a list of candidates (`_select.ts`), the rows, and the
+ * kernel's output (one float32 per row and query of a batch, and 16 bytes
+ * that the selection may read past the last). The output is scratch, so it
+ * is only touched, and only takes resident memory, as far as batches
+ * reach.
+ *
+ * @module
+ */
+
+import { FaceError } from "@facever/core";
+import {
+  codeBytes,
+  GROUP,
+  type Kernel,
+  PARAM_BYTES,
+  QUERY_MAX,
+  rowBytes,
+  scanKernel,
+} from "./_kernel.ts";
+import { float32Below, type SelectFunction, selectKernel } from "./_select.ts";
+import { similarity } from "./_vector.ts";
+
+/**
+ * Most candidates {@linkcode FaceRows.candidates} lists; a floor that more
+ * faces reach is no use for pruning, and every bound is looked at instead.
+ */
+export const MAX_CANDIDATES = 4096;
+
+/**
+ * Most queries one scan takes. Past about 16 a query costs hardly less
+ * (the scan is then bound by arithmetic, not by reading rows), while the
+ * kernel's output grows by 4 bytes per face for each.
+ */
+export const MAX_BATCH = 16;
+
+const PAGE_BYTES = 65536;
+const MAX_PAGES = 65536;
+const BLOCK_BITS = 14;
+const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
+const CODE_MAX = 127;
+
+/** What the search needs to know of a quantised query. */
+export interface QuantisedQuery {
+  /** ‖q̃‖. */
+  readonly norm: number;
+  /** ‖q − q̃‖. */
+  readonly error: number;
+}
+
+/** Faces copied out of an index, or to be put back: their rows and vectors in order. */
+export interface FaceBlock {
+  readonly faceIds: string[];
+  readonly subjectIds: string[];
+  /** `rowBytes` per face. */
+  readonly rows: Uint8Array;
+  /** `dims` per face. */
+  readonly vectors: Float32Array;
+}
+
+/**
+ * Bytes kept in pieces (a snapshot's chunks), copied out by range without
+ * being joined first.
+ */
+export interface Bytes {
+  /** Copies bytes `start` to `end` into `into`, which is that long. */
+  copy(start: number, end: number, into: Uint8Array): void;
+}
+
+/** Faces as a snapshot keeps them: rows and vectors in order, as bytes. */
+export interface StoredFaces {
+  readonly faceIds: readonly string[];
+  readonly subjectIds: readonly string[];
+  /** `rowBytes` per face. */
+  readonly rows: Bytes;
+  /** `4 · dims` per face: float32, little-endian. */
+  readonly vectors: Bytes;
+}
+
+/** The faces of one embedding size: rows for the kernel, vectors for rescoring. */
+export class FaceRows {
+  /** Values per embedding. */
+  readonly dims: number;
+  readonly #rowBytes: number;
+  readonly #codeBytes: number;
+  readonly #paramsAt: number;
+  readonly #listAt: number;
+  readonly #rowsAt: number;
+  readonly #memory: WebAssembly.Memory;
+  readonly #kernel: Kernel;
+  readonly #select: SelectFunction;
+  readonly #vectors: Float32Array[] = [];
+  readonly #faceIds: string[] = [];
+  readonly #subjectIds: string[] = [];
+  readonly #slots = new Map<string, number>();
+  #capacity = 0;
+  #bytes: Uint8Array;
+  #floats: Float32Array;
+  #words: Int32Array;
+
+  /** No faces yet; `dims` is checked by the caller. */
+  constructor(dims: number) {
+    this.dims = dims;
+    this.#rowBytes = rowBytes(dims);
+    this.#codeBytes = codeBytes(dims);
+    this.#paramsAt = MAX_BATCH * this.#codeBytes;
+    this.#listAt = this.#paramsAt + MAX_BATCH * PARAM_BYTES;
+    this.#rowsAt = this.#listAt + 4 * MAX_CANDIDATES;
+    this.#memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+    this.#kernel = scanKernel(dims, this.#memory);
+    this.#select = selectKernel(this.#memory);
+    this.#bytes = new Uint8Array(this.#memory.buffer);
+    this.#floats = new Float32Array(this.#memory.buffer);
+    this.#words = new Int32Array(this.#memory.buffer);
+  }
+
+  /** Number of faces held. */
+  get size(): number {
+    return this.#faceIds.length;
+  }
+
+  /** Bytes of one face's row. */
+  get rowBytes(): number {
+    return this.#rowBytes;
+  }
+
+  /** Whether the face is held. */
+  has(faceId: string): boolean {
+    return this.#slots.has(faceId);
+  }
+
+  /** The face at `slot` (0 ≤ slot < size). */
+  faceId(slot: number): string {
+    return this.#faceIds[slot];
+  }
+
+  /** The subject of the face at `slot`. */
+  subjectId(slot: number): string {
+    return this.#subjectIds[slot];
+  }
+
+  /**
+   * Adds a face that is not held yet, quantising its vector (a unit
+   * vector of `dims` float32 values, copied).
+   *
+   * @throws {FaceError} `limit_exceeded` when the memory is full.
+   */
+  add(faceId: string, subjectId: string, vector: Float32Array): void {
+    const slot = this.#push(faceId, subjectId, vector);
+    let max = 0;
+    for (let i = 0; i < this.dims; i++) {
+      max = Math.max(max, Math.abs(vector[i]));
+    }
+    // Rounded to float32 first, so the error below is measured against
+    // the scale the kernel multiplies by. |v / scale| ≤ 127 (1 + 2^-24)
+    // rounds to at most 127.
+    const scale = Math.fround(max / CODE_MAX);
+    const row = this.#rowAt(slot);
+    let residual = 0, sum = 0;
+    for (let i = 0; i < this.dims; i++) {
+      const code = Math.round(vector[i] / scale);
+      this.#bytes[row + i] = code; // as its two's complement byte
+      residual += (vector[i] - scale * code) ** 2;
+      sum += code;
+    }
+    const words = (row + this.#codeBytes) / 4;
+    this.#floats[words] = scale;
+    // Rounded up: the bound must never be below the true error.
+    this.#floats[words + 1] = Math.fround(
+      Math.sqrt(residual) * (1 + 2 ** -20),
+    );
+    this.#words[words + 2] = sum;
+  }
+
+  /**
+   * Makes room for `count` faces in all, so that adding them one block
+   * after another copies nothing twice.
+   *
+   * @throws {FaceError} `limit_exceeded` when the memory cannot hold them.
+   */
+  reserve(count: number): void {
+    this.#reserve(count);
+    if (count > 0) this.#block(count - 1, true);
+  }
+
+  /**
+   * Adds faces whose rows were made by {@linkcode FaceRows.add} and kept
+   * (in a snapshot): nothing is recomputed, and rows and vectors are
+   * copied straight from the pieces they were read in. The faces must not
+   * be held yet.
+   *
+   * @throws {FaceError} `limit_exceeded` when the memory is full.
+   */
+  addStored(faces: StoredFaces): void {
+    const count = faces.faceIds.length;
+    const first = this.size;
+    this.#reserve(first + count);
+    faces.rows.copy(
+      0,
+      count * this.#rowBytes,
+      this.#bytes.subarray(this.#rowAt(first), this.#rowAt(first + count)),
+    );
+    // The vectors, one run per block they fall in.
+    const vectorBytes = 4 * this.dims;
+    for (let i = 0; i < count;) {
+      const slot = first + i;
+      const run = Math.min(count - i, BLOCK_MASK + 1 - (slot & BLOCK_MASK));
+      const block = this.#block(slot + run - 1);
+      faces.vectors.copy(
+        i * vectorBytes,
+        (i + run) * vectorBytes,
+        new Uint8Array(
+          block.buffer,
+          block.byteOffset + (slot & BLOCK_MASK) * vectorBytes,
+          run * vectorBytes,
+        ),
+      );
+      i += run;
+    }
+    for (const [i, faceId] of faces.faceIds.entries()) {
+      this.#faceIds.push(faceId);
+      this.#subjectIds.push(faces.subjectIds[i]);
+      this.#slots.set(faceId, first + i);
+    }
+  }
+
+  /** A copy of the faces whose ids `select` picks, in slot order. */
+  copyBlock(select: (faceId: string) => boolean): FaceBlock {
+    const slots: number[] = [];
+    for (let slot = 0; slot < this.size; slot++) {
+      if (select(this.#faceIds[slot])) slots.push(slot);
+    }
+    const rows = new Uint8Array(slots.length * this.#rowBytes);
+    const vectors = new Float32Array(slots.length * this.dims);
+    for (const [i, slot] of slots.entries()) {
+      const at = this.#rowAt(slot);
+      rows.set(
+        this.#bytes.subarray(at, at + this.#rowBytes),
+        i * this.#rowBytes,
+      );
+      vectors.set(this.#vector(slot), i * this.dims);
+    }
+    return {
+      faceIds: slots.map((slot) => this.#faceIds[slot]),
+      subjectIds: slots.map((slot) => this.#subjectIds[slot]),
+      rows,
+      vectors,
+    };
+  }
+
+  /** The exact similarity of `query` with the face at `slot`. */
+  similarity(query: Float64Array, slot: number): number {
+    return similarity(
+      query,
+      this.#block(slot),
+      (slot & BLOCK_MASK) * this.dims,
+    );
+  }
+
+  /** Removes a face; returns whether it was held. */
+  remove(faceId: string): boolean {
+    const slot = this.#slots.get(faceId);
+    if (slot === undefined) return false;
+    const last = this.size - 1;
+    if (slot !== last) {
+      // The last face moves into the hole, keeping the rows contiguous.
+      const from = this.#rowAt(last);
+      this.#bytes.copyWithin(this.#rowAt(slot), from, from + this.#rowBytes);
+      this.#block(slot).set(
+        this.#vector(last),
+        (slot & BLOCK_MASK) * this.dims,
+      );
+      this.#faceIds[slot] = this.#faceIds[last];
+      this.#subjectIds[slot] = this.#subjectIds[last];
+      this.#slots.set(this.#faceIds[slot], slot);
+    }
+    this.#faceIds.pop();
+    this.#subjectIds.pop();
+    this.#slots.delete(faceId);
+    return true;
+  }
+
+  /**
+   * Runs the kernel once for up to {@linkcode MAX_BATCH} queries (unit
+   * vectors of `dims` doubles): each query's bound for every face, by
+   * slot, as views that the next change invalidates.
+   */
+  scan(
+    queries: readonly Float64Array[],
+  ): { bounds: Float32Array[]; quantised: QuantisedQuery[] } {
+    const quantised = queries.map((query, b) => this.#writeQuery(query, b));
+    const count = this.size;
+    const outAt = this.#rowAt(this.#capacity);
+    const stride = 4 * this.#capacity;
+    if (queries.length === 1) {
+      // Alone, a query takes the kernel that keeps nothing but its rows
+      // in flight: the same bits, a little faster.
+      const param = this.#paramsAt / 4;
+      this.#kernel.scan(
+        this.#rowsAt,
+        count,
+        0,
+        outAt,
+        this.#floats[param],
+        this.#floats[param + 1],
+      );
+    } else {
+      this.#kernel.scanBatch(
+        this.#rowsAt,
+        count,
+        0,
+        Math.floor(queries.length / GROUP),
+        queries.length % GROUP,
+        this.#paramsAt,
+        outAt,
+        stride,
+      );
+    }
+    const bounds = queries.map((_, b) =>
+      new Float32Array(this.#memory.buffer, outAt + b * stride, count)
+    );
+    return { bounds, quantised };
+  }
+
+  /**
+   * The faces whose bound for query `b` of the last scan is at least
+   * `floor`, by slot in order — or `undefined` when there are more than
+   * {@linkcode MAX_CANDIDATES}. A view that the next call invalidates.
+   */
+  candidates(b: number, floor: number): Int32Array | undefined {
+    const count = this.size;
+    const found = this.#select(
+      this.#rowAt(this.#capacity) + b * 4 * this.#capacity,
+      count,
+      float32Below(floor),
+      this.#listAt,
+      MAX_CANDIDATES,
+    );
+    return found > MAX_CANDIDATES
+      ? undefined
+      : new Int32Array(this.#memory.buffer, this.#listAt, found);
+  }
+
+  /**
+   * Quantises query `b` to integers in [-QUERY_MAX, QUERY_MAX] into the
+   * kernel's memory, with its scale and norm as float32.
+   */
+  #writeQuery(query: Float64Array, b: number): QuantisedQuery {
+    let max = 0;
+    for (let i = 0; i < this.dims; i++) max = Math.max(max, Math.abs(query[i]));
+    const scale = max / QUERY_MAX;
+    const at = b * this.#codeBytes;
+    let norm = 0, error = 0;
+    for (let i = 0; i < this.dims; i++) {
+      const code = Math.round(query[i] / scale);
+      this.#bytes[at + i] = code + QUERY_MAX;
+      norm += (scale * code) ** 2;
+      error += (query[i] - scale * code) ** 2;
+    }
+    const quantised = { norm: Math.sqrt(norm), error: Math.sqrt(error) };
+    const param = (this.#paramsAt + b * PARAM_BYTES) / 4;
+    this.#floats[param] = scale;
+    this.#floats[param + 1] = quantised.norm;
+    return quantised;
+  }
+
+  /** Takes a slot for a new face and copies its vector; the row is the caller's. */
+  #push(faceId: string, subjectId: string, vector: Float32Array): number {
+    const slot = this.size;
+    this.#reserve(slot + 1);
+    this.#block(slot).set(
+      vector.subarray(0, this.dims),
+      (slot & BLOCK_MASK) * this.dims,
+    );
+    this.#faceIds.push(faceId);
+    this.#subjectIds.push(subjectId);
+    this.#slots.set(faceId, slot);
+    return slot;
+  }
+
+  /** The vector of the face at `slot`, as a view. */
+  #vector(slot: number): Float32Array {
+    const offset = (slot & BLOCK_MASK) * this.dims;
+    return this.#block(slot).subarray(offset, offset + this.dims);
+  }
+
+  #rowAt(slot: number): number {
+    return this.#rowsAt + slot * this.#rowBytes;
+  }
+
+  /**
+   * The block holding `slot`'s vector. A block grows by doubling up to
+   * its full size, so a small gallery does not pay for a whole block;
+   * `exact` makes the blocks before it whole and this one just as long as
+   * needed, for faces that are known to come.
+   */
+  #block(slot: number, exact = false): Float32Array {
+    const index = slot >>> BLOCK_BITS;
+    const full = (BLOCK_MASK + 1) * this.dims;
+    if (exact) {
+      for (let i = 0; i < index; i++) this.#grow(i, full);
+    }
+    const needed = ((slot & BLOCK_MASK) + 1) * this.dims;
+    const block = this.#vectors[index];
+    if (block !== undefined && block.length >= needed) return block;
+    return this.#grow(
+      index,
+      exact ? needed : Math.min(
+        full,
+        Math.max(needed, 2 * (block?.length ?? 0), 64 * this.dims),
+      ),
+    );
+  }
+
+  /** Block `index`, made at least `length` values long. */
+  #grow(index: number, length: number): Float32Array {
+    const block = this.#vectors[index];
+    if (block !== undefined && block.length >= length) return block;
+    const grown = new Float32Array(length);
+    if (block !== undefined) grown.set(block);
+    this.#vectors[index] = grown;
+    return grown;
+  }
+
+  #reserve(count: number): void {
+    if (count <= this.#capacity) return;
+    // The row and its bound for each query of a batch.
+    const perFace = this.#rowBytes + 4 * MAX_BATCH;
+    const fixed = this.#rowsAt + 16;
+    const most = Math.floor((MAX_PAGES * PAGE_BYTES - fixed) / perFace);
+    if (count > most) {
+      throw new FaceError(
+        "limit_exceeded",
+        `an index of ${this.dims}-value embeddings holds at most ${most} faces per process`,
+      );
+    }
+    const capacity = Math.min(most, Math.max(1024, 2 * this.#capacity, count));
+    const pages = Math.ceil((fixed + capacity * perFace) / PAGE_BYTES);
+    this.#memory.grow(pages - this.#memory.buffer.byteLength / PAGE_BYTES);
+    // The rows keep their place; the output after them is scratch.
+    this.#bytes = new Uint8Array(this.#memory.buffer);
+    this.#floats = new Float32Array(this.#memory.buffer);
+    this.#words = new Int32Array(this.#memory.buffer);
+    this.#capacity = capacity;
+  }
+}
