@@ -6,7 +6,7 @@ import type { FaceDetectorOptions } from "./detector.ts";
 import type { FaceEmbedderOptions } from "./embedder.ts";
 import type {
   Analysis,
-  EmbedChoice,
+  AnalyzeOptions,
   Face,
   FaceEngineOptions,
   FacePick,
@@ -40,7 +40,7 @@ export type PoolRequest =
   | {
     readonly method: "analyze";
     readonly image: ImageInput;
-    readonly embed?: EmbedChoice;
+    readonly options: AnalyzeOptions;
   }
   | {
     readonly method: "embedImage";

@@ -22,7 +22,7 @@ serve<PoolInit, PoolReady, PoolRequest, PoolAnswer>(async (init) => {
     },
     async handle(request) {
       const answer = request.method === "analyze"
-        ? await engine.analyze(request.image, { embed: request.embed })
+        ? await engine.analyze(request.image, request.options)
         : await engine.embedImage(request.image, { pick: request.pick });
       const faces = "faces" in answer ? answer.faces : [answer];
       // Each embedding owns its buffer, which the worker no longer needs.

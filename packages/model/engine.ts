@@ -26,6 +26,7 @@ import {
   LivenessChecker,
   type LivenessOptions,
 } from "./liveness.ts";
+import { type EyeOpenness, EyeState } from "./eyes.ts";
 import type { Backend, ResolvedBackend } from "./types.ts";
 import { resolveBackend } from "./runner.ts";
 import { compareFaces } from "./_compare.ts";
@@ -101,8 +102,16 @@ export interface FaceQuality {
 export interface AnalyzedFace extends DetectedFace {
   readonly quality: FaceQuality;
   readonly embedding?: Float32Array;
-  /** The passive liveness check, on every embedded face when enabled. */
+  /**
+   * The passive liveness check, on every embedded face when the engine or
+   * the call asks for it.
+   */
   readonly liveness?: Liveness;
+  /**
+   * How open the eyes are (see {@linkcode EyeState}), on every embedded
+   * face when the call asks for it.
+   */
+  readonly eyes?: EyeOpenness;
 }
 
 /**
@@ -138,6 +147,34 @@ const EMBED_CHOICES: readonly EmbedChoice[] = [
   "central",
   "none",
 ];
+
+/**
+ * Options of one {@linkcode FaceEngine.analyze} call.
+ *
+ * @example
+ * ```ts
+ * import type { AnalyzeOptions } from "@facever/model";
+ * // What an active liveness challenge needs of each frame.
+ * const frame: AnalyzeOptions = { embed: "largest", liveness: true, eyes: true };
+ * console.log(frame.eyes);
+ * ```
+ */
+export interface AnalyzeOptions {
+  /** Which faces to embed; default `"all"`. */
+  readonly embed?: EmbedChoice;
+  /**
+   * Check the liveness of the embedded faces on this call: default
+   * whether the engine was created with `liveness`. An engine created
+   * without it loads the net on the first call that asks, with the
+   * default threshold.
+   */
+  readonly liveness?: boolean;
+  /**
+   * Measure how open the eyes of the embedded faces are (the eye net is
+   * loaded on the first call that asks); default `false`.
+   */
+  readonly eyes?: boolean;
+}
 
 /**
  * What {@linkcode FaceEngine.analyze} found in an image.
@@ -215,6 +252,9 @@ export class FaceEngine {
   readonly #embedder: FaceEmbedder;
   readonly #liveness: LivenessChecker | undefined;
   readonly #options: FaceEngineOptions;
+  // Loaded on the first call that asks for them, once per engine.
+  #livenessOnDemand: Promise<LivenessChecker> | undefined;
+  #eyes: Promise<EyeState> | undefined;
 
   /** The decision threshold of {@linkcode FaceEngine.verify}. */
   readonly threshold: number;
@@ -297,7 +337,8 @@ export class FaceEngine {
    * Every face in the image, largest first, each with its quality figures,
    * and the embedding of those `embed` chooses (default every one): what a
    * caller needs to tell how many faces a photo held, which one it used and
-   * whether that one is fit to enrol.
+   * whether that one is fit to enrol. `liveness` and `eyes` add the
+   * passive liveness check and the eyes' openness to the embedded faces.
    *
    * @throws {RangeError} When `embed` is not one of {@linkcode EmbedChoice}.
    *
@@ -309,11 +350,17 @@ export class FaceEngine {
    *   embed: "largest",
    * });
    * console.log(faces.length, faces[0]?.quality.pose);
+   * const [face] = (await engine.analyze(await Deno.readFile("portrait.jpg"), {
+   *   embed: "largest",
+   *   liveness: true,
+   *   eyes: true,
+   * })).faces;
+   * console.log(face?.liveness?.live, face?.eyes?.left);
    * ```
    */
   async analyze(
     image: ImageInput,
-    options: { readonly embed?: EmbedChoice } = {},
+    options: AnalyzeOptions = {},
   ): Promise<Analysis> {
     const embed = options.embed ?? "all";
     if (!EMBED_CHOICES.includes(embed)) {
@@ -340,7 +387,15 @@ export class FaceEngine {
     const verdicts = await this.#checkLiveness(
       pixels,
       chosen.map((i) => detected[i]),
+      options.liveness,
     );
+    const eyes = options.eyes
+      ? await this.#eyeState().then((net) =>
+        Promise.all(
+          chosen.map((i) => net.openness(pixels, detected[i].landmarks)),
+        )
+      )
+      : undefined;
     const faces = detected.map((face, i): AnalyzedFace => {
       const at = chosen.indexOf(i);
       const analyzed = { ...face, quality: qualityOf(face, aligned[i]) };
@@ -348,6 +403,7 @@ export class FaceEngine {
         ...analyzed,
         embedding: embeddings[at],
         ...(verdicts ? { liveness: verdicts[at] } : {}),
+        ...(eyes ? { eyes: eyes[at] } : {}),
       };
     });
     return { width: pixels.width, height: pixels.height, faces };
@@ -396,13 +452,35 @@ export class FaceEngine {
     return compareFaces(a, b, this.threshold);
   }
 
-  /** The liveness of `faces`, or `undefined` when the engine does not check it. */
+  /**
+   * The liveness of `faces`, or `undefined` when neither the engine nor
+   * the call (`asked`) checks it.
+   */
   async #checkLiveness(
     image: RgbImage,
     faces: readonly DetectedFace[],
+    asked?: boolean,
   ): Promise<Liveness[] | undefined> {
-    return this.#liveness &&
-      await this.#liveness.check(image, faces.map((face) => face.box));
+    if (asked === false || (asked === undefined && !this.#liveness)) {
+      return undefined;
+    }
+    const checker = this.#liveness ?? await this.#livenessChecker();
+    return await checker.check(image, faces.map((face) => face.box));
+  }
+
+  #livenessChecker(): Promise<LivenessChecker> {
+    this.#livenessOnDemand ??= LivenessChecker.load({
+      backend: this.backend,
+    });
+    // A load that failed is tried again by the next call.
+    this.#livenessOnDemand.catch(() => this.#livenessOnDemand = undefined);
+    return this.#livenessOnDemand;
+  }
+
+  #eyeState(): Promise<EyeState> {
+    this.#eyes ??= EyeState.load({ backend: this.backend });
+    this.#eyes.catch(() => this.#eyes = undefined);
+    return this.#eyes;
   }
 
   #decode(image: ImageInput): Promise<RgbImage> | RgbImage {

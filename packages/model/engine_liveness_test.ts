@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { decodeImage } from "@facever/core";
 import {
   DEFAULT_LIVENESS_THRESHOLD,
+  EyeState,
   FaceEngine,
   FacePool,
   LivenessChecker,
@@ -56,12 +57,37 @@ Deno.test({
       assert.equal(face.liveness?.live, face.liveness?.score === 1);
     });
 
+    await t.step("a call may ask for liveness and the eyes", async () => {
+      const { faces: [face] } = await plain.analyze(bytes, {
+        embed: "largest",
+        liveness: true,
+        eyes: true,
+      });
+      const image = await decodeImage(bytes);
+      const checker = await LivenessChecker.load({ backend: "wasm" });
+      assert.deepEqual([face.liveness], await checker.check(image, [face.box]));
+      const eyes = await EyeState.load({ backend: "wasm" });
+      assert.deepEqual(face.eyes, await eyes.openness(image, face.landmarks));
+      // A call may also turn off the engine's own check.
+      const { faces: [unchecked] } = await checking.analyze(bytes, {
+        embed: "largest",
+        liveness: false,
+      });
+      assert.equal(unchecked.liveness, undefined);
+      assert.equal(unchecked.eyes, undefined);
+    });
+
     await t.step("a FacePool does the same", async () => {
       await using pool = await FacePool.create({ workers: 1, liveness: true });
       assert.equal(pool.livenessThreshold, DEFAULT_LIVENESS_THRESHOLD);
       assert.deepEqual(
         await pool.embedImage(bytes.slice()),
         await checking.embedImage(bytes),
+      );
+      const options = { embed: "largest", eyes: true } as const;
+      assert.deepEqual(
+        await pool.analyze(bytes.slice(), options),
+        await checking.analyze(bytes, options),
       );
     });
   },

@@ -9,7 +9,7 @@
 import * as core from "@facever/core";
 import type {
   Analysis,
-  EmbedChoice,
+  AnalyzeOptions,
   Face,
   FaceEngineOptions,
   FacePick,
@@ -192,11 +192,11 @@ export class FacePool implements AsyncDisposable {
    */
   async analyze(
     image: ImageInput,
-    options: { readonly embed?: EmbedChoice } = {},
+    options: AnalyzeOptions = {},
   ): Promise<Analysis> {
     const [sent, transfer] = movable(image);
     return await this.#workers.call(
-      { method: "analyze", image: sent, embed: options.embed },
+      { method: "analyze", image: sent, options: { ...options } },
       transfer,
     ) as Analysis;
   }
