@@ -12,3 +12,4 @@ export * from "./random.ts";
 export * from "./http_fuzz.ts";
 export * from "./formats.ts";
 export * from "./heif.ts";
+export * from "./photo_attacks.ts";
