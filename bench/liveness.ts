@@ -15,9 +15,9 @@
  * ```
  *
  * Scores are cached in `.cache/liveness/`, so a stopped run resumes and a
- * rerun only re-reports; the key holds the models' sha256 and
- * {@linkcode ATTACK_VERSION}: after changing how attacks are made or the
- * check computes, delete `.cache/liveness/`.
+ * rerun only re-reports; the key holds the models' sha256 and a version of
+ * the attacks: after changing how attacks are made or the check computes,
+ * delete `.cache/liveness/`.
  *
  * @module
  */
@@ -50,7 +50,7 @@ import {
 import { ScoreCache } from "./_score_cache.ts";
 
 /** Bump when `_attacks.ts` makes different frames: it voids the cache. */
-export const ATTACK_VERSION = 1;
+const ATTACK_VERSION = 1;
 /** The BPCER the threshold is chosen for, on the development photos. */
 const BPCER_TARGET = 0.05;
 /** Thresholds the held-out table also reports. */
