@@ -10,7 +10,16 @@ import encode from "@jsquash/jpeg/encode.js";
 import type { RgbImage } from "@facever/core";
 import type { AttackKind } from "./_attacks.ts";
 
-/** What a worker is asked to make. */
+/**
+ * What a worker is asked to make.
+ *
+ * @example
+ * ```ts
+ * import type { FrameRequest } from "./_attack_frames.ts";
+ * const request: FrameRequest = { id: 0, path: "a.jpg", kind: "print", seed: 1 };
+ * console.log(request.kind);
+ * ```
+ */
 export interface FrameRequest {
   readonly id: number;
   readonly path: string;

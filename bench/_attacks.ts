@@ -31,7 +31,16 @@ import {
   valueNoise,
 } from "./_scene.ts";
 
-/** The two kinds of synthetic attack. */
+/**
+ * The two kinds of synthetic attack.
+ *
+ * @example
+ * ```ts
+ * import type { AttackKind } from "./_attacks.ts";
+ * const kind: AttackKind = "screen";
+ * console.log(kind);
+ * ```
+ */
 export type AttackKind = "screen" | "print";
 
 /**
@@ -45,8 +54,17 @@ export type AttackKind = "screen" | "print";
  */
 export const ATTACK_KINDS: readonly AttackKind[] = ["screen", "print"];
 
-/** Size of the camera frame an attack is rendered into (a webcam's VGA). */
+/**
+ * Size of the camera frame an attack is rendered into (a webcam's VGA).
+ *
+ * @example
+ * ```ts
+ * import { FRAME_HEIGHT, FRAME_WIDTH } from "./_attacks.ts";
+ * console.log(FRAME_WIDTH, FRAME_HEIGHT); // 640 480
+ * ```
+ */
 export const FRAME_WIDTH = 640;
+/** See {@linkcode FRAME_WIDTH}. */
 export const FRAME_HEIGHT = 480;
 /** Samples per frame pixel along each axis: the sensor integrates them. */
 const SUPERSAMPLING = 3;

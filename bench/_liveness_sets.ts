@@ -19,7 +19,16 @@ import { uniform } from "@facever/testing";
 import { readPairs } from "./_lfw_pairs.ts";
 import { ATTACK_KINDS, type AttackKind } from "./_attacks.ts";
 
-/** What a presentation is, in ISO/IEC 30107-3 terms. */
+/**
+ * What a presentation is, in ISO/IEC 30107-3 terms.
+ *
+ * @example
+ * ```ts
+ * import type { Truth } from "./_liveness_sets.ts";
+ * const truth: Truth = "bona fide";
+ * console.log(truth);
+ * ```
+ */
 export type Truth = "bona fide" | "attack";
 
 /**

@@ -10,7 +10,17 @@
 
 import type { Point, RgbImage } from "@facever/core";
 
-/** A seeded source of uniform numbers in (0, 1). */
+/**
+ * A seeded source of uniform numbers in (0, 1).
+ *
+ * @example
+ * ```ts
+ * import { uniform } from "@facever/testing";
+ * import type { Random } from "./_scene.ts";
+ * const random: Random = uniform(42);
+ * console.log(random() > 0 && random() < 1); // true
+ * ```
+ */
 export type Random = () => number;
 
 /**
@@ -30,6 +40,13 @@ export function between(random: Random, lo: number, hi: number): number {
  * A 3×3 projective transform, row-major: (x, y) maps to
  * ((h0·x + h1·y + h2) / w, (h3·x + h4·y + h5) / w) with
  * w = h6·x + h7·y + h8.
+ *
+ * @example
+ * ```ts
+ * import type { Homography } from "./_scene.ts";
+ * const identity: Homography = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+ * console.log(identity.length); // 9
+ * ```
  */
 export type Homography = readonly number[];
 

@@ -15,9 +15,9 @@
  * ```
  *
  * Scores are cached in `.cache/liveness/`, so a stopped run resumes and a
- * rerun only re-reports; the key holds the models' sha256 and
- * {@linkcode ATTACK_VERSION}: after changing how attacks are made or the
- * check computes, delete `.cache/liveness/`.
+ * rerun only re-reports; the key holds the models' sha256 and a version of
+ * the attacks: after changing how attacks are made or the check computes,
+ * delete `.cache/liveness/`.
  *
  * @module
  */
@@ -50,7 +50,7 @@ import {
 import { ScoreCache } from "./_score_cache.ts";
 
 /** Bump when `_attacks.ts` makes different frames: it voids the cache. */
-export const ATTACK_VERSION = 1;
+const ATTACK_VERSION = 1;
 /** The BPCER the threshold is chosen for, on the development photos. */
 const BPCER_TARGET = 0.05;
 /** Thresholds the held-out table also reports. */
@@ -85,8 +85,8 @@ await cache.close();
 /**
  * Scores `missing` with the shipped check on a FacePool (the face nearest
  * the centre of LFW photos and of attack frames, the largest of a spoof
- * sample), and the development ones with every variant too, on this
- * thread; attack frames are made on as many worker threads as the pool has.
+ * sample), and the development ones and the samples with every variant
+ * too, on this thread; attack frames are made on as many worker threads as the pool has.
  */
 async function score(missing: readonly Presentation[]): Promise<void> {
   if (missing.length === 0) return;
@@ -101,7 +101,7 @@ async function score(missing: readonly Presentation[]): Promise<void> {
       const bytes = p.attack
         ? await frames.make(p.path, p.attack.kind, p.attack.seed)
         : await Deno.readFile(p.path);
-      const keep = p.set === "development" ? bytes.slice() : undefined;
+      const keep = p.set === "held-out" ? undefined : bytes.slice();
       const { faces } = await pool.analyze(bytes, {
         embed: p.set === "smoke" ? "largest" : "central",
       });
@@ -242,6 +242,7 @@ const smoke = presentations.filter((p) => p.set === "smoke").map((p) => ({
   file: p.id.slice("smoke/".length),
   truth: p.truth,
   score: cache.get(p.id)?.score ?? null,
+  variants: cache.get(p.id)?.variants ?? null,
 }));
 
 const results = {
@@ -313,10 +314,16 @@ for (const v of variants) {
     } % |`,
   );
 }
-console.log("\n| spoof sample | truth | score |");
-console.log("| --- | --- | --: |");
+console.log(
+  `\n| spoof sample | truth | ${VARIANTS.map((v) => v.name).join(" | ")} |`,
+);
+console.log(`| --- | --- | ${VARIANTS.map(() => "--:").join(" | ")} |`);
 for (const s of smoke) {
   console.log(
-    `| ${s.file} | ${s.truth} | ${s.score?.toFixed(3) ?? "no face"} |`,
+    `| ${s.file} | ${s.truth} | ${
+      VARIANTS.map((v) => s.variants?.[v.name]?.toFixed(3) ?? "no face").join(
+        " | ",
+      )
+    } |`,
   );
 }
