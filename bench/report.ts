@@ -260,6 +260,11 @@ const STAGES: readonly (readonly [string, string])[] = [
   ["align", "alignment to 112×112"],
   ["embed.ours", "embedding, batch 1"],
   ["embed.ours.batch8", "embedding, batch 8 (per call)"],
+  [
+    "liveness.ours",
+    "passive liveness score of one detected face (crop, resize, net)",
+  ],
+  ["eyes.ours", "eye openness of one face (both eyes)"],
   ["embed.ours.mirror", "embedding with the mirror lever, batch 1"],
   ["embed.ours.native", "embedding, batch 1, native backend"],
   [
@@ -327,6 +332,12 @@ const PEERS: readonly (readonly [string, string, string])[] = [
 
 /** The speed targets: what, the row, the row it is divided by, the bound. */
 const TARGETS: readonly (readonly [string, string, string, number])[] = [
+  [
+    "passive liveness score / embedding (issue 13)",
+    "liveness.ours",
+    "embed.ours",
+    0.6,
+  ],
   [
     "wasm embedding / stock onnxruntime-web",
     "embed.ours",

@@ -33,10 +33,12 @@ import {
 } from "@facever/core";
 import {
   DEFAULT_CHANNEL_ORDER,
+  EyeState,
   FACE_SIZE,
   FaceDetector,
   FaceEmbedder,
   FaceEngine,
+  LivenessChecker,
 } from "@facever/model";
 import { describeMachine } from "./_machine.ts";
 import { type Speed, SpeedRecorder } from "./_speed.ts";
@@ -162,6 +164,8 @@ const nativeEmbedder2 = await FaceEmbedder.load({
   threads: navigator.hardwareConcurrency,
 });
 const nativeEngine = await FaceEngine.create({ backend: "native" });
+const livenessChecker = await LivenessChecker.load({ backend: "wasm" });
+const eyeState = await EyeState.load({ backend: "wasm" });
 const detections = await Promise.all(
   images.map((image) => detector.detectFaces(image)),
 );
@@ -287,6 +291,31 @@ speed.bench(
   "embed.ours",
   { group: "embed", n: 100, baseline: true },
   () => embedder.embed([face()]),
+);
+// Beside embed.ours, measured right after it: a passive liveness score of
+// one detected face (its crop, resize and the compiled net), and the eye
+// openness of one face (two 24×24 crops, one call).
+const livenessFace = cycle(
+  images.map((image, i) => ({ image, face: detections[i][0] })),
+);
+speed.bench(
+  "liveness.ours",
+  { group: "embed", n: 100 },
+  () => {
+    const { image, face } = livenessFace();
+    return livenessChecker.check(image, [face.box]);
+  },
+);
+const eyesFace = cycle(
+  images.map((image, i) => ({ image, face: detections[i][0] })),
+);
+speed.bench(
+  "eyes.ours",
+  { group: "embed", n: 200 },
+  () => {
+    const { image, face } = eyesFace();
+    return eyeState.openness(image, face.landmarks);
+  },
 );
 const nativeFace = cycle(faces);
 speed.bench(
@@ -431,6 +460,11 @@ function report(results: Record<string, Speed>): string {
     }; ours / onnxruntime-node ${
       ratio(results, "embed.ours.batch8", "embed.ort-node.batch8")
     }`,
+    `  liveness score / embed: ${
+      ratio(results, "liveness.ours", "embed.ours")
+    } (${ms("liveness.ours")} ms; target ≤ 0.6×); eye openness / embed: ${
+      ratio(results, "eyes.ours", "embed.ours")
+    } (${ms("eyes.ours")} ms)`,
     `  mirror lever, with / without: ${
       ratio(results, "embed.ours.mirror", "embed.ours")
     } (${ms("embed.ours.mirror")} ms)`,

@@ -1,12 +1,13 @@
 /**
  * Packs the steps' constants into what becomes the module's data segment:
- * per step its weights in the order its kernel reads them, its bias and,
- * if activated, its PReLU slope − 1, each 64-byte aligned.
+ * per convolution its weights in the order its kernel reads them, its bias
+ * and, if activated, its PReLU slope − 1, each 64-byte aligned. The
+ * weightless steps (pools, channel scales) have none.
  *
  * @module
  */
 
-import { align, F32, type LoweredStep } from "./_compile_types.ts";
+import { align, F32, isConv, type LoweredStep } from "./_compile_types.ts";
 import { packDepthwise } from "./_compile_depthwise.ts";
 import { packProduct } from "./_compile_product.ts";
 
@@ -20,8 +21,8 @@ export interface StepConstants {
 /** The data segment's bytes, and where each step's constants are in it. */
 export interface PackedConstants {
   readonly bytes: Uint8Array;
-  /** One per step, in step order. */
-  readonly steps: readonly StepConstants[];
+  /** One per step, in step order; `undefined` for a weightless step. */
+  readonly steps: readonly (StepConstants | undefined)[];
 }
 
 /** Packs the constants of `steps`, in step order. */
@@ -29,7 +30,8 @@ export function packConstants(
   steps: readonly LoweredStep[],
 ): PackedConstants {
   const pool = new ConstantPool();
-  const offsets = steps.map((step): StepConstants => {
+  const offsets = steps.map((step): StepConstants | undefined => {
+    if (!isConv(step)) return undefined;
     const { bias, slope } = step.epilogue;
     return {
       weights: pool.floats(

@@ -7,7 +7,7 @@
  */
 
 import { FunctionBuilder, ValType } from "./_wasm.ts";
-import { F32, type LoweredStep, type Storage } from "./_compile_types.ts";
+import { F32, type LoweredConv, type Storage } from "./_compile_types.ts";
 import {
   bump,
   type ConvStep,
@@ -31,7 +31,7 @@ function depthwiseVectors(channels: number): number {
  * them, `[C/4/V][taps][V][4]`: per tap, V vectors of four channels, with
  * zeros for the channels that storage rounds up.
  */
-export function packDepthwise(step: LoweredStep): Float32Array {
+export function packDepthwise(step: LoweredConv): Float32Array {
   const w = step.weight;
   const taps = step.kernel * step.kernel;
   const cout = step.outShape.c;

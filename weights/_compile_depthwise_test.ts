@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { packDepthwise } from "./_compile_depthwise.ts";
-import type { LoweredStep } from "./_compile_types.ts";
+import type { LoweredConv } from "./_compile_types.ts";
 
 /** A depthwise 3×3 step whose weight of channel c, tap t is 100c + t + 1. */
-function step(c: number, channels: number): LoweredStep {
+function step(c: number, channels: number): LoweredConv {
   const shape = { c, channels, h: 4, w: 4 };
   return {
     kind: "depthwise",

@@ -14,13 +14,20 @@ import {
   INTERFACE_SECTION,
   type Port,
 } from "@facever/model/compiled";
-import type { LoweredGraph, LoweredStep, Storage } from "./_compile_types.ts";
+import {
+  isConv,
+  type LoweredConv,
+  type LoweredGraph,
+  type LoweredOp,
+  type Storage,
+} from "./_compile_types.ts";
 import type { PackedConstants, StepConstants } from "./_compile_constants.ts";
 import type { MemoryPlan } from "./_compile_plan.ts";
 import type { ConvStep } from "./_compile_kernel.ts";
 import { copyIntoStage } from "./_compile_stage.ts";
 import { dense, pointwise } from "./_compile_product.ts";
 import { depthwise } from "./_compile_depthwise.ts";
+import { averagePool, channelScale, maxPool } from "./_compile_pool.ts";
 
 /** The module's bytes, and what its interface section holds. */
 export interface EmittedModule {
@@ -39,10 +46,12 @@ export function emitModule(
   ];
   graph.steps.forEach((step, i) => {
     functions.push(
-      layerFunction(
-        located(step, constants.steps[i], plan.constants),
-        plan.storage,
-      ),
+      isConv(step)
+        ? layerFunction(
+          located(step, constants.steps[i] as StepConstants, plan.constants),
+          plan.storage,
+        )
+        : opFunction(step, plan.storage),
     );
   });
   const run = new FunctionBuilder([], []);
@@ -64,7 +73,7 @@ export function emitModule(
 
 /** A step with its constants at their byte offsets in memory. */
 function located(
-  step: LoweredStep,
+  step: LoweredConv,
   at: StepConstants,
   segment: number,
 ): ConvStep {
@@ -79,6 +88,7 @@ function located(
         : segment + at.slopeMinusOne,
       residual: epilogue.residual,
       relu: epilogue.relu,
+      sigmoid: epilogue.sigmoid,
     },
   };
 }
@@ -98,6 +108,27 @@ function layerFunction(
     : step.kind === "depthwise"
     ? depthwise(step, input, output, residual)
     : dense(step, input, output, residual);
+}
+
+/** The function of one weightless step, by its kind. */
+function opFunction(
+  step: LoweredOp,
+  storage: MemoryPlan["storage"],
+): FunctionBuilder {
+  const input = storage.get(step.input) as Storage;
+  const output = storage.get(step.output) as Storage;
+  const residual = step.residual ? storage.get(step.residual) : undefined;
+  return step.kind === "maxpool"
+    ? maxPool(step, input, output, residual)
+    : step.kind === "average"
+    ? averagePool(step, input, output, residual)
+    : channelScale(
+      step,
+      input,
+      storage.get(step.factors as string) as Storage,
+      output,
+      residual,
+    );
 }
 
 /** What the interface section says: where the input and outputs are. */

@@ -8,7 +8,12 @@ import { type MemoryPlan, planMemory } from "./_compile_plan.ts";
 import { emitModule, interfaceOf } from "./_compile_emit.ts";
 import type { LoweredGraph, Shape, Storage } from "./_compile_types.ts";
 import { onnxModel, type TestGraph } from "./_test_util.ts";
-import { detectorGraph, testGraph } from "./_test_graphs.ts";
+import {
+  detectorGraph,
+  gateGraph,
+  poolGraph,
+  testGraph,
+} from "./_test_graphs.ts";
 import { MODELS } from "./convert.ts";
 
 Deno.test("the interface section says where the input and outputs are", async (t) => {
@@ -145,6 +150,8 @@ Deno.test("the module keeps to its memory plan", async (t) => {
   const cases: [string, TestGraph, CompileOptions][] = [
     ["test graph", testGraph(), {}],
     ["detector patterns", detectorGraph(), { inputSize: [20, 17] }],
+    ["squeeze-and-excite gate", gateGraph(), {}],
+    ["max pools", poolGraph(), {}],
   ];
   for (const [name, graph, options] of cases) {
     await t.step(

@@ -1,8 +1,8 @@
 /**
  * Fuses into a layer the nodes that follow it: a per-tensor scale and a
  * BatchNormalization are folded into its weights and bias; a PRelu (or a
- * Relu ahead of a residual Add), the Add and a Relu after it become its
- * epilogue.
+ * Relu ahead of a residual Add), the Add, a Relu and a Sigmoid after it
+ * become its epilogue.
  *
  * @module
  */
@@ -30,6 +30,8 @@ export interface Fusion {
   readonly slope?: Float32Array;
   readonly residual?: string;
   readonly relu: boolean;
+  /** Whether a Sigmoid ends the layer. */
+  readonly sigmoid: boolean;
   /** The tensor the fused layer writes: the last fused node's output. */
   readonly output: string;
   /** The nodes fused in, in graph order. */
@@ -102,12 +104,15 @@ export function fuse(
   }
   const relu = graph.soleConsumer(output, "Relu");
   if (relu) fold(relu);
+  const sigmoid = graph.soleConsumer(output, "Sigmoid");
+  if (sigmoid) fold(sigmoid);
   return {
     weight,
     bias,
     slope,
     residual,
     relu: relu !== undefined,
+    sigmoid: sigmoid !== undefined,
     output,
     nodes,
   };

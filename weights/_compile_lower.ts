@@ -1,21 +1,26 @@
 /**
- * Lowers an ONNX graph to the compiler's steps: each Conv or Gemm becomes
- * one convolution with what follows it fused in (see `_compile_fuse.ts`),
- * given its kind and the shapes it reads and writes. A channel Concat of
- * layer outputs becomes views into one tensor, and a Flatten or Reshape of
- * a 1×1 map another name for the map. Only what the outputs depend on is
- * lowered; anything the kernels cannot run throws `UnsupportedGraphError`.
+ * Lowers an ONNX graph to the compiler's steps: each Conv, Gemm or MatMul
+ * becomes one convolution with what follows it fused in (see
+ * `_compile_fuse.ts`), given its kind and the shapes it reads and writes;
+ * a MaxPool, a GlobalAveragePool and the Mul of a map by a per-channel
+ * vector become weightless steps, each with a residual Add fused in. A
+ * channel Concat of layer outputs becomes views into one tensor, and a
+ * Flatten or Reshape of a 1×1 map (to a fixed shape, or to the batch read
+ * from the tensor's own Shape) another name for the map. Only what the
+ * outputs depend on is lowered; anything the kernels cannot run throws
+ * `UnsupportedGraphError`.
  *
  * @module
  */
 
 import type { Graph, GraphNode, Initializer } from "./_onnx.ts";
-import { convSource, gemmSource } from "./_compile_nodes.ts";
+import { convSource, gemmSource, matMulSource } from "./_compile_nodes.ts";
 import { fuse, type FusionContext } from "./_compile_fuse.ts";
 import {
   BLOCK_CHANNELS,
   type Conv,
   type LoweredGraph,
+  type LoweredOp,
   type LoweredStep,
   type OutputTensor,
   type Shape,
@@ -96,6 +101,12 @@ class Lowering implements FusionContext {
   readonly #alias = new Map<string, string>();
   /** Concat members: the concatenation and the first channel of each. */
   readonly #views = new Map<string, View>();
+  /**
+   * Reshapes to `[batch, -1]` whose shape is computed from the tensor's own
+   * Shape, and the nodes computing it, which cost nothing.
+   */
+  readonly #batchFlattens = new Set<GraphNode>();
+  readonly #shapeNodes = new Set<GraphNode>();
 
   constructor(
     graph: Graph,
@@ -122,6 +133,14 @@ class Lowering implements FusionContext {
       this.#needed.add(node);
       visit.push(...node.inputs);
     }
+    for (const node of graph.nodes) {
+      const chain = node.op === "Reshape"
+        ? this.#batchShapeOf(node, producer)
+        : undefined;
+      if (!chain) continue;
+      this.#batchFlattens.add(node);
+      chain.forEach((part) => this.#shapeNodes.add(part));
+    }
   }
 
   /** Lowers the next node in graph order. */
@@ -130,10 +149,15 @@ class Lowering implements FusionContext {
     const where = `node ${node.op} -> ${node.outputs.join(", ")}`;
     if (node.domain !== "") unsupported(`${where}: domain ${node.domain}`);
     if (node.op === "Constant") return;
+    if (this.#shapeNodes.has(node)) return this.#fold(node);
     if (node.op === "Concat") return this.#concat(node, where);
     if (node.op === "Flatten" || node.op === "Reshape") {
       return this.#flatten(node, where);
     }
+    if (node.op === "MaxPool" || node.op === "GlobalAveragePool") {
+      return this.#pool(node, where);
+    }
+    if (node.op === "Mul") return this.#scale(node, where);
     this.#layer(node, where);
   }
 
@@ -184,15 +208,20 @@ class Lowering implements FusionContext {
     };
   }
 
-  /** A Conv or Gemm, with the nodes after it that fuse. */
+  /** A Conv, Gemm or MatMul, with the nodes after it that fuse. */
   #layer(node: GraphNode, where: string): void {
     const layer = node.op === "Conv"
       ? convSource(node, this.initializers, where)
       : node.op === "Gemm"
       ? gemmSource(node, this.initializers, where)
+      : node.op === "MatMul"
+      ? matMulSource(node, this.initializers, where)
       : unsupported(`${where}: not a compiled operator`);
     const inShape = this.#shapes.get(this.#real(layer.x));
     if (!inShape) unsupported(`${where}: input ${layer.x} is not computed`);
+    if (node.op === "MatMul" && (inShape.h !== 1 || inShape.w !== 1)) {
+      unsupported(`${where}: only a MatMul of a flattened 1x1 map is compiled`);
+    }
     if (
       layer.weight.length / layer.cout * layer.group / layer.kernel ** 2 !==
         inShape.channels
@@ -251,8 +280,165 @@ class Lowering implements FusionContext {
         slope: fusion.slope && padTo(fusion.slope, stored),
         residual: fusion.residual,
         relu: fusion.relu,
+        ...(fusion.sigmoid ? { sigmoid: true } : {}),
       },
     });
+  }
+
+  /**
+   * A MaxPool or GlobalAveragePool, with a residual Add after it. The max
+   * pool keeps to the input's own pixels, so its input needs no border.
+   */
+  #pool(node: GraphNode, where: string): void {
+    const input = this.#real(node.inputs[0]);
+    const inShape = this.#computed(input, where);
+    let kernel = 1, stride = 1, pad = 0;
+    let outShape: Shape = { ...inShape, h: 1, w: 1 };
+    if (node.op === "MaxPool") {
+      const { kernel_shape: k, strides = [1, 1], pads = [0, 0, 0, 0] } =
+        node.attributes;
+      const all = [k, strides, pads].map((v) =>
+        typeof v === "number" ? [v] : v ?? []
+      );
+      const same = (values: readonly number[]) =>
+        values.length > 0 && values.every((v) => v === values[0]);
+      if (
+        !all.every(same) || (node.attributes.ceil_mode ?? 0) !== 0 ||
+        node.attributes.dilations !== undefined ||
+        node.attributes.auto_pad !== undefined || node.outputs.length !== 1
+      ) {
+        unsupported(
+          `${where}: only square windows with equal strides and pads, no dilation and ceil_mode 0 are compiled`,
+        );
+      }
+      [kernel, stride, pad] = all.map((v) => v[0]);
+      if (pad >= kernel) {
+        unsupported(`${where}: padding ${pad} leaves windows outside the map`);
+      }
+      outShape = {
+        ...inShape,
+        h: Math.floor((inShape.h + 2 * pad - kernel) / stride) + 1,
+        w: Math.floor((inShape.w + 2 * pad - kernel) / stride) + 1,
+      };
+      if (outShape.h < 1 || outShape.w < 1) {
+        unsupported(`${where}: the input is too small for the window`);
+      }
+    }
+    this.#op({
+      kind: node.op === "MaxPool" ? "maxpool" : "average",
+      name: node.outputs[0],
+      input,
+      output: node.outputs[0],
+      inShape,
+      outShape,
+      kernel,
+      stride,
+      pad,
+    }, where);
+  }
+
+  /**
+   * The Mul of a map by a 1×1 map of as many channels (the gate of a
+   * squeeze-and-excite block), with a residual Add after it.
+   */
+  #scale(node: GraphNode, where: string): void {
+    const [a, b] = node.inputs.map((name) => this.#real(name));
+    const shapes = [a, b].map((name) => this.#shapes.get(name));
+    const at = shapes[1]?.h === 1 && shapes[1]?.w === 1 ? 1 : 0;
+    const [input, factors] = at === 1 ? [a, b] : [b, a];
+    const [inShape, factorShape] = at === 1 ? shapes : [shapes[1], shapes[0]];
+    if (
+      !inShape || !factorShape || factorShape.h !== 1 || factorShape.w !== 1 ||
+      factorShape.c !== inShape.c ||
+      factorShape.channels !== inShape.channels ||
+      this.#views.has(input) || this.#views.has(factors)
+    ) {
+      unsupported(
+        `${where}: only a Mul of a computed map by a computed 1x1 map of its channels is compiled`,
+      );
+    }
+    this.#op({
+      kind: "scale",
+      name: node.outputs[0],
+      input,
+      output: node.outputs[0],
+      inShape,
+      outShape: inShape,
+      kernel: 1,
+      stride: 1,
+      pad: 0,
+      factors,
+    }, where);
+  }
+
+  /** Records a weightless step, with a residual Add after it fused in. */
+  #op(op: LoweredOp, where: string): void {
+    if (op.inShape.c % 4 !== 0) {
+      unsupported(`${where}: ${op.inShape.c} channels, not a multiple of 4`);
+    }
+    let { output } = op;
+    const add = this.soleConsumer(output, "Add");
+    const residual = add && this.residualOf(output);
+    if (add && residual) {
+      this.#fold(add);
+      output = add.outputs[0];
+    }
+    this.#shapes.set(output, op.outShape);
+    this.#steps.push({ ...op, output, ...(residual ? { residual } : {}) });
+  }
+
+  #computed(name: string, where: string): Shape {
+    const shape = this.#shapes.get(name);
+    if (!shape || this.#views.has(name)) {
+      unsupported(`${where}: input ${name} is not a computed map`);
+    }
+    return shape;
+  }
+
+  /**
+   * The nodes that compute a Reshape's target as `[batch, -1]` from the
+   * reshaped tensor itself (Shape → Gather index 0 → Unsqueeze → Concat
+   * with -1), as PyTorch exports `x.view(x.size(0), -1)`; `undefined` when
+   * the target is anything else.
+   */
+  #batchShapeOf(
+    reshape: GraphNode,
+    producer: ReadonlyMap<string, GraphNode>,
+  ): GraphNode[] | undefined {
+    const [x, target] = reshape.inputs;
+    const only = (name: string, op: string) => {
+      const node = producer.get(name);
+      return node?.op === op && node.domain === "" &&
+          this.#consumers.get(name)?.length === 1
+        ? node
+        : undefined;
+    };
+    const int64 = (name: string | undefined) => {
+      const data = name === undefined
+        ? undefined
+        : this.initializers.get(name)?.data;
+      return data instanceof BigInt64Array && data.length === 1
+        ? data[0]
+        : undefined;
+    };
+    const concat = only(target, "Concat");
+    if (
+      !concat || concat.attributes.axis !== 0 || concat.inputs.length !== 2 ||
+      int64(concat.inputs[1]) !== -1n
+    ) return undefined;
+    const unsqueeze = only(concat.inputs[0], "Unsqueeze");
+    const axes = unsqueeze?.attributes.axes;
+    if (
+      !unsqueeze || !Array.isArray(axes) || axes.length !== 1 || axes[0] !== 0
+    ) return undefined;
+    const gather = only(unsqueeze.inputs[0], "Gather");
+    if (
+      !gather || (gather.attributes.axis ?? 0) !== 0 ||
+      int64(gather.inputs[1]) !== 0n
+    ) return undefined;
+    const shape = only(gather.inputs[0], "Shape");
+    if (!shape || shape.inputs[0] !== x) return undefined;
+    return [shape, gather, unsqueeze, concat];
   }
 
   #concat(node: GraphNode, where: string): void {
@@ -292,8 +478,9 @@ class Lowering implements FusionContext {
       : undefined;
     const flat = node.op === "Flatten"
       ? (node.attributes.axis ?? 1) === 1
-      : target instanceof BigInt64Array && target.length === 2 &&
-        (target[0] === 0n || target[0] === 1n) && target[1] === -1n;
+      : this.#batchFlattens.has(node) ||
+        target instanceof BigInt64Array && target.length === 2 &&
+          (target[0] === 0n || target[0] === 1n) && target[1] === -1n;
     if (!shape || !flat || shape.h !== 1 || shape.w !== 1) {
       unsupported(`${where}: only the flattening of a 1x1 map is compiled`);
     }

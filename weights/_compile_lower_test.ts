@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { maxAbsDifference } from "@facever/testing";
 import { readGraph } from "./_onnx.ts";
 import { type CompileOptions, lowerGraph } from "./_compile_lower.ts";
-import { UnsupportedGraphError } from "./_compile_types.ts";
+import { isConv, UnsupportedGraphError } from "./_compile_types.ts";
 import { onnxModel, type TestGraph, type TestNode } from "./_test_util.ts";
 import {
   conv,
+  convSteps,
   detectorGraph,
+  gateGraph,
   gemmGraph,
+  poolGraph,
   testGraph,
   weights,
 } from "./_test_graphs.ts";
@@ -39,7 +42,7 @@ Deno.test("each layer is lowered with its kind, tensors and shapes", () => {
       ["c10", "pointwise", "c9", "c10"],
     ],
   );
-  const [stem, , t1, , c5, c6, , c8, c9, c10] = lowered.steps;
+  const [stem, , t1, , c5, c6, , c8, c9, c10] = convSteps(lowered.steps);
   assert.equal(stem.onInput, true);
   assert.deepEqual(stem.outShape, { c: 8, h: 7, w: 7, channels: 8 });
   assert.deepEqual(c8.outShape, { c: 32, h: 4, w: 4, channels: 32 });
@@ -63,7 +66,7 @@ Deno.test("each layer is lowered with its kind, tensors and shapes", () => {
 Deno.test("stored channels are rounded up, with a zero bias and weights", () => {
   const graph = detectorGraph();
   const lowered = lower(graph);
-  const byName = new Map(lowered.steps.map((s) => [s.name, s]));
+  const byName = new Map(convSteps(lowered.steps).map((s) => [s.name, s]));
   const head = byName.get("m");
   assert.ok(head);
   assert.deepEqual(head.outShape, { c: 16, h: 7, w: 6, channels: 12 });
@@ -86,7 +89,7 @@ Deno.test("a channel Concat becomes views into one tensor", () => {
 
 Deno.test("a scale and a BatchNormalization are folded into the weights", () => {
   const detector = detectorGraph();
-  const scaled = lower(detector).steps.find((s) => s.name === "c6");
+  const scaled = convSteps(lower(detector).steps).find((s) => s.name === "c6");
   assert.equal(scaled?.output, "s6");
   assert.deepEqual(scaled.weight, floats(detector, "w6").map((v) => v * 0.5));
   assert.deepEqual(
@@ -101,7 +104,7 @@ Deno.test("a scale and a BatchNormalization are folded into the weights", () => 
     // The Gemm reads the flattened map as the map itself.
     ["pointwise", "g", "y"],
   ]);
-  const gemm = lowered.steps[1];
+  const gemm = convSteps(lowered.steps)[1];
   const [gamma, beta, mean, variance] = ["gamma", "beta", "mean", "variance"]
     .map((name) => floats(graph, name));
   const scale = gamma.map((g, o) => g / Math.sqrt(variance[o] + 1e-5));
@@ -122,7 +125,7 @@ Deno.test("a scale and a BatchNormalization are folded into the weights", () => 
 Deno.test("only what the outputs need is lowered, and no output is fused past", () => {
   const lowered = lower(testGraph(), { outputs: ["c4"] });
   assert.deepEqual(lowered.steps.map((s) => s.name), ["c1", "c2", "t1", "c4"]);
-  const last = lowered.steps[3];
+  const last = convSteps(lowered.steps)[3];
   assert.equal(last.output, "c4");
   assert.equal(last.epilogue.slope, undefined);
   assert.equal(lowered.outputs[0].declared, undefined);
@@ -163,8 +166,8 @@ Deno.test("unsupported graphs are refused with the node named", async (t) => {
 
   await t.step("an operator the compiler does not know", () =>
     refuse(
-      (g) => replace(g, 1, { op: "Sigmoid", inputs: ["c1"], outputs: ["p1"] }),
-      /Sigmoid -> p1: not a compiled operator/,
+      (g) => replace(g, 1, { op: "Tanh", inputs: ["c1"], outputs: ["p1"] }),
+      /Tanh -> p1: not a compiled operator/,
     ));
   await t.step("a grouped convolution that is not depthwise", () =>
     refuse(
@@ -221,4 +224,70 @@ Deno.test("unsupported graphs are refused with the node named", async (t) => {
       /Gemm -> l: only x · Wᵀ \+ b is compiled/,
     );
   });
+  const edit = (graph: TestGraph, op: string, change: Partial<TestNode>) => ({
+    ...graph,
+    nodes: graph.nodes.map((n) => n.op === op ? { ...n, ...change } : n),
+  });
+  await t.step("a max pool that rounds its size up", () =>
+    assert.throws(
+      () =>
+        lower(edit(poolGraph(), "MaxPool", {
+          attributes: {
+            kernel_shape: [3, 3],
+            strides: [2, 2],
+            pads: [1, 1, 1, 1],
+            ceil_mode: 1,
+          },
+        })),
+      /MaxPool -> m1: only square windows .* ceil_mode 0/,
+    ));
+  await t.step("a Mul of two maps", () =>
+    assert.throws(
+      () => lower(edit(gateGraph(), "Mul", { inputs: ["t", "r"] })),
+      /Mul -> m: only a Mul of a computed map by a computed 1x1 map/,
+    ));
+  await t.step(
+    "a Reshape to a computed shape other than [batch, -1]",
+    () =>
+      assert.throws(
+        () =>
+          lower(edit(gateGraph(), "Unsqueeze", { attributes: { axes: [1] } })),
+        UnsupportedGraphError,
+      ),
+  );
+  await t.step("a MatMul of a map", () => {
+    const graph = gateGraph();
+    assert.throws(
+      () =>
+        lower({
+          ...graph,
+          nodes: graph.nodes.map((n) =>
+            n.outputs[0] === "l" ? { ...n, inputs: ["a", "w7"] } : n
+          ),
+        }),
+      /MatMul -> l: only a MatMul of a flattened 1x1 map/,
+    );
+  });
+});
+
+Deno.test("a gate, pools and a computed flatten are lowered as weightless steps", () => {
+  const gate = lower(gateGraph());
+  const scale = gate.steps.find((s) => s.kind === "scale");
+  assert.ok(scale && !isConv(scale));
+  assert.deepEqual(
+    [scale.input, scale.factors, scale.residual, scale.output],
+    ["t", "gate", "r", "a"],
+  );
+  const [average] = gate.steps.filter((s) => s.kind === "average");
+  assert.deepEqual(average.outShape, { c: 16, h: 1, w: 1, channels: 12 });
+  // The Reshape makes f another name for dw: the MatMul reads dw.
+  const matMuls = convSteps(gate.steps.slice(-2));
+  assert.equal(matMuls[0].input, "dw");
+  assert.deepEqual(matMuls[0].inShape, { c: 16, h: 1, w: 1, channels: 12 });
+
+  const pools = lower(poolGraph()).steps.filter((s) => s.kind === "maxpool");
+  assert.deepEqual(
+    pools.map((p) => [p.input, p.output, p.outShape.h, p.outShape.w]),
+    [["q1", "a1", 5, 5], ["q2", "a2", 3, 3]],
+  );
 });

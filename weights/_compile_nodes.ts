@@ -94,6 +94,39 @@ export function gemmSource(
   };
 }
 
+/**
+ * A MatMul node computing x · W with W an initializer `[K, N]`: on a
+ * flattened 1×1 map, a 1×1 convolution with weights Wᵀ and no bias.
+ */
+export function matMulSource(
+  node: GraphNode,
+  initializers: ReadonlyMap<string, Initializer>,
+  where: string,
+): LayerSource {
+  const [x, weightName] = node.inputs;
+  const weight = initializer(initializers, weightName, where);
+  if (weight.dims.length !== 2) {
+    unsupported(`${where}: only x · W with a 2-D initializer W is compiled`);
+  }
+  const [k, n] = weight.dims;
+  const w = weight.data as Float32Array;
+  const transposed = new Float32Array(k * n);
+  for (let i = 0; i < k; i++) {
+    for (let o = 0; o < n; o++) transposed[o * k + i] = w[i * n + o];
+  }
+  return {
+    x,
+    weight: transposed,
+    bias: new Float32Array(n),
+    cout: n,
+    group: 1,
+    kernel: 1,
+    stride: 1,
+    pad: 0,
+    dilation: 1,
+  };
+}
+
 /** A layer's optional bias input; none is a bias of zeros. */
 function biasOf(
   initializers: ReadonlyMap<string, Initializer>,

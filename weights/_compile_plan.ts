@@ -11,9 +11,13 @@
 import {
   ALIGN,
   align,
+  borderOf,
   F32,
+  isConv,
   type LoweredGraph,
   type LoweredStep,
+  readsOf,
+  residualOf,
   type Shape,
   type Storage,
   unsupported,
@@ -75,15 +79,23 @@ export function storedBytes(s: Omit<Storage, "offset">): number {
 
 /**
  * Padding each tensor needs: the largest pad of the convolutions reading
- * it. A residual and an output are read unpadded, so neither may be read by
- * a padded convolution too.
+ * it. A residual, a scale's factors and an output are read unpadded, so
+ * none may be read by a padded convolution too.
  */
 function paddings(graph: LoweredGraph): Map<string, number> {
   const pads = new Map<string, number>();
   for (const step of graph.steps) {
-    pads.set(step.input, Math.max(pads.get(step.input) ?? 0, step.pad));
+    pads.set(step.input, Math.max(pads.get(step.input) ?? 0, borderOf(step)));
   }
-  for (const { name, epilogue: { residual } } of graph.steps) {
+  for (const step of graph.steps) {
+    const { name } = step;
+    const residual = residualOf(step);
+    const factors = isConv(step) ? undefined : step.factors;
+    if (factors && (pads.get(factors) ?? 0) !== 0) {
+      unsupported(
+        `factors ${factors} of ${name} are also read by a padded convolution`,
+      );
+    }
     if (residual && (pads.get(residual) ?? 0) !== 0) {
       unsupported(
         `residual ${residual} of ${name} is also read by a padded convolution`,
@@ -114,8 +126,7 @@ function planActivations(
 ): Map<string, Storage> {
   const lastUse = new Map<string, number>();
   steps.forEach((step, i) => {
-    lastUse.set(step.input, i);
-    if (step.epilogue.residual) lastUse.set(step.epilogue.residual, i);
+    for (const name of readsOf(step)) lastUse.set(name, i);
   });
   const storage = new Map<string, Storage>();
   const free = new Map<string, number[]>();
@@ -142,9 +153,9 @@ function planActivations(
     storage.set(name, { offset, ...layout });
   };
   steps.forEach((step, i) => {
-    const residual = step.epilogue.residual;
+    const residual = residualOf(step);
     // The residual is read and written at the same index, so the output may
-    // take its place; the convolution's own input may not.
+    // take its place; the step's own input may not.
     if (residual && residual !== step.input && lastUse.get(residual) === i) {
       release(residual);
     }
@@ -160,6 +171,10 @@ function planActivations(
       place(step.output, step.outShape);
     }
     if (lastUse.get(step.input) === i) release(step.input);
+    const factors = isConv(step) ? undefined : step.factors;
+    if (factors && factors !== step.input && lastUse.get(factors) === i) {
+      release(factors);
+    }
   });
   return storage;
 }

@@ -8,13 +8,17 @@ import {
   align,
   F32,
   type LoweredGraph,
+  readsOf,
+  residualOf,
   UnsupportedGraphError,
 } from "./_compile_types.ts";
 import { onnxModel, type TestGraph } from "./_test_util.ts";
 import {
   conv,
   detectorGraph,
+  gateGraph,
   gemmGraph,
+  poolGraph,
   residualGraph,
   testGraph,
   weights,
@@ -57,8 +61,7 @@ function regions(
   graph.steps.forEach((step, i) => {
     const whole = graph.views.get(step.output)?.concat ?? step.output;
     if (!written.has(whole)) written.set(whole, i);
-    lastRead.set(step.input, i);
-    if (step.epilogue.residual) lastRead.set(step.epilogue.residual, i);
+    for (const name of readsOf(step)) lastRead.set(name, i);
   });
   for (const { tensor } of graph.outputs) lastRead.set(tensor, Infinity);
   const tensors = [...plan.storage].filter(([name]) => !graph.views.has(name))
@@ -102,8 +105,8 @@ function assertSound(
 ): void {
   const all = regions(graph, plan, constantBytes);
   const inPlace = new Set(
-    graph.steps.filter((s) => s.epilogue.residual !== s.input).map((s) =>
-      `${s.output} ${s.epilogue.residual}`
+    graph.steps.filter((s) => residualOf(s) !== s.input).map((s) =>
+      `${s.output} ${residualOf(s)}`
     ),
   );
   for (const [i, a] of all.entries()) {
@@ -134,6 +137,8 @@ Deno.test("the memory plan never overlaps live buffers", async (t) => {
       ["detector patterns", detectorGraph()],
       ["residual read by its own layer", residualGraph()],
       ["Gemm on a 1x1 map", gemmGraph()],
+      ["squeeze-and-excite gate", gateGraph()],
+      ["max pools", poolGraph()],
     ] as const
   ) {
     await t.step(name, () => {

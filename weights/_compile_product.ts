@@ -11,7 +11,7 @@ import { FunctionBuilder, ValType } from "./_wasm.ts";
 import {
   BLOCK_CHANNELS,
   F32,
-  type LoweredStep,
+  type LoweredConv,
   type Storage,
 } from "./_compile_types.ts";
 import {
@@ -39,7 +39,7 @@ const UNROLL = [16, 8, 4, 2, 1];
  * rounded-up ones), (channel, tap) as ONNX has it on the NCHW graph input,
  * (tap, channel) on NHWC maps.
  */
-export function packProduct(step: LoweredStep): Float32Array {
+export function packProduct(step: LoweredConv): Float32Array {
   const w = step.weight;
   const taps = step.kernel * step.kernel;
   const cin = step.inShape.channels;

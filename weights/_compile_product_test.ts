@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
 import { packProduct } from "./_compile_product.ts";
-import type { LoweredStep, Shape } from "./_compile_types.ts";
+import type { LoweredConv, Shape } from "./_compile_types.ts";
 
 /**
  * A step whose weight of output `o`, input channel `c` and tap `tap` is
  * `value(o, c, tap)`; packing does not look at the map's size.
  */
 function step(
-  kind: LoweredStep["kind"],
+  kind: LoweredConv["kind"],
   inShape: Pick<Shape, "c" | "channels">,
   outShape: Pick<Shape, "c" | "channels">,
   kernel: number,
   value: (o: number, c: number, tap: number) => number,
   onInput = false,
-): LoweredStep {
+): LoweredConv {
   const taps = kernel * kernel;
   const weight = new Float32Array(outShape.channels * inShape.channels * taps);
   weight.forEach((_, i) => {

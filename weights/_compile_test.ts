@@ -2,12 +2,16 @@ import assert from "node:assert/strict";
 import * as ort from "onnxruntime-web/wasm";
 import { compileGraph, UnsupportedGraphError } from "./_compile.ts";
 import { maxAbsDifference, randomFloats } from "@facever/testing";
-import { onnxModel } from "./_test_util.ts";
+import { onnxModel, type TestGraph } from "./_test_util.ts";
 import {
+  conv,
   detectorGraph,
+  gateGraph,
   gemmGraph,
+  poolGraph,
   residualGraph,
   testGraph,
+  weights,
 } from "./_test_graphs.ts";
 import { WasmModel } from "@facever/model/compiled";
 
@@ -80,7 +84,7 @@ Deno.test("a graph the compiler cannot run is refused", () => {
   const model = onnxModel({
     ...graph,
     nodes: graph.nodes.map((n, i) =>
-      i === 1 ? { op: "Sigmoid", inputs: ["c1"], outputs: ["p1"] } : n
+      i === 1 ? { op: "Tanh", inputs: ["c1"], outputs: ["p1"] } : n
     ),
   });
   assert.throws(() => compileGraph(model), UnsupportedGraphError);
@@ -146,5 +150,87 @@ Deno.test("Gemm and BatchNormalization on a flattened 1x1 map", async () => {
   const wasm = await WasmModel.load(compiled.wasm);
   const { y } = await wasm.run({ x: { data: input, dims: [2, 8, 3, 3] } });
   const difference = maxAbsDifference(y.data, expected.y.data as Float32Array);
+  assert.ok(difference < 1e-5, `differs by ${difference}`);
+});
+
+/** Compiles `graph` and runs a batch of 3 through it and onnxruntime-web. */
+async function compareWithOrt(
+  graph: TestGraph,
+  scale = 1,
+): Promise<number> {
+  const model = onnxModel(graph);
+  const dims = graph.input.dims.map((d) => typeof d === "number" ? d : 3);
+  const input = randomFloats(dims.reduce((n, d) => n * d, 1), 9, scale);
+  const session = await ort.InferenceSession.create(model);
+  const expected = await session.run({
+    x: new ort.Tensor("float32", input, dims),
+  });
+  const wasm = await WasmModel.load(compileGraph(model).wasm);
+  const { y } = await wasm.run({ x: { data: input, dims } });
+  assert.deepEqual(y.dims, expected.y.dims);
+  return maxAbsDifference(y.data, expected.y.data as Float32Array);
+}
+
+Deno.test("a squeeze-and-excite gate, MatMul and a computed flatten", async () => {
+  const compiled = compileGraph(onnxModel(gateGraph()));
+  assert.deepEqual(
+    compiled.layers.map((l) => [l.kind, l.relu, l.sigmoid, l.residual]),
+    [
+      ["dense", false, false, false],
+      ["pointwise", false, false, false],
+      ["pointwise", false, false, false],
+      ["average", false, false, false],
+      ["pointwise", true, false, false],
+      ["pointwise", false, true, false],
+      ["scale", false, false, true],
+      ["depthwise", false, false, false],
+      ["pointwise", false, false, false],
+      ["pointwise", false, false, false],
+    ],
+  );
+  assert.deepEqual(compiled.folded, {
+    PRelu: 1,
+    Relu: 1,
+    Sigmoid: 1,
+    Add: 1,
+    Shape: 1,
+    Gather: 1,
+    Unsqueeze: 1,
+    Concat: 1,
+    Reshape: 1,
+    BatchNormalization: 1,
+  });
+  const difference = await compareWithOrt(gateGraph());
+  assert.ok(difference < 1e-5, `differs by ${difference}`);
+});
+
+Deno.test("max pools that keep to the map, and a global average pool", async () => {
+  const compiled = compileGraph(onnxModel(poolGraph()));
+  assert.deepEqual(
+    compiled.layers.filter((l) => l.kind === "maxpool").map((l) => [
+      l.size,
+      l.residual,
+    ]),
+    [[[5, 5], true], [[3, 3], true]],
+  );
+  // Negative inputs too: a zero border would win every edge window.
+  for (const scale of [1, 10]) {
+    const difference = await compareWithOrt(poolGraph(), scale);
+    assert.ok(difference < 1e-5 * scale, `differs by ${difference}`);
+  }
+});
+
+Deno.test("the sigmoid matches onnxruntime's out to where it saturates", async () => {
+  // Logits of up to about ±100, on a 1×1 map so both outputs are NCHW.
+  const graph: TestGraph = {
+    input: { name: "x", dims: ["batch", 4, 3, 3] },
+    output: { name: "y", dims: ["batch", 8, 1, 1] },
+    nodes: [
+      conv("x", "w", "b", "c", { kernel: 3 }),
+      { op: "Sigmoid", inputs: ["c"], outputs: ["y"] },
+    ],
+    initializers: { w: weights([8, 4, 3, 3], 20), b: weights([8]) },
+  };
+  const difference = await compareWithOrt(graph);
   assert.ok(difference < 1e-5, `differs by ${difference}`);
 });

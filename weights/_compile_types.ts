@@ -71,16 +71,77 @@ export interface EpilogueSource {
   readonly residual?: string;
   /** Whether the result (after the residual) goes through a ReLU. */
   readonly relu: boolean;
+  /** Whether the result goes through a logistic sigmoid, last. */
+  readonly sigmoid?: boolean;
 }
 
 /** A convolution with what was fused into it, as lowering leaves it. */
-export interface LoweredStep extends Conv {
+export interface LoweredConv extends Conv {
   /**
    * Weights in ONNX order, `[cout, cin / group, k, k]`, with any scale or
    * BatchNormalization after the layer folded in.
    */
   readonly weight: Float32Array;
   readonly epilogue: EpilogueSource;
+}
+
+/**
+ * A step without weights: a max or global average pool, or the product of
+ * a map with a per-channel vector computed from it (a squeeze-and-excite
+ * gate), each with an optional residual Add fused in.
+ */
+export interface LoweredOp {
+  readonly kind: "maxpool" | "average" | "scale";
+  /** The node's output name in the ONNX graph. */
+  readonly name: string;
+  readonly input: string;
+  /** The tensor written: the last fused node's output. */
+  readonly output: string;
+  readonly inShape: Shape;
+  readonly outShape: Shape;
+  /** The max pool's window, stride and padding; 1, 1 and 0 otherwise. */
+  readonly kernel: number;
+  readonly stride: number;
+  readonly pad: number;
+  /** For `scale`: the 1×1 map of factors, one per channel. */
+  readonly factors?: string;
+  /** The tensor added to the result (same shape, unpadded), if any. */
+  readonly residual?: string;
+}
+
+/** One step of the compiled graph: a convolution or a weightless op. */
+export type LoweredStep = LoweredConv | LoweredOp;
+
+/** Whether a step is a convolution (pointwise, depthwise or dense). */
+export function isConv(step: LoweredStep): step is LoweredConv {
+  return step.kind === "pointwise" || step.kind === "depthwise" ||
+    step.kind === "dense";
+}
+
+/**
+ * The tensors a step reads: its input, the factors of a `scale` and the
+ * residual of either kind.
+ */
+export function readsOf(step: LoweredStep): string[] {
+  const residual = isConv(step) ? step.epilogue.residual : step.residual;
+  return [
+    step.input,
+    ...(!isConv(step) && step.factors ? [step.factors] : []),
+    ...(residual ? [residual] : []),
+  ];
+}
+
+/** The residual a step adds, if any. */
+export function residualOf(step: LoweredStep): string | undefined {
+  return isConv(step) ? step.epilogue.residual : step.residual;
+}
+
+/**
+ * The zero border a step needs around its input: a convolution's padding;
+ * none for the ops, the max pool keeping to the input's own pixels.
+ */
+export function borderOf(step: LoweredStep): number {
+  return isConv(step) ? step.pad : 0;
 }
 
 /** A member of a channel Concat, stored as a view into the concatenation. */

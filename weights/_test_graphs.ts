@@ -5,8 +5,21 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { randomFloats } from "@facever/testing";
 import type { TestGraph, TestNode } from "./_test_util.ts";
+import {
+  isConv,
+  type LoweredConv,
+  type LoweredStep,
+} from "./_compile_types.ts";
+
+/** The steps, each checked to be a convolution, typed as such. */
+export const convSteps = (steps: readonly LoweredStep[]): LoweredConv[] =>
+  steps.map((step) => {
+    assert.ok(isConv(step), `${step.name} is a ${step.kind}, not a Conv`);
+    return step;
+  });
 
 let seed = 100;
 /** Random weights of the given dimensions, a new seed each call. */
@@ -227,6 +240,143 @@ export function gemmGraph(): TestGraph {
         dims: [16],
         data: randomFloats(16, 3, 0.5).map((v) => v + 1),
       },
+    },
+  };
+}
+
+/** A node of `op` with inputs, one output and numeric attributes. */
+const node = (
+  op: string,
+  inputs: string[],
+  output: string,
+  attributes?: Record<string, number | number[]>,
+): TestNode => ({ op, inputs, outputs: [output], attributes });
+
+/**
+ * The `[batch, -1]` target PyTorch exports for `x.view(x.size(0), -1)`:
+ * Shape → Gather index 0 → Unsqueeze → Concat with -1, then the Reshape.
+ */
+const batchFlatten = (x: string, y: string): TestNode[] => [
+  node("Shape", [x], `${y}_shape`),
+  node("Gather", [`${y}_shape`, "zero"], `${y}_n`, { axis: 0 }),
+  node("Unsqueeze", [`${y}_n`], `${y}_n1`, { axes: [0] }),
+  node("Concat", [`${y}_n1`, "minus_one"], `${y}_target`, { axis: 0 }),
+  node("Reshape", [x, `${y}_target`], y),
+];
+const batchFlattenConstants = {
+  zero: { dims: [], data: BigInt64Array.of(0n) },
+  minus_one: { dims: [1], data: BigInt64Array.of(-1n) },
+};
+
+/**
+ * The liveness net's patterns: a squeeze-and-excite gate (global average
+ * pool, 1×1 convolutions with ReLU and Sigmoid, the Mul of the map by the
+ * gate, a residual Add), 12 channels stored as 16, a global depthwise
+ * convolution, the computed `[batch, -1]` Reshape, and MatMul,
+ * BatchNormalization, MatMul.
+ */
+export function gateGraph(): TestGraph {
+  return {
+    input: { name: "x", dims: ["batch", 3, 10, 9] },
+    output: { name: "y", dims: ["batch", 3] },
+    opset: 11,
+    nodes: [
+      conv("x", "w1", "b1", "c1", { kernel: 3, stride: 2, pad: 1 }),
+      prelu("c1", "s1", "p1"),
+      conv("p1", "w2", "b2", "r"),
+      conv("r", "w3", "b3", "t"),
+      node("GlobalAveragePool", ["t"], "g"),
+      conv("g", "w4", "b4", "e1"),
+      node("Relu", ["e1"], "e2"),
+      conv("e2", "w5", "b5", "e3"),
+      node("Sigmoid", ["e3"], "gate"),
+      node("Mul", ["t", "gate"], "m"),
+      node("Add", ["r", "m"], "a"),
+      conv("a", "w6", "b6", "dw", { kernel: 5, group: 12 }),
+      ...batchFlatten("dw", "f"),
+      node("MatMul", ["f", "w7"], "l"),
+      node(
+        "BatchNormalization",
+        ["l", "gamma", "beta", "mean", "variance"],
+        "n",
+      ),
+      node("MatMul", ["n", "w8"], "y"),
+    ],
+    initializers: {
+      w1: weights([16, 3, 3, 3]),
+      b1: weights([16]),
+      s1: slopes(16),
+      w2: weights([12, 16, 1, 1]),
+      b2: weights([12]),
+      w3: weights([12, 12, 1, 1]),
+      b3: weights([12]),
+      w4: weights([4, 12, 1, 1], 1),
+      b4: weights([4]),
+      w5: weights([12, 4, 1, 1], 2),
+      b5: weights([12]),
+      w6: weights([12, 1, 5, 5]),
+      b6: weights([12]),
+      w7: weights([12, 8]),
+      gamma: weights([8]),
+      beta: weights([8]),
+      mean: weights([8]),
+      variance: {
+        dims: [8],
+        data: weights([8]).data.map((v) => 0.5 + Math.abs(v)),
+      },
+      w8: weights([8, 3]),
+      ...batchFlattenConstants,
+    },
+  };
+}
+
+/**
+ * The eye net's patterns: unpadded dense 3×3 convolutions with ReLU,
+ * bias-free depthwise convolutions, strided 1×1 convolutions (one of them
+ * on a map that a padded convolution also reads), 3×3/2 max pools padded
+ * by 1 whose windows lose taps at every edge, each added to the strided
+ * branch (once into a map stored with a border), a global average pool
+ * and the computed `[batch, -1]` Reshape.
+ */
+export function poolGraph(): TestGraph {
+  const pool = { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] };
+  return {
+    input: { name: "x", dims: ["batch", 1, 12, 11] },
+    output: { name: "y", dims: ["batch", 2] },
+    opset: 11,
+    nodes: [
+      conv("x", "w1", "b1", "c1", { kernel: 3 }),
+      node("Relu", ["c1"], "r1"),
+      conv("r1", "w2", "b2", "skip1", { stride: 2 }),
+      conv("r1", "w3", undefined, "d1", { kernel: 3, pad: 1, group: 8 }),
+      conv("d1", "w4", "b4", "q1"),
+      node("MaxPool", ["q1"], "m1", pool),
+      node("Add", ["skip1", "m1"], "a1"),
+      conv("a1", "w5", "b5", "skip2", { stride: 2 }),
+      conv("a1", "w6", undefined, "d2", { kernel: 3, pad: 1, group: 16 }),
+      conv("d2", "w7", "b7", "q2"),
+      node("MaxPool", ["q2"], "m2", pool),
+      node("Add", ["skip2", "m2"], "a2"),
+      conv("a2", "w8", "b8", "z", { kernel: 3, pad: 1 }),
+      node("GlobalAveragePool", ["z"], "g"),
+      ...batchFlatten("g", "y"),
+    ],
+    initializers: {
+      w1: weights([8, 1, 3, 3]),
+      b1: weights([8]),
+      w2: weights([16, 8, 1, 1]),
+      b2: weights([16]),
+      w3: weights([8, 1, 3, 3]),
+      w4: weights([16, 8, 1, 1]),
+      b4: weights([16]),
+      w5: weights([16, 16, 1, 1]),
+      b5: weights([16]),
+      w6: weights([16, 1, 3, 3]),
+      w7: weights([16, 16, 1, 1]),
+      b7: weights([16]),
+      w8: weights([2, 16, 3, 3]),
+      b8: weights([2]),
+      ...batchFlattenConstants,
     },
   };
 }

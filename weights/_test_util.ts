@@ -45,6 +45,8 @@ export interface TestGraph {
       { dims: readonly number[]; data: Float32Array | BigInt64Array }
     >
   >;
+  /** The opset imported, 13 by default (11 for Unsqueeze's `axes` attribute). */
+  readonly opset?: number;
 }
 
 type Dim = number | string;
@@ -66,7 +68,8 @@ function valueInfo(number: number, name: string, dims: readonly Dim[]): Field {
 }
 
 /**
- * Encodes a one-input, one-output ONNX model (IR 7, opset 13) for tests,
+ * Encodes a one-input, one-output ONNX model (IR 7, opset 13 unless the
+ * graph names another) for tests,
  * with the same wire format the npm models use.
  */
 export function onnxModel(graph: TestGraph): Uint8Array {
@@ -103,7 +106,7 @@ export function onnxModel(graph: TestGraph): Uint8Array {
   );
   return writeFields([
     varintField(1, 7),
-    message(8, [text(1, ""), varintField(2, 13)]),
+    message(8, [text(1, ""), varintField(2, graph.opset ?? 13)]),
     message(7, [
       ...nodes,
       text(2, "test"),

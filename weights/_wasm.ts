@@ -181,9 +181,47 @@ export class FunctionBuilder {
     return this.#simd(0x0c, ...new Array<number>(16).fill(0));
   }
 
+  /** `v128.const` of four f32 lanes, each `value`. */
+  f32x4Const(value: number): this {
+    const lane = new Uint8Array(4);
+    // Little-endian whatever the host, as wasm reads constants.
+    new DataView(lane.buffer).setFloat32(0, value, true);
+    return this.#simd(0x0c, ...lane, ...lane, ...lane, ...lane);
+  }
+
   /** `f32x4.add`. */
   f32x4Add(): this {
     return this.#simd(0xe4);
+  }
+
+  /** `f32x4.sub`. */
+  f32x4Sub(): this {
+    return this.#simd(0xe5);
+  }
+
+  /** `f32x4.mul`. */
+  f32x4Mul(): this {
+    return this.#simd(0xe6);
+  }
+
+  /** `f32x4.div`. */
+  f32x4Div(): this {
+    return this.#simd(0xe7);
+  }
+
+  /** `f32x4.nearest`: each lane rounded to the nearest integer, ties to even. */
+  f32x4Nearest(): this {
+    return this.#simd(0x6a);
+  }
+
+  /** `i32x4.trunc_sat_f32x4_s`: each f32 lane to a saturated signed i32. */
+  i32x4TruncSatF32x4S(): this {
+    return this.#simd(0xf8);
+  }
+
+  /** `i32x4.shl` by the i32 on top of the stack. */
+  i32x4Shl(): this {
+    return this.#simd(0xab);
   }
 
   /** `f32x4.pmin`: lane-wise `b < a ? b : a`, one instruction on x64 and arm64. */

@@ -4,7 +4,7 @@
  *
  * Each model is copied out of the package and edited at the protobuf wire
  * level (see `_onnx.ts`): tiny weights are flushed to zero and the batch
- * dimension is made dynamic. All three are then also compiled into
+ * dimension is made dynamic. All five are then also compiled into
  * WebAssembly modules (see `compileGraph` in `_compile.ts` and the stages
  * it runs, listed in `README.md`; the detector up to its heads, at two
  * input sizes), which `packages/model/_compiled.ts` runs in less than
@@ -44,6 +44,13 @@ export const SOURCE = {
  * after measuring, here and nowhere else.
  */
 export const EMBEDDER_CHANNEL_ORDER: InputChannels = "bgr";
+
+/**
+ * The channel order the liveness net expects. BGR kept the bona fide
+ * photos of LFW live and told the synthetic attacks apart better than the
+ * RGB that the package's own code feeds (see `README.md`).
+ */
+export const LIVENESS_CHANNEL_ORDER: InputChannels = "bgr";
 
 /** Non-zero float weights below this magnitude are set to zero. */
 export const FLUSH_THRESHOLD = 1e-20;
@@ -135,7 +142,7 @@ const DETECTOR_HEADS = [
   })),
 ];
 
-/** The three models this project runs. */
+/** The models this project runs. */
 export const MODELS: readonly ModelSpec[] = [
   {
     id: "mobilefacenet",
@@ -218,6 +225,57 @@ export const MODELS: readonly ModelSpec[] = [
       file: "face_landmark68.wasm",
       description:
         "face_landmark68.onnx compiled to WebAssembly (fp32, fused layers, NHWC): same input and output",
+    }],
+  },
+  {
+    id: "face_liveness",
+    file: "face_liveness.onnx",
+    sourcePath: "model/fr_liveness.onnx",
+    description:
+      "MiniFASNet-like passive liveness (presentation attack) classifier for a 128x128 face crop of 2.7 times the detector's box",
+    dynamicBatch: true,
+    input: {
+      name: "input",
+      shape: [BATCH_DIM, 3, 128, 128],
+      channelOrder: LIVENESS_CHANNEL_ORDER,
+      normalisation: "x",
+    },
+    outputs: [{
+      name: "output",
+      dims: [BATCH_DIM, 3],
+      meaning:
+        "class logits: index 0 bona fide (live), 1 and 2 attack presentations; softmax for probabilities",
+    }],
+    compiled: [{
+      id: "face_liveness_wasm",
+      file: "face_liveness.wasm",
+      description:
+        "face_liveness.onnx compiled to WebAssembly (fp32, fused layers, NHWC): same input and output",
+    }],
+  },
+  {
+    id: "eye_state",
+    file: "eye_state.onnx",
+    sourcePath: "model/fr_eye.onnx",
+    description: "eye open or closed, from a 24x24 grayscale crop of one eye",
+    dynamicBatch: true,
+    input: {
+      name: "input",
+      shape: [BATCH_DIM, 1, 24, 24],
+      channelOrder: "gray",
+      normalisation: "x / 255",
+    },
+    outputs: [{
+      name: "output",
+      dims: [BATCH_DIM, 2],
+      meaning:
+        "class logits: index 0 closed, 1 open; softmax for probabilities",
+    }],
+    compiled: [{
+      id: "eye_state_wasm",
+      file: "eye_state.wasm",
+      description:
+        "eye_state.onnx compiled to WebAssembly (fp32, fused layers, NHWC): same input and output",
     }],
   },
 ];
@@ -410,6 +468,14 @@ export async function compileModel(
     );
   }
   const count = (kind: string) => layers.filter((l) => l.kind === kind).length;
+  const convs = count("pointwise") + count("depthwise") + count("dense");
+  const ops = ([
+    ["maxpool", "max pool"],
+    ["average", "global average pool"],
+    ["scale", "channel scale"],
+  ] as const).filter(([kind]) => count(kind) > 0).map(([kind, what]) =>
+    `${count(kind)} ${what}`
+  );
   return {
     bytes: wasm,
     entry: {
@@ -425,11 +491,17 @@ export async function compileModel(
       outputs,
       transforms: [
         ...entry.transforms,
-        `compiled ${entry.file} to WebAssembly (fp32, 128-bit SIMD with relaxed multiply-add): ${layers.length} Conv as ${
+        `compiled ${entry.file} to WebAssembly (fp32, 128-bit SIMD with relaxed multiply-add): ${convs} Conv as ${
           count("pointwise")
         } pointwise, ${count("depthwise")} depthwise and ${
           count("dense")
-        } dense layer functions; folded into them: ${
+        } dense layer functions${
+          ops.length > 0
+            ? `, plus ${ops.slice(0, -1).map((op) => `${op}, `).join("")}${
+              ops.length > 1 ? "" : ""
+            }${ops.at(-1)} functions`
+            : ""
+        }; folded into them: ${
           Object.entries(folded).map(([op, n]) => `${n} ${op}`).join(", ")
         }`,
         `activations NHWC in the module's memory, weights packed in its data segment; the input is read NCHW as given${

@@ -117,6 +117,65 @@ export const LANDMARKER_WASM_URL: URL = new URL(
 );
 
 /**
+ * The passive liveness (presentation attack detection) net as ONNX: a
+ * 128×128 BGR crop of 2.7 times the face box, values 0..255 unscaled, to 3
+ * logits of which index 0 is bona fide.
+ *
+ * @example
+ * ```ts
+ * import { LIVENESS_URL } from "@facever/weights";
+ * console.log(LIVENESS_URL.pathname.endsWith("face_liveness.onnx")); // true
+ * ```
+ */
+export const LIVENESS_URL: URL = new URL(
+  "./face_liveness.onnx",
+  import.meta.url,
+);
+
+/**
+ * The liveness net compiled to wasm SIMD.
+ *
+ * @example
+ * ```ts
+ * import { LIVENESS_WASM_URL } from "@facever/weights";
+ * console.log(LIVENESS_WASM_URL.pathname.endsWith("face_liveness.wasm")); // true
+ * ```
+ */
+export const LIVENESS_WASM_URL: URL = new URL(
+  "./face_liveness.wasm",
+  import.meta.url,
+);
+
+/**
+ * The eye state net as ONNX: a 24×24 grey crop of one eye, x / 255, to 2
+ * logits, closed then open.
+ *
+ * @example
+ * ```ts
+ * import { EYE_STATE_URL } from "@facever/weights";
+ * console.log(EYE_STATE_URL.pathname.endsWith("eye_state.onnx")); // true
+ * ```
+ */
+export const EYE_STATE_URL: URL = new URL(
+  "./eye_state.onnx",
+  import.meta.url,
+);
+
+/**
+ * The eye state net compiled to wasm SIMD.
+ *
+ * @example
+ * ```ts
+ * import { EYE_STATE_WASM_URL } from "@facever/weights";
+ * console.log(EYE_STATE_WASM_URL.pathname.endsWith("eye_state.wasm")); // true
+ * ```
+ */
+export const EYE_STATE_WASM_URL: URL = new URL(
+  "./eye_state.wasm",
+  import.meta.url,
+);
+
+/**
  * `manifest.json`: each file's source package, licence, sha256, input and
  * output contract.
  *

@@ -4,6 +4,7 @@
  * ```sh
  * deno task verify a.jpg b.jpg     # one JSON object: similarity, match, threshold, faces
  * deno task embed a.jpg b.png ...  # one JSON line per file: its faces with embeddings
+ * deno task liveness a.jpg ...     # one JSON line per file: each face's passive liveness
  * deno task verify --help          # every option, its default, the exit codes
  * ```
  *
@@ -25,6 +26,8 @@ import {
 import {
   type Analysis,
   type AnalyzedFace,
+  type AnalyzeOptions,
+  DEFAULT_LIVENESS_THRESHOLD,
   DEFAULT_THRESHOLD,
   type EmbedChoice,
   type Face,
@@ -46,8 +49,11 @@ const HELP = {
 Usage:
   verify [options] A B      compare one face of each image
   embed [options] FILE...   embed the faces of each image, one JSON line per file
+  liveness [options] FILE...
+                            the passive liveness check of each face, one JSON
+                            line per file
 
-Run "verify --help" or "embed --help" for the options. "-" reads an image
+Run "verify --help", "embed --help" or "liveness --help" for the options. "-" reads an image
 from standard input. Formats are recognised by their bytes.
 
 ${EXIT_CODES}`,
@@ -89,6 +95,28 @@ Options:
 "-" reads one image from standard input.
 
 ${EXIT_CODES}`,
+  liveness: `Usage: liveness [options] FILE...
+
+Prints one JSON line per file: {"file", "faces": [{"box", "liveness":
+{"score", "live"}}]}, faces largest first, score the passive check's
+probability of a live person in front of the camera (a bona fide
+presentation), live whether it reaches the threshold; or {"file", "error":
+{"code", "message"}}. A file that fails does not stop the others; a photo
+without a face is an error (no_face).
+
+A passive check of one photo is a deterrent, not proof: it catches the
+marks of cheap prints and screens and misses good replays and 3-D masks.
+
+Options:
+  --threshold T     score that counts as live, in [0, 1] (default
+                    ${DEFAULT_LIVENESS_THRESHOLD})
+  --max-pixels N    largest image decoded, in pixels (default
+                    ${DEFAULT_MAX_PIXELS})
+  -h, --help        this text
+
+"-" reads one image from standard input.
+
+${EXIT_CODES}`,
 } as const;
 
 /** What went wrong with one input, as printed by the CLI. */
@@ -117,15 +145,23 @@ type EmbedLine =
     readonly faces: (FaceSummary & { readonly embedding: number[] })[];
   };
 
+/** One line of `liveness`'s output. */
+type LivenessLine =
+  | { readonly file: string; readonly error: FileError }
+  | {
+    readonly file: string;
+    readonly faces: {
+      readonly box: Box;
+      readonly liveness: { readonly score: number; readonly live: boolean };
+    }[];
+  };
+
 /**
  * What the CLI needs of a face engine: `FaceEngine` itself, or a stand-in
  * in tests of how the CLI reports failures.
  */
 export interface CliEngine {
-  analyze(
-    image: Uint8Array,
-    options: { readonly embed: EmbedChoice },
-  ): Promise<Analysis>;
+  analyze(image: Uint8Array, options: AnalyzeOptions): Promise<Analysis>;
   compare(a: Face, b: Face): VerifyResult;
 }
 
@@ -153,7 +189,7 @@ class UsageError extends Error {
 
 /** Runs a command, so that its usage errors show its usage. */
 async function run(
-  command: "verify" | "embed",
+  command: "verify" | "embed" | "liveness",
   body: () => Promise<number>,
 ): Promise<number> {
   try {
@@ -189,6 +225,8 @@ export async function main(
         return await run("verify", () => verify(rest, options));
       case "embed":
         return await run("embed", () => embed(rest, options));
+      case "liveness":
+        return await run("liveness", () => liveness(rest, options));
       case "-h":
       case "--help":
       case "help":
@@ -224,16 +262,19 @@ function exitStatus(error: FileError): number {
   return error.code === INTERNAL_ERROR ? 3 : 1;
 }
 
-function parse(args: readonly string[], command: "verify" | "embed") {
+function parse(
+  args: readonly string[],
+  command: "verify" | "embed" | "liveness",
+) {
   try {
     return parseArgs({
       args: [...args],
       allowPositionals: true,
       options: {
         "max-pixels": { type: "string" },
-        face: { type: "string" },
         help: { type: "boolean", short: "h" },
-        ...(command === "verify" ? { threshold: { type: "string" } } : {}),
+        ...(command === "liveness" ? {} : { face: { type: "string" } }),
+        ...(command === "embed" ? {} : { threshold: { type: "string" } }),
       },
     });
   } catch (error) {
@@ -269,10 +310,12 @@ function faceOption<T extends string>(
 async function createEngine(
   values: Record<string, string | boolean | undefined>,
   options: CliOptions,
+  liveness = false,
 ): Promise<CliEngine> {
-  const engineOptions = {
-    threshold: numberOption(values.threshold, "threshold"),
+  const threshold = numberOption(values.threshold, "threshold");
+  const engineOptions: FaceEngineOptions = {
     maxPixels: numberOption(values["max-pixels"], "max-pixels"),
+    ...(liveness ? { liveness: { threshold } } : { threshold }),
   };
   try {
     return await (options.createEngine ?? FaceEngine.create)(engineOptions);
@@ -368,6 +411,68 @@ async function embed(
     console.log(JSON.stringify(line));
   }
   return status;
+}
+
+async function liveness(
+  args: readonly string[],
+  options: CliOptions,
+): Promise<number> {
+  const { values, positionals } = parse(args, "liveness");
+  if (values.help) {
+    console.log(HELP.liveness);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    throw new UsageError("liveness takes at least one image");
+  }
+  checkStdin(positionals);
+  const engine = await createEngine(values, options, true);
+  const limit = fileLimit(values);
+  let status = 0;
+  for (const file of positionals) {
+    const line = await livenessFile(engine, file, limit, options);
+    if ("error" in line) {
+      status = Math.max(status, exitStatus(line.error));
+      console.error(`${file}: ${line.error.message}`);
+    }
+    console.log(JSON.stringify(line));
+  }
+  return status;
+}
+
+/** One line of `liveness`: every face's box and passive check. */
+async function livenessFile(
+  engine: CliEngine,
+  file: string,
+  limit: number,
+  options: CliOptions,
+): Promise<LivenessLine> {
+  const bytes = await readInput(file, limit, options);
+  if ("code" in bytes) return { file, error: bytes };
+  try {
+    const { faces } = await engine.analyze(bytes, {
+      embed: "all",
+      liveness: true,
+    });
+    if (faces.length === 0) {
+      return {
+        file,
+        error: { code: "no_face", message: "no face found in the image" },
+      };
+    }
+    return {
+      file,
+      faces: faces.map((face) => ({
+        box: faceSummary(face, 0).box,
+        liveness: {
+          score: round(face.liveness!.score, 4),
+          live: face.liveness!.live,
+        },
+      })),
+    };
+  } catch (error) {
+    return { file, error: describe(error) };
+  }
 }
 
 async function embedFile(

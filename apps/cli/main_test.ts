@@ -272,6 +272,40 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "liveness: each face's passive check, one line per file",
+  ignore: !root,
+  fn: async () => {
+    // George W. Bush's LFW photo 2 fails the passive check (a press photo
+    // the net takes for a print), photo 7 passes it.
+    const files = [
+      lfw("George_W_Bush", 2),
+      lfw("George_W_Bush", 7),
+      "/nonexistent/x.jpg",
+    ];
+    const { code, stdout, stderr } = await cli("liveness", ...files);
+    assert.equal(code, 1);
+    const lines = stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(lines.map((line) => line.file), files);
+    assert.equal(lines[0].faces[0].liveness.live, false);
+    assert.ok(lines[0].faces[0].liveness.score < 0.1);
+    assert.equal(lines[1].faces[0].liveness.live, true);
+    assert.deepEqual(Object.keys(lines[1].faces[0]), ["box", "liveness"]);
+    assert.equal(lines[2].error.code, "not_found");
+    assert.ok(stderr.includes(files[2]));
+    // A threshold of 0 calls every face live; the input may be stdin.
+    const piped = await cliWithInput(
+      await Deno.readFile(files[0]),
+      "liveness",
+      "--threshold",
+      "0",
+      "-",
+    );
+    assert.equal(piped.code, 0);
+    assert.equal(JSON.parse(piped.stdout).faces[0].liveness.live, true);
+  },
+});
+
 Deno.test("usage errors exit with status 2 and show the usage", async () => {
   for (
     const args of [
@@ -285,6 +319,9 @@ Deno.test("usage errors exit with status 2 and show the usage", async () => {
       ["embed", "--max-pixels", "lots", "a.jpg"],
       ["verify", "-", "-"],
       ["embed", "--colour", "a.jpg"],
+      ["liveness"],
+      ["liveness", "--threshold", "2", "a.jpg"],
+      ["liveness", "--face", "all", "a.jpg"],
     ]
   ) {
     const { code, stderr } = await cli(...args);
@@ -295,7 +332,13 @@ Deno.test("usage errors exit with status 2 and show the usage", async () => {
 
 Deno.test("--help explains each command, its defaults and exit codes", async () => {
   for (
-    const args of [["--help"], ["-h"], ["verify", "--help"], ["embed", "-h"]]
+    const args of [
+      ["--help"],
+      ["-h"],
+      ["verify", "--help"],
+      ["embed", "-h"],
+      ["liveness", "--help"],
+    ]
   ) {
     const { code, stdout } = await cli(...args);
     assert.equal(code, 0);

@@ -68,6 +68,11 @@ Deno.test({
       assert.match(out, /"subjectId":"ada","similarity":/);
       assert.match(out, /"subjectId":null/);
       assert.match(out, /"embedding":\[/);
+      assert.match(out, /"liveness":\{"score":/);
+      assert.match(
+        out,
+        /"passed":false,"reason":"(blink|turn_left|turn_right)"/,
+      );
     } finally {
       await Deno.remove(folder, { recursive: true });
     }

@@ -21,7 +21,11 @@ import type { Box } from "@facever/core";
  * ```
  */
 export interface RecognitionEvent {
-  readonly type: "recognized" | "unknown";
+  /**
+   * `"spoof"`: the face failed the passive liveness check (a print or a
+   * screen, as far as the check can tell), so it was not identified.
+   */
+  readonly type: "recognized" | "unknown" | "spoof";
   /** The camera's name (`--camera`). */
   readonly camera: string;
   /** When the frame was recognised, ISO 8601. */

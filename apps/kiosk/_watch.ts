@@ -45,8 +45,11 @@ Recognises the faces that come into view, without a screen. SRC is a video
 file, a V4L2 camera (/dev/video0) or a stream (rtsp://…), read by ffmpeg.
 Frames the pipeline cannot take are dropped, never queued. Each person
 who comes into view is one event, on stdout as one JSON line:
-{"type": "recognized" | "unknown", "camera", "time", "subjectId",
-"similarity", "threshold", "box", "score", "frame": {"width", "height"}}.
+{"type": "recognized" | "unknown" | "spoof", "camera", "time",
+"subjectId", "similarity", "threshold", "box", "score", "frame": {"width",
+"height"}}. A face that fails the passive liveness check (a print or a
+screen held up to the camera, as far as it can tell) is not identified:
+its event is "spoof", with subjectId and similarity null.
 A person stays one event while seen again within the cool-down; an
 unknown face is reported once seen in two frames. A file ends the watch at
 its end; a camera or stream is reopened when it fails, until stopped.
@@ -61,11 +64,12 @@ ${thresholdHelp("far-1e-3", 23)}
   --min-face-size N    smallest face recognised, in pixels (default 60)
   --max-width N        frames wider than this are scaled down (default 640)
   --fast               read a file as fast as it decodes, not at its frame rate
+  --liveness on|off    the passive liveness check of every face (default on)
   --webhook URL        POST each event as JSON (retried with back-off);
                        repeatable. KIOSK_WEBHOOK_TOKEN, when set, is sent as
                        Authorization: Bearer TOKEN
   --mqtt URL           publish each event to an MQTT broker (mqtt://host:1883)
-  --mqtt-prefix P      topics are P/<camera>/recognized and P/<camera>/unknown
+  --mqtt-prefix P      topics are P/<camera>/recognized, …/unknown, …/spoof
                        (default facever)
   --workers N          engines on worker threads (default 1)
 ${storeHelp(23)}
@@ -84,6 +88,7 @@ interface WatchSettings {
   readonly mqttPrefix: string;
   readonly cooldownMs: number;
   readonly threshold: number;
+  readonly liveness: boolean;
   readonly minFaceSize: number;
   readonly frames: { readonly maxWidth: number; readonly realtime: boolean };
   readonly workers: number;
@@ -95,6 +100,8 @@ interface WatchSettings {
 /** A face of a frame, with who the gallery says it is. */
 interface Recognition extends Sighting {
   readonly face: Face;
+  /** The face failed the passive liveness check. */
+  readonly spoof: boolean;
   /** With the closest enrolled face; `null` in an empty gallery. */
   readonly similarity: number | null;
 }
@@ -108,7 +115,7 @@ export async function watchCommand(args: readonly string[]): Promise<number> {
     minFaceSize: settings.minFaceSize,
   });
   const sinks = await openSinks(settings);
-  const stats = { frames: 0, dropped: 0, recognized: 0, unknown: 0 };
+  const stats = { frames: 0, dropped: 0, recognized: 0, unknown: 0, spoof: 0 };
   try {
     const gallery = await openGallery(kv);
     const presences = new Presences({
@@ -133,7 +140,7 @@ export async function watchCommand(args: readonly string[]): Promise<number> {
           pool,
           gallery,
           frame,
-          settings.threshold,
+          settings,
         );
         for (const news of presences.observe(recognitions, performance.now())) {
           const event = eventOf(news, settings, source);
@@ -164,6 +171,7 @@ function watchSettings(args: readonly string[]): WatchSettings {
     "min-face-size": { type: "string" },
     "max-width": { type: "string" },
     fast: { type: "boolean" },
+    liveness: { type: "string" },
     webhook: { type: "string", multiple: true },
     mqtt: { type: "string" },
     "mqtt-prefix": { type: "string" },
@@ -204,6 +212,7 @@ function watchSettings(args: readonly string[]): WatchSettings {
     cooldownMs: 1000 *
       numberFlag(values.cooldown, "cooldown", { min: 0, max: 86_400 }, 10),
     threshold: thresholdFlag(values, "far-1e-3"),
+    liveness: onOff(values.liveness, "liveness"),
     minFaceSize: numberFlag(values["min-face-size"], "min-face-size", {
       min: 20,
       max: 4096,
@@ -249,12 +258,23 @@ async function recognise(
   pool: FacePool,
   gallery: Gallery,
   frame: RgbImage,
-  threshold: number,
+  { threshold, liveness }: WatchSettings,
 ): Promise<Recognition[]> {
-  const { faces } = await pool.analyze(frame, { embed: "all" });
+  const { faces } = await pool.analyze(frame, { embed: "all", liveness });
   const recognitions: Recognition[] = [];
   for (const face of faces) {
     if (!face.embedding) continue;
+    if (face.liveness?.live === false) {
+      // Not identified: a spoof is news of its own, never a name.
+      recognitions.push({
+        embedding: face.embedding,
+        subjectId: null,
+        face: face as Face,
+        similarity: null,
+        spoof: true,
+      });
+      continue;
+    }
     // The best match whatever its similarity, so that an unknown face
     // still says how close the nearest subject came.
     const [best] = await gallery.identify(face.embedding, {
@@ -267,6 +287,7 @@ async function recognise(
       subjectId: known ? best.subjectId : null,
       face: face as Face,
       similarity: best ? best.similarity : null,
+      spoof: false,
     });
   }
   return recognitions;
@@ -278,7 +299,11 @@ function eventOf(
   source: FrameSource,
 ): RecognitionEvent {
   return {
-    type: recognition.subjectId === null ? "unknown" : "recognized",
+    type: recognition.spoof
+      ? "spoof"
+      : recognition.subjectId === null
+      ? "unknown"
+      : "recognized",
     camera: settings.camera,
     time: new Date().toISOString(),
     subjectId: recognition.subjectId,
@@ -290,6 +315,12 @@ function eventOf(
     score: round(recognition.face.score, 4),
     frame: { width: source.width, height: source.height },
   };
+}
+
+function onOff(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === "on") return true;
+  if (value === "off") return false;
+  throw new UsageError(`--${name} takes on or off, got "${value}"`);
 }
 
 /**

@@ -49,6 +49,7 @@ Deno.test("kiosk help and usage errors", async (t) => {
           ["watch"],
           ["watch", "--input", "v.mp4", "--camera", "front/door"],
           ["watch", "--input", "v.mp4", "--webhook", "ftp://x"],
+          ["watch", "--input", "v.mp4", "--liveness", "maybe"],
           ["subjects", "rename"],
           ["keys", "revoke"],
           ["enroll", "--gate", "sharpness=3", "dir"],

@@ -4,10 +4,11 @@
 import type { Gallery } from "@facever/gallery";
 import type {
   Analysis,
-  EmbedChoice,
+  AnalyzeOptions,
   ImageInput,
   ResolvedBackend,
 } from "@facever/model";
+import type { Challenges } from "./_challenges.ts";
 import type { ApiKeys } from "./keys.ts";
 import type { RateLimiter } from "./_rate_limit.ts";
 
@@ -17,10 +18,7 @@ import type { RateLimiter } from "./_rate_limit.ts";
  */
 export interface ApiEngine {
   readonly backend: ResolvedBackend;
-  analyze(
-    image: ImageInput,
-    options: { readonly embed?: EmbedChoice },
-  ): Promise<Analysis>;
+  analyze(image: ImageInput, options: AnalyzeOptions): Promise<Analysis>;
 }
 
 /** The services of one app. */
@@ -28,6 +26,8 @@ export interface Services {
   readonly engine: ApiEngine;
   readonly keys: ApiKeys;
   readonly limiter: RateLimiter;
+  /** The liveness challenges issued and not yet forgotten. */
+  readonly challenges: Challenges;
   /** The gallery of a tenant, opened once and kept. */
   gallery(tenant: string): Promise<Gallery>;
   /**

@@ -38,6 +38,7 @@ export function identifyRoute(
       ? [{ embedding: input.embedding, face: null }]
       : (await services.engine.analyze(input.image, {
         embed: query.faces === "largest" ? "largest" : "all",
+        liveness: query.liveness,
       })).faces.flatMap((face) =>
         face.embedding ? [{ embedding: face.embedding, face }] : []
       );

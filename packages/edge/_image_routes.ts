@@ -8,7 +8,6 @@ import { decide } from "./_decision.ts";
 import { readInputs } from "./_inputs.ts";
 import { ApiError } from "./errors.ts";
 import {
-  DecisionQuerySchema,
   DetectResponseSchema,
   EmbedResponseSchema,
   FacesQuerySchema,
@@ -17,6 +16,7 @@ import {
   InputSchema,
   PairFormSchema,
   PairSchema,
+  VerifyQuerySchema,
   VerifyResponseSchema,
 } from "./_schemas.ts";
 import {
@@ -91,7 +91,7 @@ const verify = createRoute({
   path: "/v1/verify",
   summary: "Are a and b the same person? (images, embeddings, or one of each)",
   request: {
-    query: DecisionQuerySchema,
+    query: VerifyQuerySchema,
     body: {
       required: false,
       description:
@@ -159,11 +159,12 @@ export function imageRoutes(
   });
 
   app.openapi(verify, async (c) => {
-    const decision = decide(c.req.valid("query"));
+    const query = c.req.valid("query");
+    const decision = decide(query);
     const services = c.get("services");
     const inputs = await readInputs(c, ["a", "b"], c.req.valid("json"));
     const [a, b] = await Promise.all(
-      inputs.map((input) => largestFace(services, input)),
+      inputs.map((input) => largestFace(services, input, query.liveness)),
     );
     return c.json({
       ...compareEmbeddings(a.embedding, b.embedding, decision.threshold),

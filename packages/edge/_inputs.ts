@@ -115,7 +115,7 @@ function fromJson(field: string, value: InputJson | undefined): Input {
     );
   }
   if (typeof value?.image === "string") {
-    return { image: decodeBase64(field, value.image) };
+    return { image: decodeBase64(`${field}.image`, value.image) };
   }
   if (value?.embedding !== undefined) {
     return { embedding: checkEmbedding(value.embedding) };
@@ -126,7 +126,8 @@ function fromJson(field: string, value: InputJson | undefined): Input {
   );
 }
 
-function decodeBase64(field: string, text: string): Uint8Array {
+/** The bytes of base64 `text` (a data: URL too) sent as `field`. */
+export function decodeBase64(field: string, text: string): Uint8Array {
   // A data: URL's prefix is allowed, as browsers produce them.
   const data = text.replace(/^data:[^,]*;base64,/, "").replace(/\s+/g, "");
   try {
@@ -138,7 +139,7 @@ function decodeBase64(field: string, text: string): Uint8Array {
   } catch {
     throw new ApiError(
       "invalid_request",
-      `"${field}.image" is not base64 of an image file`,
+      `"${field}" is not base64 of an image file`,
     );
   }
 }

@@ -4,6 +4,11 @@
 
 import { z } from "@hono/zod-openapi";
 import { OPERATING_POINT_NAMES, type OperatingPointName } from "@facever/model";
+import {
+  CHALLENGE_LIMITS,
+  CHALLENGE_STEPS,
+  REFUSAL_REASONS,
+} from "@facever/gallery";
 
 /**
  * A rectangle in image pixels.
@@ -38,6 +43,18 @@ export const FaceSchema = z.object({
       pitch: z.number(),
       roll: z.number(),
     }).openapi({ description: "degrees, estimated from the landmarks" }),
+  }),
+  liveness: z.object({
+    score: z.number().openapi({
+      description:
+        "the passive check's probability of a bona fide presentation, 0 to 1",
+    }),
+    live: z.boolean().openapi({
+      description: "whether the score reaches the liveness threshold",
+    }),
+  }).optional().openapi({
+    description:
+      "the passive liveness check of one photo, with ?liveness=true: a deterrent against prints and screens, not proof",
   }),
 }).openapi("Face");
 
@@ -88,6 +105,18 @@ export const OperatingPointNameSchema = z.enum(
     "a calibrated operating point: accuracy-maximising, or false accepts at 1 in 1,000 or 1 in 10,000",
 });
 
+/** `?liveness=true`: the passive liveness check of the faces used. */
+const LivenessQuery = {
+  liveness: z.enum(["true", "false"]).optional().transform((value) =>
+    value === "true"
+  ).openapi({
+    type: "string",
+    enum: ["true", "false"],
+    description:
+      "true: also run the passive liveness check on each face used and report it (default false)",
+  }),
+};
+
 /** `threshold` or `far`, the decision rule of a request. */
 export const DecisionQuerySchema = z.object({
   threshold: z.coerce.number().min(-1).max(1).optional().openapi({
@@ -95,6 +124,9 @@ export const DecisionQuerySchema = z.object({
   }),
   far: OperatingPointNameSchema.optional(),
 });
+
+/** The decision rule of a verification, and its liveness check. */
+export const VerifyQuerySchema = DecisionQuerySchema.extend(LivenessQuery);
 
 /** Which faces of an image a route uses. */
 export const FacesQuerySchema = z.object({
@@ -246,15 +278,10 @@ export const ErrorSchema = z.object({
 
 /** Why an enrolment was refused, in the error's details. */
 export const RefusalSchema = z.object({
-  reason: z.enum([
-    "no_face",
-    "multiple_faces",
-    "face_too_small",
-    "low_score",
-    "blurry",
-    "pose",
-    "duplicate",
-  ]),
+  reason: z.enum(REFUSAL_REASONS).openapi({
+    description:
+      "spoof: with ?liveness=true, the face failed the passive liveness check",
+  }),
   message: z.string(),
   measured: z.number().optional(),
   limit: z.number().optional(),
@@ -272,6 +299,7 @@ export const GatesQuerySchema = z.object({
   maxYaw: z.coerce.number().min(0).max(180).optional(),
   maxPitch: z.coerce.number().min(0).max(180).optional(),
   maxDuplicateSimilarity: z.coerce.number().min(-1).max(1).optional(),
+  ...LivenessQuery,
 });
 
 /** An enrolment in JSON: the input, and what to keep with the face. */
@@ -297,4 +325,93 @@ export const IdentifyQuerySchema = DecisionQuerySchema.extend({
   faces: z.enum(["all", "largest"]).optional().openapi({
     description: "identify every face of the image (default) or the largest",
   }),
+  ...LivenessQuery,
 });
+
+const ChallengeStepSchema = z.enum(CHALLENGE_STEPS).openapi("ChallengeStep", {
+  description:
+    "blink; turn the head to the person's own left (the nose to the image's right) or right",
+});
+
+/** Answer of `POST /v1/liveness/challenges`. */
+export const ChallengeSchema = z.object({
+  id: z.string(),
+  steps: z.array(ChallengeStepSchema).openapi({
+    description: "the moves to film, in this order",
+  }),
+  expiresAt: z.string().openapi({ format: "date-time" }),
+  framesPerStep: z.object({
+    min: z.literal(CHALLENGE_LIMITS.minFramesPerStep),
+    max: z.literal(CHALLENGE_LIMITS.maxFramesPerStep),
+  }).openapi({
+    description:
+      "send the same number of frames for each step, its frames in order, the steps in order",
+  }),
+  minDurationMs: z.number().int().openapi({
+    description: "an answer sooner than this after the challenge fails",
+  }),
+}).openapi("LivenessChallenge");
+
+/** The JSON form of an answer: the burst as base64 images. */
+export const ChallengeAnswerSchema = z.object({
+  frames: z.array(z.string().openapi({ format: "byte" })).min(1).max(
+    CHALLENGE_LIMITS.maxFramesPerStep * CHALLENGE_STEPS.length,
+  ).openapi({ description: "base64 of each frame's image file, in order" }),
+}).openapi("ChallengeAnswer");
+
+/** The multipart form of an answer: files `frame`, in order. */
+export const ChallengeFormSchema = z.object({
+  // Validated by the route, which reads every part named "frame".
+  frame: z.any().openapi({
+    type: "array",
+    items: { type: "string", format: "binary" },
+  }),
+}).openapi("ChallengeForm");
+
+/** Answer of `POST /v1/liveness/challenges/{id}`. */
+export const ChallengeResultSchema = z.object({
+  passed: z.boolean(),
+  reason: z.enum([
+    "frames",
+    "timing",
+    "face",
+    "identity",
+    "spoof",
+    ...CHALLENGE_STEPS,
+  ]).nullable().openapi({
+    description:
+      "why it failed (null when it passed): the burst's size, an answer too soon, a frame without one usable face, more than one person, the passive check, or the first step not seen",
+  }),
+  message: z.string().nullable(),
+  steps: z.array(z.object({
+    step: ChallengeStepSchema,
+    passed: z.boolean(),
+    evidence: z.object({
+      window: z.array(z.number().int()).openapi({
+        description: "the step's first and last frame",
+      }),
+      frames: z.array(z.number().int()).openapi({
+        description:
+          "a blink: its open, closed and open frames; a turn: the most turned frame",
+      }),
+      yaw: z.number().optional(),
+      closed: z.number().optional(),
+      open: z.array(z.number()).optional(),
+      limit: z.number().optional(),
+      opposite: z.number().int().optional().openapi({
+        description: "a frame of the window doing another move",
+      }),
+    }),
+  })),
+  frames: z.array(z.object({
+    refusal: z.enum(REFUSAL_REASONS).nullable(),
+    yaw: z.number().nullable(),
+    eyes: z.number().nullable().openapi({
+      description: "the more open eye's openness, 0 to 1",
+    }),
+    liveness: z.number().nullable(),
+    similarity: z.number().nullable().openapi({
+      description: "with the most frontal face of the burst",
+    }),
+  })),
+}).openapi("LivenessResult");

@@ -13,6 +13,8 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   401: "no API key, or not a valid one",
   404: "no such subject or face (in this tenant)",
   409: "conflicts with what is stored",
+  410:
+    "the challenge was answered already or has expired (error.details.reason: used, expired)",
   413: "the body or the image is too large",
   415: "not an image format we decode, or a body type we do not take",
   422: "the image is damaged, has no face, or the face is refused",
@@ -56,6 +58,12 @@ export function faceJson(face: AnalyzedFace): z.infer<typeof FaceSchema> {
         roll: round(pose.roll, 1),
       },
     },
+    ...(face.liveness && {
+      liveness: {
+        score: round(face.liveness.score, 4),
+        live: face.liveness.live,
+      },
+    }),
   };
 }
 
@@ -71,16 +79,19 @@ export interface UsedFace {
 }
 
 /**
- * The largest face of an image input, embedded; an embedding input as it
- * is. An image without a face is a `no_face` error.
+ * The largest face of an image input, embedded (with the passive liveness
+ * check when `liveness`); an embedding input as it is. An image without a
+ * face is a `no_face` error.
  */
 export async function largestFace(
   services: Services,
   input: Input,
+  liveness = false,
 ): Promise<UsedFace> {
   if ("embedding" in input) return { embedding: input.embedding, face: null };
   const { faces } = await services.engine.analyze(input.image, {
     embed: "largest",
+    liveness,
   });
   const face = faces.find((face) => face.embedding);
   if (!face) throw new FaceError("no_face", "no face found in the image");

@@ -31,6 +31,7 @@ import {
   DEFAULT_GATES,
   type EnrolmentGates,
   type Refusal,
+  REFUSAL_REASONS,
 } from "@facever/gallery";
 
 const SubjectParams = z.object({
@@ -115,8 +116,9 @@ const addFace = createRoute({
   method: "post",
   path: "/v1/subjects/{id}/faces",
   summary: "Enrol a face of the subject from a photo, through the gates",
-  description:
-    "Refused with 422 enrolment_refused (error.details.reason: no_face, multiple_faces, face_too_small, low_score, blurry, pose, duplicate) when the photo fails a gate; each gate can be relaxed with its query parameter. An embedding may stand in for the photo: then only the duplicate gate applies.",
+  description: `Refused with 422 enrolment_refused (error.details.reason: ${
+    REFUSAL_REASONS.join(", ")
+  }) when the photo fails a gate; each gate can be relaxed with its query parameter. With liveness=true the face must also pass the passive liveness check (else reason spoof). An embedding may stand in for the photo: then only the duplicate gate applies.`,
   request: {
     params: SubjectParams,
     query: GatesQuerySchema,
@@ -220,10 +222,8 @@ export function subjectRoutes(
 
   app.openapi(addFace, async (c) => {
     const { id } = c.req.valid("param");
-    const gates: EnrolmentGates = {
-      ...DEFAULT_GATES,
-      ...defined(c.req.valid("query")),
-    };
+    const { liveness, ...relaxed } = c.req.valid("query");
+    const gates: EnrolmentGates = { ...DEFAULT_GATES, ...defined(relaxed) };
     const body = c.req.valid("json");
     const [input] = await readInputs(c, ["image"], body);
     const subjects = await gallery(c);
@@ -237,6 +237,7 @@ export function subjectRoutes(
     } else {
       const analysis = await c.get("services").engine.analyze(input.image, {
         embed: "largest",
+        liveness,
       });
       const checked = checkFaces(analysis.faces, gates);
       if (!("face" in checked)) throw refused(checked);

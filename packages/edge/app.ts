@@ -15,6 +15,8 @@ import { docsRoutes } from "./_docs.ts";
 import { identifyRoute } from "./_identify_route.ts";
 import { imageRoutes } from "./_image_routes.ts";
 import { subjectRoutes } from "./_subject_routes.ts";
+import { challengeRoutes } from "./_challenge_routes.ts";
+import { Challenges } from "./_challenges.ts";
 import {
   authenticate,
   bodyLimit,
@@ -69,6 +71,18 @@ export const DEFAULT_REQUESTS_PER_MINUTE: number = 600;
 export const DEFAULT_TIMEOUT_MS: number = 30_000;
 
 /**
+ * Default {@linkcode ApiOptions.challengeTtlMs}: a minute, for a person to
+ * read the moves, film them and send them.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CHALLENGE_TTL_MS } from "@facever/edge";
+ * console.log(DEFAULT_CHALLENGE_TTL_MS); // 60000
+ * ```
+ */
+export const DEFAULT_CHALLENGE_TTL_MS: number = 60_000;
+
+/**
  * What {@linkcode createApp} builds the API from.
  *
  * @example
@@ -91,6 +105,11 @@ export interface ApiOptions {
   readonly requestsPerMinute?: number;
   /** Longest a request may take; default {@linkcode DEFAULT_TIMEOUT_MS}. */
   readonly timeoutMs?: number;
+  /**
+   * How long a liveness challenge may be answered, in ms; default
+   * {@linkcode DEFAULT_CHALLENGE_TTL_MS}.
+   */
+  readonly challengeTtlMs?: number;
   /**
    * How stale a gallery's index may be when it answers (see `Gallery`);
    * the bound within which a face enrolled through another server is found.
@@ -144,12 +163,17 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
     options.requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE,
     60_000,
   );
+  const challengeTtlMs = positive(
+    options.challengeTtlMs ?? DEFAULT_CHALLENGE_TTL_MS,
+    "challengeTtlMs",
+  );
   const log = options.log ?? ((line) => console.log(JSON.stringify(line)));
   const galleries = new Map<string, Promise<Gallery>>();
   const services: Services = {
     engine: options.engine,
     keys: new ApiKeys(options.kv),
     limiter,
+    challenges: new Challenges(options.kv, challengeTtlMs),
     gallery(tenant) {
       let gallery = galleries.get(tenant);
       if (!gallery) {
@@ -216,6 +240,7 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
   imageRoutes(app, VERSION);
   subjectRoutes(app);
   identifyRoute(app);
+  challengeRoutes(app);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

@@ -13,6 +13,7 @@ import { FaceError, type FaceErrorCode } from "@facever/core";
 export type ApiErrorCode =
   | "invalid_request"
   | "enrolment_refused"
+  | "challenge_refused"
   | "unauthorized"
   | "route_not_found"
   | "method_not_allowed"
@@ -37,6 +38,7 @@ export type ErrorCode = ApiErrorCode | FaceErrorCode;
 const API_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   invalid_request: 400,
   enrolment_refused: 422,
+  challenge_refused: 410,
   unauthorized: 401,
   route_not_found: 404,
   method_not_allowed: 405,

@@ -23,18 +23,13 @@ import {
   checkFaces,
   DEFAULT_GATES,
   type EnrolmentGates,
+  REFUSAL_REASONS,
 } from "./gates.ts";
 import { ProgressBar, type ProgressOutput } from "./progress.ts";
 
 /** Every rejection code, in the order summaries list them. */
 const REJECTION_CODES: readonly RejectionCode[] = [
-  "no_face",
-  "multiple_faces",
-  "face_too_small",
-  "low_score",
-  "blurry",
-  "pose",
-  "duplicate",
+  ...REFUSAL_REASONS,
   "decode_error",
   "too_large",
   "limit_exceeded",

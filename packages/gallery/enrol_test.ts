@@ -267,6 +267,7 @@ Deno.test("progressBar draws a bar with counts and ETA, then a summary", () => {
       low_score: 0,
       blurry: 0,
       pose: 0,
+      spoof: 0,
       duplicate: 0,
       decode_error: 0,
       too_large: 0,

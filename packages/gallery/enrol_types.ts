@@ -117,8 +117,8 @@ export type EnrolOutcome =
  *   total: 2, done: 1, enrolled: 1, skipped: 0, rejected: 0,
  *   rejections: {
  *     no_face: 0, multiple_faces: 0, face_too_small: 0, low_score: 0,
- *     blurry: 0, pose: 0, duplicate: 0, decode_error: 0, too_large: 0,
- *     limit_exceeded: 0,
+ *     blurry: 0, pose: 0, spoof: 0, duplicate: 0, decode_error: 0,
+ *     too_large: 0, limit_exceeded: 0,
  *   },
  *   elapsedMs: 80,
  * }));

@@ -8,7 +8,6 @@ import {
   enrolFolder,
   Gallery,
   KEY_ROOT,
-  type Match,
   MAX_FACES_PER_SUBJECT,
 } from "./mod.ts";
 import { nearby, unitVectors } from "@facever/testing";

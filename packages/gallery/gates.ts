@@ -13,7 +13,8 @@ import type { Box, Pose } from "@facever/core";
 /**
  * What the gates look at of a face: its box and score, and the quality
  * figures where the pipeline gives them (`FaceEngine` does); without them
- * the sharpness and pose gates pass.
+ * the sharpness and pose gates pass. A face that carries the passive
+ * liveness check (`FaceEngine` with `liveness`) must be live.
  *
  * @example
  * ```ts
@@ -26,6 +27,7 @@ export interface GatedFace {
   readonly box: Box;
   readonly score: number;
   readonly quality?: { readonly sharpness: number; readonly pose: Pose };
+  readonly liveness?: { readonly score: number; readonly live: boolean };
 }
 
 /**
@@ -100,6 +102,29 @@ export const DEFAULT_GATES: EnrolmentGates = Object.freeze({
 const SECOND_PERSON_SHARE = 0.75;
 
 /**
+ * Every reason a photo can be refused for, in the order the gates are
+ * checked: the one list the API's schema, the kiosk's guidance and the
+ * docs follow. `spoof`: the face failed the passive liveness check (a
+ * print or a screen held up to the camera, as far as the check can tell).
+ *
+ * @example
+ * ```ts
+ * import { REFUSAL_REASONS } from "@facever/gallery";
+ * console.log(REFUSAL_REASONS.includes("spoof")); // true
+ * ```
+ */
+export const REFUSAL_REASONS = [
+  "no_face",
+  "multiple_faces",
+  "face_too_small",
+  "low_score",
+  "blurry",
+  "pose",
+  "spoof",
+  "duplicate",
+] as const;
+
+/**
  * Why a photo is refused.
  *
  * @example
@@ -109,14 +134,7 @@ const SECOND_PERSON_SHARE = 0.75;
  * console.log(retake.length);
  * ```
  */
-export type RefusalReason =
-  | "no_face"
-  | "multiple_faces"
-  | "face_too_small"
-  | "low_score"
-  | "blurry"
-  | "pose"
-  | "duplicate";
+export type RefusalReason = typeof REFUSAL_REASONS[number];
 
 /**
  * A refused photo: the reason, what was measured and the limit it missed.
@@ -216,6 +234,14 @@ export function checkFaces<Face extends GatedFace>(
       }° up or down (at most ${gates.maxPitch}°); face the camera`,
       measured: pose.pitch,
       limit: gates.maxPitch,
+    },
+    face.liveness?.live === false && {
+      reason: "spoof",
+      message:
+        `the face looks like a photo or a screen held up to the camera (liveness ${
+          face.liveness.score.toFixed(3)
+        }); step in front of the camera yourself`,
+      measured: face.liveness.score,
     },
   ];
   return refusals.find((refusal): refusal is Refusal => refusal !== false) ??

@@ -20,6 +20,7 @@ const face = (
     sharpness: extra.sharpness ?? 150,
     pose: { yaw: extra.yaw ?? 0, pitch: extra.pitch ?? 0, roll: 0 },
   },
+  ...(extra.liveness && { liveness: extra.liveness }),
 });
 
 const reason = (faces: GatedFace[], gates = DEFAULT_GATES) => {
@@ -36,6 +37,12 @@ Deno.test("checkFaces refuses each kind of bad photo with its reason", () => {
   assert.equal(reason([face(100, { yaw: -46 })]), "pose");
   assert.equal(reason([face(100, { pitch: 46 })]), "pose");
   assert.equal(reason([face(100, { yaw: 44, pitch: -44 })]), "enrol");
+  const spoof = { score: 0.2, live: false };
+  assert.equal(reason([face(100, { liveness: spoof })]), "spoof");
+  assert.equal(
+    reason([face(100, { liveness: { score: 0.9, live: true } })]),
+    "enrol",
+  );
 });
 
 Deno.test("a second face of similar size is a second person; a small one a bystander", () => {

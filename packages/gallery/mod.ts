@@ -24,3 +24,4 @@ export * from "./enrol_types.ts";
 export * from "./enrol.ts";
 export * from "./progress.ts";
 export * from "./gates.ts";
+export * from "./challenge.ts";

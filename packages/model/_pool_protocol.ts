@@ -6,7 +6,7 @@ import type { FaceDetectorOptions } from "./detector.ts";
 import type { FaceEmbedderOptions } from "./embedder.ts";
 import type {
   Analysis,
-  EmbedChoice,
+  AnalyzeOptions,
   Face,
   FaceEngineOptions,
   FacePick,
@@ -32,6 +32,7 @@ export interface PoolInit
 export interface PoolReady {
   readonly backend: ResolvedBackend;
   readonly threshold: number;
+  readonly livenessThreshold: number | undefined;
 }
 
 /** One call of a FaceEngine method. */
@@ -39,7 +40,7 @@ export type PoolRequest =
   | {
     readonly method: "analyze";
     readonly image: ImageInput;
-    readonly embed?: EmbedChoice;
+    readonly options: AnalyzeOptions;
   }
   | {
     readonly method: "embedImage";

@@ -18,10 +18,11 @@ serve<PoolInit, PoolReady, PoolRequest, PoolAnswer>(async (init) => {
     ready: {
       backend: engine.backend,
       threshold: engine.threshold,
+      livenessThreshold: engine.livenessThreshold,
     },
     async handle(request) {
       const answer = request.method === "analyze"
-        ? await engine.analyze(request.image, { embed: request.embed })
+        ? await engine.analyze(request.image, request.options)
         : await engine.embedImage(request.image, { pick: request.pick });
       const faces = "faces" in answer ? answer.faces : [answer];
       // Each embedding owns its buffer, which the worker no longer needs.

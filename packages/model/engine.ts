@@ -1,6 +1,6 @@
 /**
  * The whole pipeline behind one facade: decode, detect, align, embed,
- * compare.
+ * compare; and, when asked, a passive liveness check of the faces used.
  *
  * @module
  */
@@ -21,9 +21,16 @@ import {
   type FaceDetectorOptions,
 } from "./detector.ts";
 import { FaceEmbedder, type FaceEmbedderOptions } from "./embedder.ts";
+import {
+  type Liveness,
+  LivenessChecker,
+  type LivenessOptions,
+} from "./liveness.ts";
+import { type EyeOpenness, EyeState } from "./eyes.ts";
 import type { Backend, ResolvedBackend } from "./types.ts";
 import { resolveBackend } from "./runner.ts";
 import { compareFaces } from "./_compare.ts";
+import { checkLivenessThreshold } from "./_liveness_threshold.ts";
 import { OPERATING_POINTS } from "./operating_points.ts";
 
 /**
@@ -81,8 +88,9 @@ export interface FaceQuality {
 }
 
 /**
- * A detected face with its quality figures, and its unit-length embedding
- * when it was embedded (see {@linkcode FaceEngine.analyze}).
+ * A detected face with its quality figures, its unit-length embedding when
+ * it was embedded (see {@linkcode FaceEngine.analyze}), and its liveness
+ * when the engine checks it (see {@linkcode FaceEngineOptions.liveness}).
  *
  * @example
  * ```ts
@@ -94,6 +102,16 @@ export interface FaceQuality {
 export interface AnalyzedFace extends DetectedFace {
   readonly quality: FaceQuality;
   readonly embedding?: Float32Array;
+  /**
+   * The passive liveness check, on every embedded face when the engine or
+   * the call asks for it.
+   */
+  readonly liveness?: Liveness;
+  /**
+   * How open the eyes are (see {@linkcode EyeState}), on every embedded
+   * face when the call asks for it.
+   */
+  readonly eyes?: EyeOpenness;
 }
 
 /**
@@ -129,6 +147,34 @@ const EMBED_CHOICES: readonly EmbedChoice[] = [
   "central",
   "none",
 ];
+
+/**
+ * Options of one {@linkcode FaceEngine.analyze} call.
+ *
+ * @example
+ * ```ts
+ * import type { AnalyzeOptions } from "@facever/model";
+ * // What an active liveness challenge needs of each frame.
+ * const frame: AnalyzeOptions = { embed: "largest", liveness: true, eyes: true };
+ * console.log(frame.eyes);
+ * ```
+ */
+export interface AnalyzeOptions {
+  /** Which faces to embed; default `"all"`. */
+  readonly embed?: EmbedChoice;
+  /**
+   * Check the liveness of the embedded faces on this call: default
+   * whether the engine was created with `liveness`. An engine created
+   * without it loads the net on the first call that asks, with the
+   * default threshold.
+   */
+  readonly liveness?: boolean;
+  /**
+   * Measure how open the eyes of the embedded faces are (the eye net is
+   * loaded on the first call that asks); default `false`.
+   */
+  readonly eyes?: boolean;
+}
 
 /**
  * What {@linkcode FaceEngine.analyze} found in an image.
@@ -177,6 +223,14 @@ export interface FaceEngineOptions {
   readonly detector?: FaceDetectorOptions;
   /** Model, channel order and batch size of the embedder. */
   readonly embedder?: FaceEmbedderOptions;
+  /**
+   * Also run the passive liveness check (see {@linkcode LivenessChecker})
+   * on every face that is embedded, which then carries `liveness`: `true`
+   * for the default threshold, or the checker's threshold and threads.
+   * About half the time of an embedding per face. Off by default: a
+   * passive check of one photo is a deterrent, not proof.
+   */
+  readonly liveness?: boolean | Pick<LivenessOptions, "threshold" | "threads">;
 }
 
 /**
@@ -196,29 +250,62 @@ export interface FaceEngineOptions {
 export class FaceEngine {
   readonly #detector: FaceDetector;
   readonly #embedder: FaceEmbedder;
+  readonly #liveness: LivenessChecker | undefined;
   readonly #options: FaceEngineOptions;
+  // Loaded on the first call that asks for them, once per engine.
+  #livenessOnDemand: Promise<LivenessChecker> | undefined;
+  #eyes: Promise<EyeState> | undefined;
 
   /** The decision threshold of {@linkcode FaceEngine.verify}. */
   readonly threshold: number;
   /** The ONNX Runtime the models run on (`options.backend` resolved). */
   readonly backend: ResolvedBackend;
+  /** The liveness threshold, when the engine checks liveness. */
+  readonly livenessThreshold: number | undefined;
 
   private constructor(
     detector: FaceDetector,
     embedder: FaceEmbedder,
+    liveness: LivenessChecker | undefined,
     options: FaceEngineOptions,
     backend: ResolvedBackend,
   ) {
     this.#detector = detector;
     this.#embedder = embedder;
+    this.#liveness = liveness;
     this.#options = options;
     this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
     this.backend = backend;
+    this.livenessThreshold = liveness?.threshold;
   }
 
-  /** Loads the detector and the embedder. */
+  /**
+   * Loads the detector and the embedder, and the liveness net when
+   * `liveness` asks for it.
+   *
+   * @example
+   * ```ts
+   * import { FaceEngine } from "@facever/model";
+   * const engine = await FaceEngine.create({ liveness: true });
+   * const face = await engine.embedImage(await Deno.readFile("portrait.jpg"));
+   * console.log(face.liveness?.score, face.liveness?.live);
+   * ```
+   */
   static async create(options: FaceEngineOptions = {}): Promise<FaceEngine> {
-    const { threshold } = options;
+    const { threshold, liveness } = options;
+    if (
+      liveness !== undefined && typeof liveness !== "boolean" &&
+      (typeof liveness !== "object" || liveness === null)
+    ) {
+      throw new TypeError(
+        `liveness must be a boolean or an object of options, got ${
+          JSON.stringify(liveness)
+        }`,
+      );
+    }
+    if (typeof liveness === "object" && liveness.threshold !== undefined) {
+      checkLivenessThreshold(liveness.threshold);
+    }
     if (
       threshold !== undefined &&
       !(Number.isFinite(threshold) && threshold >= -1 && threshold <= 1)
@@ -228,11 +315,17 @@ export class FaceEngine {
       );
     }
     const backend = await resolveBackend(options.backend);
-    const [detector, embedder] = await Promise.all([
+    const [detector, embedder, checker] = await Promise.all([
       FaceDetector.load({ backend, ...options.detector }),
       FaceEmbedder.load({ backend, ...options.embedder }),
+      liveness
+        ? LivenessChecker.load({
+          backend,
+          ...(liveness === true ? {} : liveness),
+        })
+        : undefined,
     ]);
-    return new FaceEngine(detector, embedder, options, backend);
+    return new FaceEngine(detector, embedder, checker, options, backend);
   }
 
   /** Every face in the image with its embedding, largest first. */
@@ -244,7 +337,8 @@ export class FaceEngine {
    * Every face in the image, largest first, each with its quality figures,
    * and the embedding of those `embed` chooses (default every one): what a
    * caller needs to tell how many faces a photo held, which one it used and
-   * whether that one is fit to enrol.
+   * whether that one is fit to enrol. `liveness` and `eyes` add the
+   * passive liveness check and the eyes' openness to the embedded faces.
    *
    * @throws {RangeError} When `embed` is not one of {@linkcode EmbedChoice}.
    *
@@ -256,11 +350,17 @@ export class FaceEngine {
    *   embed: "largest",
    * });
    * console.log(faces.length, faces[0]?.quality.pose);
+   * const [face] = (await engine.analyze(await Deno.readFile("portrait.jpg"), {
+   *   embed: "largest",
+   *   liveness: true,
+   *   eyes: true,
+   * })).faces;
+   * console.log(face?.liveness?.live, face?.eyes?.left);
    * ```
    */
   async analyze(
     image: ImageInput,
-    options: { readonly embed?: EmbedChoice } = {},
+    options: AnalyzeOptions = {},
   ): Promise<Analysis> {
     const embed = options.embed ?? "all";
     if (!EMBED_CHOICES.includes(embed)) {
@@ -284,10 +384,27 @@ export class FaceEngine {
     const embeddings = await this.#embedder.embed(
       chosen.map((i) => aligned[i]),
     );
+    const verdicts = await this.#checkLiveness(
+      pixels,
+      chosen.map((i) => detected[i]),
+      options.liveness,
+    );
+    const eyes = options.eyes
+      ? await this.#eyeState().then((net) =>
+        Promise.all(
+          chosen.map((i) => net.openness(pixels, detected[i].landmarks)),
+        )
+      )
+      : undefined;
     const faces = detected.map((face, i): AnalyzedFace => {
       const at = chosen.indexOf(i);
       const analyzed = { ...face, quality: qualityOf(face, aligned[i]) };
-      return at === -1 ? analyzed : { ...analyzed, embedding: embeddings[at] };
+      return at === -1 ? analyzed : {
+        ...analyzed,
+        embedding: embeddings[at],
+        ...(verdicts ? { liveness: verdicts[at] } : {}),
+        ...(eyes ? { eyes: eyes[at] } : {}),
+      };
     });
     return { width: pixels.width, height: pixels.height, faces };
   }
@@ -316,7 +433,13 @@ export class FaceEngine {
     ];
     const aligned = alignFace(pixels, face.landmarks);
     const [embedding] = await this.#embedder.embed([aligned]);
-    return { ...face, quality: qualityOf(face, aligned), embedding };
+    const verdicts = await this.#checkLiveness(pixels, [face]);
+    return {
+      ...face,
+      quality: qualityOf(face, aligned),
+      embedding,
+      ...(verdicts ? { liveness: verdicts[0] } : {}),
+    };
   }
 
   /** Compares the largest face of each image. */
@@ -327,6 +450,37 @@ export class FaceEngine {
   /** Compares two faces already embedded, with this engine's threshold. */
   compare(a: Face, b: Face): VerifyResult {
     return compareFaces(a, b, this.threshold);
+  }
+
+  /**
+   * The liveness of `faces`, or `undefined` when neither the engine nor
+   * the call (`asked`) checks it.
+   */
+  async #checkLiveness(
+    image: RgbImage,
+    faces: readonly DetectedFace[],
+    asked?: boolean,
+  ): Promise<Liveness[] | undefined> {
+    if (asked === false || (asked === undefined && !this.#liveness)) {
+      return undefined;
+    }
+    const checker = this.#liveness ?? await this.#livenessChecker();
+    return await checker.check(image, faces.map((face) => face.box));
+  }
+
+  #livenessChecker(): Promise<LivenessChecker> {
+    this.#livenessOnDemand ??= LivenessChecker.load({
+      backend: this.backend,
+    });
+    // A load that failed is tried again by the next call.
+    this.#livenessOnDemand.catch(() => this.#livenessOnDemand = undefined);
+    return this.#livenessOnDemand;
+  }
+
+  #eyeState(): Promise<EyeState> {
+    this.#eyes ??= EyeState.load({ backend: this.backend });
+    this.#eyes.catch(() => this.#eyes = undefined);
+    return this.#eyes;
   }
 
   #decode(image: ImageInput): Promise<RgbImage> | RgbImage {

@@ -1,6 +1,7 @@
 /**
- * MobileFaceNet embeddings and face detection: on onnxruntime-node where
- * native addons load, on WebAssembly everywhere else (see `Backend`).
+ * MobileFaceNet embeddings and face detection, and an opt-in passive
+ * liveness check and eye openness: on onnxruntime-node where native addons
+ * load, on WebAssembly everywhere else (see `Backend`).
  *
  * @module
  */
@@ -9,5 +10,7 @@ export * from "./runner.ts";
 export * from "./detector.ts";
 export * from "./embedder.ts";
 export * from "./engine.ts";
+export * from "./liveness.ts";
+export * from "./eyes.ts";
 export * from "./operating_points.ts";
 export * from "./pool.ts";

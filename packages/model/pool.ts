@@ -9,7 +9,7 @@
 import * as core from "@facever/core";
 import type {
   Analysis,
-  EmbedChoice,
+  AnalyzeOptions,
   Face,
   FaceEngineOptions,
   FacePick,
@@ -101,6 +101,11 @@ export class FacePool implements AsyncDisposable {
   readonly threshold: number;
   /** The ONNX Runtime the workers' models run on (`options.backend` resolved). */
   readonly backend: ResolvedBackend;
+  /**
+   * The liveness threshold, when the pool checks liveness (see
+   * `FaceEngineOptions.liveness`).
+   */
+  readonly livenessThreshold: number | undefined;
 
   private constructor(
     workers: WorkerPool<PoolInit, PoolReady, PoolRequest, PoolAnswer>,
@@ -108,6 +113,7 @@ export class FacePool implements AsyncDisposable {
     this.#workers = workers;
     this.threshold = workers.ready.threshold;
     this.backend = workers.ready.backend;
+    this.livenessThreshold = workers.ready.livenessThreshold;
   }
 
   /**
@@ -186,11 +192,11 @@ export class FacePool implements AsyncDisposable {
    */
   async analyze(
     image: ImageInput,
-    options: { readonly embed?: EmbedChoice } = {},
+    options: AnalyzeOptions = {},
   ): Promise<Analysis> {
     const [sent, transfer] = movable(image);
     return await this.#workers.call(
-      { method: "analyze", image: sent, embed: options.embed },
+      { method: "analyze", image: sent, options: { ...options } },
       transfer,
     ) as Analysis;
   }

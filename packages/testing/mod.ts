@@ -14,3 +14,4 @@ export * from "./formats.ts";
 export * from "./heif.ts";
 export * from "./image_fuzz.ts";
 export * from "./fuzz_runner.ts";
+export * from "./photo_attacks.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Refusal } from "@facever/gallery";
+import type { ChallengeStep, Refusal } from "@facever/gallery";
 
 /**
  * How the client sends requests: `fetch` in the browser, `app.request` in
@@ -82,6 +82,39 @@ export interface Identity {
   readonly subjectId: string | null;
   readonly similarity: number | null;
   readonly threshold: number;
+  /** Whether the face passed the passive liveness check. */
+  readonly live: boolean;
+}
+
+/**
+ * A liveness challenge from the server: the moves to film, in order.
+ *
+ * @example
+ * ```ts
+ * import type { Challenge } from "./_api.ts";
+ * const challenge: Challenge = { id: "c1", steps: ["blink", "turn_left", "turn_right"] };
+ * console.log(challenge.steps[0]);
+ * ```
+ */
+export interface Challenge {
+  readonly id: string;
+  readonly steps: readonly ChallengeStep[];
+}
+
+/**
+ * The server's verdict on a challenge's burst.
+ *
+ * @example
+ * ```ts
+ * import type { ChallengeResult } from "./_api.ts";
+ * const failed: ChallengeResult = { passed: false, reason: "blink", message: "no blink seen" };
+ * console.log(failed.reason);
+ * ```
+ */
+export interface ChallengeResult {
+  readonly passed: boolean;
+  readonly reason: string | null;
+  readonly message: string | null;
 }
 
 /**
@@ -104,10 +137,21 @@ const IDENTIFY_QUERY = "faces=largest&far=far-1e-3";
  */
 export class KioskApi {
   readonly #fetch: Fetch;
+  readonly #liveness: string;
 
-  /** A client sending through `fetcher` (default: the global `fetch`). */
-  constructor(fetcher: Fetch = (url, init) => fetch(url, init)) {
+  /**
+   * A client sending through `fetcher` (default: the global `fetch`).
+   * `liveness` (default `true`): the server runs the passive liveness
+   * check on every enrolment photo and identified face, refusing a spoof
+   * and reporting it; `false` where the check refuses too many people
+   * (it is a deterrent, not proof).
+   */
+  constructor(
+    fetcher: Fetch = (url, init) => fetch(url, init),
+    options: { readonly liveness?: boolean } = {},
+  ) {
     this.#fetch = fetcher;
+    this.#liveness = `liveness=${options.liveness ?? true}`;
   }
 
   /**
@@ -134,13 +178,14 @@ export class KioskApi {
 
   /**
    * Enrols the largest face of `image` (an encoded frame) as a face of
-   * subject `id`, through the server's gates.
+   * subject `id`, through the server's gates and its passive liveness
+   * check (refused as `spoof`).
    *
    * @throws {ApiFailure} For any answer but a kept face or a refusal.
    */
   async enrolFace(id: string, image: Blob): Promise<EnrolOutcome> {
     const response = await this.#fetch(
-      `/v1/subjects/${encodeURIComponent(id)}/faces`,
+      `/v1/subjects/${encodeURIComponent(id)}/faces?${this.#liveness}`,
       { method: "POST", headers: { "content-type": image.type }, body: image },
     );
     if (response.status === 201) {
@@ -161,7 +206,8 @@ export class KioskApi {
    * @throws {ApiFailure} When the API refuses the image or fails.
    */
   async identify(image: Blob): Promise<Identity | undefined> {
-    const response = await this.#fetch(`/v1/identify?${IDENTIFY_QUERY}`, {
+    const query = `${IDENTIFY_QUERY}&${this.#liveness}`;
+    const response = await this.#fetch(`/v1/identify?${query}`, {
       method: "POST",
       headers: { "content-type": image.type },
       body: image,
@@ -169,11 +215,55 @@ export class KioskApi {
     if (response.status !== 200) throw await failureOf(response);
     const { threshold, results } = await response.json() as {
       threshold: number;
-      results: { subjectId: string | null; similarity: number | null }[];
+      results: {
+        subjectId: string | null;
+        similarity: number | null;
+        face: { liveness?: { live: boolean } };
+      }[];
     };
     const [best] = results;
-    return best &&
-      { subjectId: best.subjectId, similarity: best.similarity, threshold };
+    return best && {
+      subjectId: best.subjectId,
+      similarity: best.similarity,
+      threshold,
+      live: best.face.liveness?.live ?? true,
+    };
+  }
+
+  /**
+   * A new liveness challenge.
+   *
+   * @throws {ApiFailure} When the API fails.
+   */
+  async challenge(): Promise<Challenge> {
+    const response = await this.#fetch("/v1/liveness/challenges", {
+      method: "POST",
+    });
+    if (response.status !== 201) throw await failureOf(response);
+    const { id, steps } = await response.json() as Challenge;
+    return { id, steps };
+  }
+
+  /**
+   * Sends the burst of `frames` (each step's frames in turn) as the
+   * answer to challenge `id`.
+   *
+   * @throws {ApiFailure} When the API refuses the answer or fails.
+   */
+  async answer(
+    id: string,
+    frames: readonly Blob[],
+  ): Promise<ChallengeResult> {
+    const form = new FormData();
+    for (const frame of frames) form.append("frame", frame, "frame.jpg");
+    const response = await this.#fetch(
+      `/v1/liveness/challenges/${encodeURIComponent(id)}`,
+      { method: "POST", body: form },
+    );
+    if (response.status !== 200) throw await failureOf(response);
+    const { passed, reason, message } = await response
+      .json() as ChallengeResult;
+    return { passed, reason, message };
   }
 }
 

@@ -2641,14 +2641,19 @@ async function loadWasm(specifier) {
   if (!bytes) return void 0;
   return await WebAssembly.compile(bytes);
 }
-var LARGE_IMAGE_PIXELS = 4e6;
+var LARGE_IMAGE_PIXELS = 1e6;
 var WasmCodec = class {
   #create;
+  #reuseUpTo;
   #instance;
   #queue = Promise.resolve();
-  /** `create` makes a fresh, initialised instance. */
-  constructor(create) {
+  /**
+   * `create` makes a fresh, initialised instance; one is kept for the next
+   * decode after images of at most `reuseUpTo` pixels.
+   */
+  constructor(create, reuseUpTo = LARGE_IMAGE_PIXELS) {
     this.#create = create;
+    this.#reuseUpTo = reuseUpTo;
   }
   /**
    * Runs `decode` on the instance once the decodes before it are done.
@@ -2671,7 +2676,7 @@ var WasmCodec = class {
         ok = true;
         return result2;
       } finally {
-        if (!ok || pixels > LARGE_IMAGE_PIXELS) this.#instance = void 0;
+        if (!ok || pixels > this.#reuseUpTo) this.#instance = void 0;
       }
     };
     const result = this.#queue.then(task, task);
@@ -3044,7 +3049,7 @@ var libheif = new WasmCodec(async () => {
     printErr: () => {
     }
   });
-});
+}, 0);
 function decodeHeic(bytes, header) {
   return libheif.run(header.width * header.height, (lh) => {
     const context = lh.heif_context_alloc();
@@ -3787,6 +3792,10 @@ var DETECTOR_SMALL_WASM_URLS = [
   new URL("./face_detector_128x128.wasm", import.meta.url)
 ];
 var LANDMARKER_WASM_URL = new URL("./face_landmark68.wasm", import.meta.url);
+var LIVENESS_URL = new URL("./face_liveness.onnx", import.meta.url);
+var LIVENESS_WASM_URL = new URL("./face_liveness.wasm", import.meta.url);
+var EYE_STATE_URL = new URL("./eye_state.onnx", import.meta.url);
+var EYE_STATE_WASM_URL = new URL("./eye_state.wasm", import.meta.url);
 var MANIFEST_URL = new URL("./manifest.json", import.meta.url);
 var CALIBRATION = operating_points_default;
 
@@ -4620,6 +4629,16 @@ var DEFAULT_GATES = Object.freeze({
   maxDuplicateSimilarity: 0.95
 });
 var SECOND_PERSON_SHARE = 0.75;
+var REFUSAL_REASONS = [
+  "no_face",
+  "multiple_faces",
+  "face_too_small",
+  "low_score",
+  "blurry",
+  "pose",
+  "spoof",
+  "duplicate"
+];
 function checkFaces(faces, gates) {
   if (faces.length === 0) {
     return {
@@ -4677,6 +4696,11 @@ function checkFaces(faces, gates) {
       message: `the face is tilted ${Math.round(Math.abs(pose.pitch))}\xB0 up or down (at most ${gates.maxPitch}\xB0); face the camera`,
       measured: pose.pitch,
       limit: gates.maxPitch
+    },
+    face.liveness?.live === false && {
+      reason: "spoof",
+      message: `the face looks like a photo or a screen held up to the camera (liveness ${face.liveness.score.toFixed(3)}); step in front of the camera yourself`,
+      measured: face.liveness.score
     }
   ];
   return refusals.find((refusal) => refusal !== false) ?? {
@@ -4685,7 +4709,50 @@ function checkFaces(faces, gates) {
 }
 
 // packages/gallery/enrol.ts
+var REJECTION_CODES = [
+  ...REFUSAL_REASONS,
+  "decode_error",
+  "too_large",
+  "limit_exceeded"
+];
 var DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
+
+// packages/gallery/challenge.ts
+var CHALLENGE_LIMITS = Object.freeze({
+  /** A blink needs an open, a closed and an open frame. */
+  minFramesPerStep: 3,
+  /** 12 frames of 640×480 JPEG are about half a megabyte per step. */
+  maxFramesPerStep: 12,
+  /**
+   * Least time from the challenge to its answer, per step, in ms: a
+   * deliberate blink or turn takes a person at least this long, and an
+   * answer sooner was not filmed after the challenge was issued.
+   */
+  minMsPerStep: 400,
+  /**
+   * Yaw, in degrees, that counts as a turn: people asked to turn reach
+   * 25–45°; on George W. Bush's 530 LFW photos 94 % are within 20° of
+   * frontal (`estimatePose` is good to about ten degrees there).
+   */
+  turnYaw: 20,
+  /**
+   * An eye is open at or above this openness (the eye net's probability,
+   * the more open eye of the two): the median LFW face scores 0.99.
+   */
+  openEyes: 0.7,
+  /**
+   * Both eyes are closed at or below this: 15 of George W. Bush's 530 LFW
+   * photos, all with the eyes shut or nearly, score under 0.2.
+   */
+  closedEyes: 0.25
+});
+var FRAME_GATES = {
+  ...DEFAULT_GATES,
+  face: "only",
+  minSharpness: 0,
+  maxYaw: 180,
+  maxPitch: 180
+};
 
 // apps/kiosk/page/_analysis.ts
 async function analyzeFrame(detector, image, gates = DEFAULT_GATES) {
@@ -4726,9 +4793,17 @@ var ApiFailure = class extends Error {
 var IDENTIFY_QUERY = "faces=largest&far=far-1e-3";
 var KioskApi = class {
   #fetch;
-  /** A client sending through `fetcher` (default: the global `fetch`). */
-  constructor(fetcher = (url, init) => fetch(url, init)) {
+  #liveness;
+  /**
+   * A client sending through `fetcher` (default: the global `fetch`).
+   * `liveness` (default `true`): the server runs the passive liveness
+   * check on every enrolment photo and identified face, refusing a spoof
+   * and reporting it; `false` where the check refuses too many people
+   * (it is a deterrent, not proof).
+   */
+  constructor(fetcher = (url, init) => fetch(url, init), options = {}) {
     this.#fetch = fetcher;
+    this.#liveness = `liveness=${options.liveness ?? true}`;
   }
   /**
    * Creates the subject `id`: `true`, or `false` when it already exists
@@ -4756,12 +4831,13 @@ var KioskApi = class {
   }
   /**
    * Enrols the largest face of `image` (an encoded frame) as a face of
-   * subject `id`, through the server's gates.
+   * subject `id`, through the server's gates and its passive liveness
+   * check (refused as `spoof`).
    *
    * @throws {ApiFailure} For any answer but a kept face or a refusal.
    */
   async enrolFace(id, image) {
-    const response = await this.#fetch(`/v1/subjects/${encodeURIComponent(id)}/faces`, {
+    const response = await this.#fetch(`/v1/subjects/${encodeURIComponent(id)}/faces?${this.#liveness}`, {
       method: "POST",
       headers: {
         "content-type": image.type
@@ -4789,7 +4865,8 @@ var KioskApi = class {
    * @throws {ApiFailure} When the API refuses the image or fails.
    */
   async identify(image) {
-    const response = await this.#fetch(`/v1/identify?${IDENTIFY_QUERY}`, {
+    const query = `${IDENTIFY_QUERY}&${this.#liveness}`;
+    const response = await this.#fetch(`/v1/identify?${query}`, {
       method: "POST",
       headers: {
         "content-type": image.type
@@ -4802,7 +4879,45 @@ var KioskApi = class {
     return best && {
       subjectId: best.subjectId,
       similarity: best.similarity,
-      threshold
+      threshold,
+      live: best.face.liveness?.live ?? true
+    };
+  }
+  /**
+   * A new liveness challenge.
+   *
+   * @throws {ApiFailure} When the API fails.
+   */
+  async challenge() {
+    const response = await this.#fetch("/v1/liveness/challenges", {
+      method: "POST"
+    });
+    if (response.status !== 201) throw await failureOf(response);
+    const { id, steps: steps2 } = await response.json();
+    return {
+      id,
+      steps: steps2
+    };
+  }
+  /**
+   * Sends the burst of `frames` (each step's frames in turn) as the
+   * answer to challenge `id`.
+   *
+   * @throws {ApiFailure} When the API refuses the answer or fails.
+   */
+  async answer(id, frames) {
+    const form = new FormData();
+    for (const frame of frames) form.append("frame", frame, "frame.jpg");
+    const response = await this.#fetch(`/v1/liveness/challenges/${encodeURIComponent(id)}`, {
+      method: "POST",
+      body: form
+    });
+    if (response.status !== 200) throw await failureOf(response);
+    const { passed, reason, message } = await response.json();
+    return {
+      passed,
+      reason,
+      message
     };
   }
 };
@@ -4896,6 +5011,8 @@ var INSTRUCTIONS = {
   low_score: "Face the camera",
   blurry: "Hold still",
   pose: "Face the camera",
+  // The passive check found a print or a screen, as far as it can tell.
+  spoof: "Show your own face, not a photo or a screen",
   duplicate: "Turn your head a little"
 };
 function guidanceFor(verdict) {
@@ -4912,6 +5029,17 @@ function guidanceFor(verdict) {
 }
 
 // apps/kiosk/page/_kiosk.ts
+var CHALLENGE_FRAMES = 8;
+var CHALLENGE_FRAME_MS = 175;
+var SPOOF_GUIDANCE = guidanceFor({
+  reason: "spoof",
+  message: ""
+});
+var MOVES = {
+  blink: "Blink",
+  turn_left: "Turn your head to your left",
+  turn_right: "Turn your head to your right"
+};
 var ENROL_FACES = 3;
 var Kiosk = class {
   /** Called after every change of {@linkcode Kiosk.view}. */
@@ -4928,6 +5056,10 @@ var Kiosk = class {
   #enrolment;
   #identity;
   #error;
+  #filming;
+  /** When the server last found the face not live. */
+  #spoofAt = -Infinity;
+  #challenge;
   #pending;
   #lastRequest = -Infinity;
   /**
@@ -4973,6 +5105,9 @@ var Kiosk = class {
       ...identity && {
         identity
       },
+      ...this.#challenge && {
+        challenge: this.#challenge
+      },
       ...this.#error !== void 0 && {
         error: this.#error
       }
@@ -5005,6 +5140,32 @@ var Kiosk = class {
     this.#changed();
   }
   /**
+   * Starts a liveness challenge: asks the server for the moves, then
+   * films {@linkcode CHALLENGE_FRAMES} frames of each as the page says it,
+   * and sends them; the view's `challenge` follows it. Enrolment and
+   * identification wait meanwhile.
+   */
+  async startChallenge() {
+    if (this.#filming || this.#challenge?.state === "judging") return;
+    try {
+      const { id, steps: steps2 } = await this.#api.challenge();
+      this.#filming = {
+        id,
+        steps: steps2,
+        frames: [],
+        lastFrame: -Infinity
+      };
+      this.#challenge = {
+        state: "filming",
+        text: MOVES[steps2[0]]
+      };
+      this.#error = void 0;
+    } catch (error) {
+      this.#error = messageOf(error);
+    }
+    this.#changed();
+  }
+  /**
    * Takes the analysis of a new frame: the guidance follows it at once;
    * when the frame passes the gates, no request is waiting and the last
    * one is old enough, `encode` is called at once (the frame must still be
@@ -5012,9 +5173,11 @@ var Kiosk = class {
    */
   frame(analysis, encode) {
     const { verdict } = analysis;
-    this.#guidance = guidanceFor(verdict);
     const now = this.#now();
-    if ("face" in verdict && this.#pending === void 0 && now - this.#lastRequest >= this.#interval) {
+    this.#guidance = "face" in verdict && now - this.#spoofAt <= this.#ttl ? SPOOF_GUIDANCE : guidanceFor(verdict);
+    if (this.#filming) {
+      this.#film(this.#filming, encode, now);
+    } else if ("face" in verdict && this.#pending === void 0 && now - this.#lastRequest >= this.#interval) {
       this.#lastRequest = now;
       const image = encode();
       const enrolment = this.#enrolment;
@@ -5029,6 +5192,47 @@ var Kiosk = class {
   /** Resolves once no request is waiting for its answer. */
   async settled() {
     while (this.#pending) await this.#pending;
+  }
+  /** Films the frame when it is time; sends the burst once complete. */
+  #film(filming, encode, now) {
+    if (now - filming.lastFrame >= CHALLENGE_FRAME_MS) {
+      filming.lastFrame = now;
+      filming.frames.push(encode());
+    }
+    const step = Math.floor(filming.frames.length / CHALLENGE_FRAMES);
+    if (step < filming.steps.length) {
+      this.#challenge = {
+        state: "filming",
+        text: MOVES[filming.steps[step]]
+      };
+    } else {
+      this.#filming = void 0;
+      this.#challenge = {
+        state: "judging",
+        text: "Checking"
+      };
+      this.#pending = this.#judge(filming).finally(() => {
+        this.#pending = void 0;
+        this.#changed();
+      });
+    }
+    this.#guidance = {
+      tone: "adjust",
+      text: this.#challenge.text
+    };
+  }
+  async #judge(filming) {
+    try {
+      const result = await this.#api.answer(filming.id, await Promise.all(filming.frames));
+      this.#challenge = verdictView(result);
+      this.#error = void 0;
+    } catch (error) {
+      this.#challenge = {
+        state: "failed",
+        text: "Not checked"
+      };
+      this.#error = messageOf(error);
+    }
   }
   async #enrolFace(enrolment, image) {
     try {
@@ -5048,7 +5252,12 @@ var Kiosk = class {
   async #identify(image, crop2) {
     try {
       const identity = await this.#api.identify(await image);
-      if (identity) {
+      if (identity && !identity.live) {
+        this.#identity = void 0;
+        this.#spoofAt = this.#now();
+        this.#guidance = SPOOF_GUIDANCE;
+      } else if (identity) {
+        this.#spoofAt = -Infinity;
         this.#identity = {
           view: {
             name: identity.subjectId,
@@ -5068,6 +5277,16 @@ var Kiosk = class {
     this.onChange?.();
   }
 };
+function verdictView(result) {
+  return result.passed ? {
+    state: "passed",
+    text: "Live: every move seen"
+  } : {
+    state: "failed",
+    text: `Not live: ${result.message ?? result.reason}`,
+    reason: result.reason ?? void 0
+  };
+}
 function messageOf(error) {
   return error instanceof Error ? error.message : String(error);
 }
@@ -5118,6 +5337,8 @@ var enrolForm = element("enrol-form");
 var enrolName = element("enrol-name");
 var enrolStatus = element("enrol-status");
 var errorLine = element("error");
+var challengeButton = element("challenge-button");
+var challengeStatus = element("challenge-status");
 var shownCrop;
 function render(view) {
   document.body.dataset.mode = view.mode;
@@ -5136,6 +5357,8 @@ function render(view) {
   identitySimilarity.textContent = !identity ? "" : identity.similarity === null ? `nobody enrolled reaches ${identity.threshold.toFixed(3)}` : `similarity ${identity.similarity.toFixed(3)} (at least ${identity.threshold.toFixed(3)})`;
   enrolStatus.textContent = enrolment ? `${enrolment.note} (${enrolment.accepted} of ${enrolment.target})` : "";
   errorLine.textContent = view.error ?? "";
+  challengeStatus.textContent = view.challenge?.text ?? "";
+  challengeStatus.dataset.state = view.challenge?.state ?? "";
 }
 async function start() {
   const [detector] = await Promise.all([
@@ -5144,13 +5367,17 @@ async function start() {
     }),
     startCamera(video)
   ]);
-  const kiosk = new Kiosk(new KioskApi());
+  const liveness = new URLSearchParams(location.search).get("liveness");
+  const kiosk = new Kiosk(new KioskApi(void 0, {
+    liveness: liveness !== "off"
+  }));
   kiosk.onChange = () => render(kiosk.view);
   enrolForm.addEventListener("submit", (event) => {
     event.preventDefault();
     kiosk.enrol(enrolName.value);
     enrolName.value = "";
   });
+  challengeButton.addEventListener("click", () => kiosk.startChallenge());
   const grabber = new FrameGrabber();
   let updates = 0;
   const onFrame = async (_now, { presentedFrames }) => {

@@ -48,6 +48,8 @@ const INSTRUCTIONS: Readonly<Record<RefusalReason, string>> = {
   low_score: "Face the camera",
   blurry: "Hold still",
   pose: "Face the camera",
+  // The passive check found a print or a screen, as far as it can tell.
+  spoof: "Show your own face, not a photo or a screen",
   duplicate: "Turn your head a little",
 };
 

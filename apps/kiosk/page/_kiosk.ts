@@ -10,8 +10,60 @@
 
 import type { RgbImage } from "@facever/core";
 import type { FrameAnalysis } from "./_analysis.ts";
-import type { KioskApi } from "./_api.ts";
+import type { ChallengeStep } from "@facever/gallery";
+import type { ChallengeResult, KioskApi } from "./_api.ts";
 import { type Guidance, guidanceFor } from "./_guidance.ts";
+
+/**
+ * Frames the page films of each move of a liveness challenge, one every
+ * {@linkcode CHALLENGE_FRAME_MS}: 1.4 s per move, time for a deliberate
+ * blink or turn, and a blink's closed eyes are caught in a frame or two.
+ *
+ * @example
+ * ```ts
+ * import { CHALLENGE_FRAMES } from "./_kiosk.ts";
+ * console.log(CHALLENGE_FRAMES); // 8
+ * ```
+ */
+export const CHALLENGE_FRAMES = 8;
+
+/**
+ * Least time between two filmed frames of a challenge, in ms.
+ *
+ * @example
+ * ```ts
+ * import { CHALLENGE_FRAME_MS } from "./_kiosk.ts";
+ * console.log(CHALLENGE_FRAME_MS); // 175
+ * ```
+ */
+export const CHALLENGE_FRAME_MS = 175;
+
+const SPOOF_GUIDANCE = guidanceFor({ reason: "spoof", message: "" });
+
+/** What the page says for each move. */
+const MOVES: Readonly<Record<ChallengeStep, string>> = {
+  blink: "Blink",
+  turn_left: "Turn your head to your left",
+  turn_right: "Turn your head to your right",
+};
+
+/**
+ * A liveness challenge under way or done.
+ *
+ * @example
+ * ```ts
+ * import type { ChallengeView } from "./_kiosk.ts";
+ * const line = (c: ChallengeView) => c.state === "passed" ? "Live" : c.text;
+ * console.log(typeof line);
+ * ```
+ */
+export interface ChallengeView {
+  readonly state: "filming" | "judging" | "passed" | "failed";
+  /** The move to do now, or the verdict in words. */
+  readonly text: string;
+  /** Why it failed, as the server says (`reason`), when it did. */
+  readonly reason?: string;
+}
 
 /**
  * Default {@linkcode KioskOptions.enrolFaces}: three views of a person, so
@@ -107,6 +159,8 @@ export interface KioskView {
   readonly guidance: Guidance;
   readonly enrolment?: EnrolmentView;
   readonly identity?: IdentityView;
+  /** The liveness challenge, once one was started. */
+  readonly challenge?: ChallengeView;
   /** The last failure, in words. */
   readonly error?: string;
 }
@@ -115,6 +169,13 @@ interface Enrolment {
   readonly name: string;
   accepted: number;
   note: string;
+}
+
+interface Filming {
+  readonly id: string;
+  readonly steps: readonly ChallengeStep[];
+  readonly frames: Promise<Blob>[];
+  lastFrame: number;
 }
 
 /**
@@ -146,6 +207,10 @@ export class Kiosk {
   #enrolment: Enrolment | undefined;
   #identity: { readonly view: IdentityView; readonly at: number } | undefined;
   #error: string | undefined;
+  #filming: Filming | undefined;
+  /** When the server last found the face not live. */
+  #spoofAt = -Infinity;
+  #challenge: ChallengeView | undefined;
   #pending: Promise<void> | undefined;
   #lastRequest = -Infinity;
 
@@ -203,6 +268,7 @@ export class Kiosk {
       guidance: this.#guidance,
       ...(enrolment && { enrolment }),
       ...(identity && { identity }),
+      ...(this.#challenge && { challenge: this.#challenge }),
       ...(this.#error !== undefined && { error: this.#error }),
     };
   }
@@ -235,6 +301,25 @@ export class Kiosk {
   }
 
   /**
+   * Starts a liveness challenge: asks the server for the moves, then
+   * films {@linkcode CHALLENGE_FRAMES} frames of each as the page says it,
+   * and sends them; the view's `challenge` follows it. Enrolment and
+   * identification wait meanwhile.
+   */
+  async startChallenge(): Promise<void> {
+    if (this.#filming || this.#challenge?.state === "judging") return;
+    try {
+      const { id, steps } = await this.#api.challenge();
+      this.#filming = { id, steps, frames: [], lastFrame: -Infinity };
+      this.#challenge = { state: "filming", text: MOVES[steps[0]] };
+      this.#error = undefined;
+    } catch (error) {
+      this.#error = messageOf(error);
+    }
+    this.#changed();
+  }
+
+  /**
    * Takes the analysis of a new frame: the guidance follows it at once;
    * when the frame passes the gates, no request is waiting and the last
    * one is old enough, `encode` is called at once (the frame must still be
@@ -242,9 +327,15 @@ export class Kiosk {
    */
   frame(analysis: FrameAnalysis, encode: () => Promise<Blob>): void {
     const { verdict } = analysis;
-    this.#guidance = guidanceFor(verdict);
     const now = this.#now();
-    if (
+    // A face the passive check refused stays refused on screen for as
+    // long as a name would stay.
+    this.#guidance = "face" in verdict && now - this.#spoofAt <= this.#ttl
+      ? SPOOF_GUIDANCE
+      : guidanceFor(verdict);
+    if (this.#filming) {
+      this.#film(this.#filming, encode, now);
+    } else if (
       "face" in verdict && this.#pending === undefined &&
       now - this.#lastRequest >= this.#interval
     ) {
@@ -265,6 +356,40 @@ export class Kiosk {
   /** Resolves once no request is waiting for its answer. */
   async settled(): Promise<void> {
     while (this.#pending) await this.#pending;
+  }
+
+  /** Films the frame when it is time; sends the burst once complete. */
+  #film(filming: Filming, encode: () => Promise<Blob>, now: number): void {
+    if (now - filming.lastFrame >= CHALLENGE_FRAME_MS) {
+      filming.lastFrame = now;
+      filming.frames.push(encode());
+    }
+    const step = Math.floor(filming.frames.length / CHALLENGE_FRAMES);
+    if (step < filming.steps.length) {
+      this.#challenge = { state: "filming", text: MOVES[filming.steps[step]] };
+    } else {
+      this.#filming = undefined;
+      this.#challenge = { state: "judging", text: "Checking" };
+      this.#pending = this.#judge(filming).finally(() => {
+        this.#pending = undefined;
+        this.#changed();
+      });
+    }
+    this.#guidance = { tone: "adjust", text: this.#challenge.text };
+  }
+
+  async #judge(filming: Filming): Promise<void> {
+    try {
+      const result = await this.#api.answer(
+        filming.id,
+        await Promise.all(filming.frames),
+      );
+      this.#challenge = verdictView(result);
+      this.#error = undefined;
+    } catch (error) {
+      this.#challenge = { state: "failed", text: "Not checked" };
+      this.#error = messageOf(error);
+    }
   }
 
   async #enrolFace(enrolment: Enrolment, image: Promise<Blob>): Promise<void> {
@@ -290,7 +415,14 @@ export class Kiosk {
   async #identify(image: Promise<Blob>, crop: RgbImage): Promise<void> {
     try {
       const identity = await this.#api.identify(await image);
-      if (identity) {
+      if (identity && !identity.live) {
+        // A print or a screen, as far as the passive check can tell: no
+        // name for it, and the guidance says why.
+        this.#identity = undefined;
+        this.#spoofAt = this.#now();
+        this.#guidance = SPOOF_GUIDANCE;
+      } else if (identity) {
+        this.#spoofAt = -Infinity;
         this.#identity = {
           view: {
             name: identity.subjectId,
@@ -310,6 +442,14 @@ export class Kiosk {
   #changed(): void {
     this.onChange?.();
   }
+}
+
+function verdictView(result: ChallengeResult): ChallengeView {
+  return result.passed ? { state: "passed", text: "Live: every move seen" } : {
+    state: "failed",
+    text: `Not live: ${result.message ?? result.reason}`,
+    reason: result.reason ?? undefined,
+  };
 }
 
 function messageOf(error: unknown): string {

@@ -30,6 +30,8 @@ const enrolForm = element<HTMLFormElement>("enrol-form");
 const enrolName = element<HTMLInputElement>("enrol-name");
 const enrolStatus = element<HTMLParagraphElement>("enrol-status");
 const errorLine = element<HTMLParagraphElement>("error");
+const challengeButton = element<HTMLButtonElement>("challenge-button");
+const challengeStatus = element<HTMLParagraphElement>("challenge-status");
 
 let shownCrop: KioskView["identity"] | undefined;
 
@@ -58,6 +60,8 @@ function render(view: KioskView): void {
     ? `${enrolment.note} (${enrolment.accepted} of ${enrolment.target})`
     : "";
   errorLine.textContent = view.error ?? "";
+  challengeStatus.textContent = view.challenge?.text ?? "";
+  challengeStatus.dataset.state = view.challenge?.state ?? "";
 }
 
 async function start(): Promise<void> {
@@ -65,13 +69,19 @@ async function start(): Promise<void> {
     FaceDetector.load({ backend: "wasm" }),
     startCamera(video),
   ]);
-  const kiosk = new Kiosk(new KioskApi());
+  // ?liveness=off turns the passive check off, where it refuses too many
+  // of the people in front of this camera.
+  const liveness = new URLSearchParams(location.search).get("liveness");
+  const kiosk = new Kiosk(
+    new KioskApi(undefined, { liveness: liveness !== "off" }),
+  );
   kiosk.onChange = () => render(kiosk.view);
   enrolForm.addEventListener("submit", (event) => {
     event.preventDefault();
     kiosk.enrol(enrolName.value);
     enrolName.value = "";
   });
+  challengeButton.addEventListener("click", () => kiosk.startChallenge());
   const grabber = new FrameGrabber();
   let updates = 0;
   // Once per new camera frame; a frame that arrives while one is being

@@ -1,0 +1,89 @@
+// The liveness net's input: the region around a detected face that the
+// npm package's own code crops, resized to 128×128, in the net's channel
+// order, values 0..255 unscaled; and the softmax of its logits.
+import {
+  type Box,
+  type ChannelOrder,
+  cropImage,
+  resizeImage,
+  type RgbImage,
+} from "@facever/core";
+
+/** Side of the liveness net's square input, in pixels. */
+export const LIVENESS_INPUT_SIZE = 128;
+
+/**
+ * How many times the detector's box the crop is, on each axis: the
+ * package's scale, which `deno task bench:liveness` measured against
+ * others (see the package README).
+ */
+export const LIVENESS_CROP_SCALE = 2.7;
+
+/**
+ * The region the net sees for a face: the box scaled by
+ * {@linkcode LIVENESS_CROP_SCALE} about its centre, on each axis (not made
+ * square: the net gets it stretched to its square input, as the package
+ * gives it), the scale lowered until the region fits in the image, then
+ * moved inside it.
+ */
+export function livenessRegion(
+  image: { readonly width: number; readonly height: number },
+  box: Box,
+): Box {
+  const scale = Math.min(
+    LIVENESS_CROP_SCALE,
+    image.width / Math.max(box.width, 1),
+    image.height / Math.max(box.height, 1),
+  );
+  const width = Math.max(box.width * scale, 1);
+  const height = Math.max(box.height * scale, 1);
+  const x = box.x + box.width / 2 - width / 2;
+  const y = box.y + box.height / 2 - height / 2;
+  return {
+    x: Math.min(Math.max(x, 0), image.width - width),
+    y: Math.min(Math.max(y, 0), image.height - height),
+    width,
+    height,
+  };
+}
+
+/**
+ * Writes the net's NCHW input for the face in `box` into `out` from
+ * `offset`: its {@linkcode livenessRegion} resized to 128×128 (area
+ * averaging where it shrinks, like every resize of the pipeline), channels
+ * in `order`, each value 0..255 as it is.
+ */
+export function writeLivenessInput(
+  image: RgbImage,
+  box: Box,
+  order: ChannelOrder,
+  out: Float32Array,
+  offset: number,
+): void {
+  const face = resizeImage(
+    cropImage(image, livenessRegion(image, box)),
+    LIVENESS_INPUT_SIZE,
+    LIVENESS_INPUT_SIZE,
+  );
+  const plane = LIVENESS_INPUT_SIZE * LIVENESS_INPUT_SIZE;
+  const [first, , last] = order === "bgr" ? [2, 1, 0] : [0, 1, 2];
+  const { data } = face;
+  for (let i = 0, p = 0; i < plane; i++, p += 3) {
+    out[offset + i] = data[p + first];
+    out[offset + plane + i] = data[p + 1];
+    out[offset + 2 * plane + i] = data[p + last];
+  }
+}
+
+/** The softmax of `count` logits from `offset`. */
+export function softmax(
+  logits: Float32Array,
+  offset: number,
+  count: number,
+): number[] {
+  const values = Array.from(logits.subarray(offset, offset + count));
+  const max = Math.max(...values);
+  const exps = values.map((v) => Math.exp(v - max));
+  const sum = exps.reduce((total, e) => total + e, 0);
+  return exps.map((e) => e / sum);
+}
