@@ -72,7 +72,7 @@ Deno.test("the compile tasks: same flags as deno task kiosk, and the same for bo
   assert.ok(!host.includes("--allow-ffi"), "no native addon in the binary");
 });
 
-Deno.test("the compile tasks leave out the onnxruntime versions the workspace uses", async () => {
+Deno.test("the compile tasks leave out onnxruntime and the test and bench tools, at the versions the workspace uses", async () => {
   const { imports } = JSON.parse(
     await Deno.readTextFile(join(ROOT, "deno.json")),
   ) as { imports: Record<string, string> };
@@ -80,10 +80,11 @@ Deno.test("the compile tasks leave out the onnxruntime versions the workspace us
   const excluded = words.filter((_, i) => words[i - 1] === "--exclude");
   assert.deepEqual(
     excluded,
-    ["onnxruntime-node", "onnxruntime-web"].map((name) => {
-      const version = imports[name].slice(`npm:${name}@`.length);
-      return `node_modules/.deno/${name}@${version}/node_modules/${name}`;
-    }),
+    ["onnxruntime-node", "onnxruntime-web", "playwright-core", "imagescript"]
+      .map((name) => {
+        const version = imports[name].slice(`npm:${name}@`.length);
+        return `node_modules/.deno/${name}@${version}/node_modules/${name}`;
+      }),
     "update the --exclude paths of the compile tasks to the new versions",
   );
 });
@@ -109,6 +110,8 @@ Deno.test({
           "face_detector_320x240.wasm",
           "face_detector_128x128.wasm",
           "face_landmark68.wasm",
+          "face_liveness.wasm",
+          "eye_state.wasm",
           "_pool_worker.ts",
           "_serve.ts",
           "_watch.ts",
