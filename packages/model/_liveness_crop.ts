@@ -8,6 +8,7 @@ import {
   resizeImage,
   type RgbImage,
 } from "@facever/core";
+import { shrinkToPlanes } from "./_area_planes.ts";
 
 /** Side of the liveness net's square input, in pixels. */
 export const LIVENESS_INPUT_SIZE = 128;
@@ -49,9 +50,10 @@ export function livenessRegion(
 
 /**
  * Writes the net's NCHW input for the face in `box` into `out` from
- * `offset`: its {@linkcode livenessRegion} resized to 128×128 (area
- * averaging where it shrinks, like every resize of the pipeline), channels
- * in `order`, each value 0..255 as it is.
+ * `offset`: its {@linkcode livenessRegion}, cut to whole pixels, resized to
+ * 128×128 (area-averaged where it shrinks, like every resize of the
+ * pipeline; bilinear where a small face's region grows), channels in
+ * `order`, values on the 0..255 scale as they are.
  */
 export function writeLivenessInput(
   image: RgbImage,
@@ -60,14 +62,24 @@ export function writeLivenessInput(
   out: Float32Array,
   offset: number,
 ): void {
-  const face = resizeImage(
-    cropImage(image, livenessRegion(image, box)),
-    LIVENESS_INPUT_SIZE,
-    LIVENESS_INPUT_SIZE,
-  );
-  const plane = LIVENESS_INPUT_SIZE * LIVENESS_INPUT_SIZE;
-  const [first, , last] = order === "bgr" ? [2, 1, 0] : [0, 1, 2];
-  const { data } = face;
+  const region = livenessRegion(image, box);
+  const rect = {
+    x0: Math.max(0, Math.round(region.x)),
+    y0: Math.max(0, Math.round(region.y)),
+    x1: Math.min(image.width, Math.round(region.x + region.width)),
+    y1: Math.min(image.height, Math.round(region.y + region.height)),
+  };
+  const channels: [number, number, number] = order === "bgr"
+    ? [2, 1, 0]
+    : [0, 1, 2];
+  const size = LIVENESS_INPUT_SIZE;
+  if (rect.x1 - rect.x0 >= size && rect.y1 - rect.y0 >= size) {
+    shrinkToPlanes(image, rect, size, channels, out, offset);
+    return;
+  }
+  const { data } = resizeImage(cropImage(image, region), size, size);
+  const plane = size * size;
+  const [first, , last] = channels;
   for (let i = 0, p = 0; i < plane; i++, p += 3) {
     out[offset + i] = data[p + first];
     out[offset + plane + i] = data[p + 1];
