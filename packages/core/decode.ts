@@ -5,13 +5,18 @@
  * @module
  */
 import { FaceError, ImageDecodeError, ImageTooLargeError } from "./errors.ts";
-import type { RgbImage } from "./types.ts";
+import type { ImageSource, RgbImage } from "./types.ts";
 import {
+  type CheckedStream,
   checkStructure,
   type ImageFormat as HeaderFormat,
   type ParsedHeader,
   parseHeader,
 } from "./_header.ts";
+import { checkJpegStructure } from "./_jpeg_header.ts";
+import { planBaseline } from "./_jpeg_baseline.ts";
+import { JpegSource } from "./_jpeg_source.ts";
+import { imageSource } from "./source.ts";
 import { decodePixels } from "./_codecs.ts";
 import { CodecError } from "./_wasm.ts";
 
@@ -191,6 +196,76 @@ export async function decodeImage(
   bytes: Uint8Array,
   options: DecodeOptions = {},
 ): Promise<RgbImage> {
+  const header = parseWithinLimit(bytes, options);
+  return await decodeChecked(bytes, checkStructure(bytes, header));
+}
+
+/**
+ * JPEGs above this many pixels are opened by {@linkcode openImage} without
+ * being decoded whole, when our decoder reads them. Below it a full
+ * decode (MozJPEG) costs little, and the detector's first pyramid level
+ * would need more than the 1/8-scale image anyway.
+ */
+const OPEN_REDUCED_PIXELS = 4_000_000;
+
+/**
+ * Opens an image for reading faces: an {@linkcode ImageSource} whose reads
+ * decode no more than they need. A baseline JPEG of more than 4 million
+ * pixels (a phone photo: 8-bit gray or YCbCr 4:2:0, 4:2:2 or 4:4:4, one
+ * scan, with or without restart markers) is read by our own decoder:
+ * opening it decodes every Huffman code once, keeping the image at 1/8
+ * scale and where each block starts, and each read then decodes only the
+ * blocks under its box, at the coarsest of 1/8, 1/4, 1/2 and full scale
+ * that gives the detail asked for. Any other image (progressive, CMYK,
+ * smaller, another format) is decoded whole by {@linkcode decodeImage}.
+ *
+ * The checks are those of {@linkcode decodeImage}: the header and
+ * `maxPixels` first, the whole stream's structure, and every code of the
+ * scan while opening, so a damaged file fails here with the same codes,
+ * whatever is read later. The orientation is applied: the source's size
+ * and boxes are upright.
+ *
+ * @throws {ImageDecodeError} `unsupported_format`, `truncated_image` or
+ * `corrupt_image`.
+ * @throws {ImageTooLargeError} When `width * height > maxPixels`.
+ * @throws {TypeError} When `bytes` is not a Uint8Array.
+ * @throws {RangeError} When `maxPixels` is not a positive number.
+ *
+ * @example
+ * ```ts
+ * import { openImage } from "@facever/core";
+ * const png = Uint8Array.from(atob(
+ *   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC",
+ * ), (c) => c.charCodeAt(0));
+ * const source = await openImage(png);
+ * const pixel = source.read({ x: 0, y: 0, width: 1, height: 1 }, 1, 1);
+ * console.log(source.width, pixel.data); // 1 Uint8Array(3) [ 255, 0, 0 ]
+ * ```
+ */
+export async function openImage(
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): Promise<ImageSource> {
+  const header = parseWithinLimit(bytes, options);
+  if (header.format !== "jpeg") {
+    return imageSource(
+      await decodeChecked(bytes, checkStructure(bytes, header)),
+    );
+  }
+  const { scans } = checkJpegStructure(bytes, header);
+  const plan = header.width * header.height > OPEN_REDUCED_PIXELS
+    ? planBaseline(bytes, header, scans)
+    : undefined;
+  return plan
+    ? new JpegSource(bytes, plan, header.orientation)
+    : imageSource(await decodeChecked(bytes, { header }));
+}
+
+/** The header, once the size is known to be within `maxPixels`. */
+function parseWithinLimit(
+  bytes: Uint8Array,
+  options: DecodeOptions,
+): ParsedHeader {
   assertBytes(bytes);
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (typeof maxPixels !== "number" || !(maxPixels > 0)) {
@@ -202,8 +277,15 @@ export async function decodeImage(
   if (header.width * header.height > maxPixels) {
     throw new ImageTooLargeError(header.width, header.height, maxPixels);
   }
-  const checked = checkStructure(bytes, header);
+  return header;
+}
 
+/** Decodes a stream whose structure is checked, into upright RGB. */
+async function decodeChecked(
+  bytes: Uint8Array,
+  checked: CheckedStream,
+): Promise<RgbImage> {
+  const { header } = checked;
   let image: RgbImage;
   try {
     image = await decodePixels(bytes, checked);

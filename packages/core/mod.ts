@@ -12,4 +12,5 @@ export * from "./align.ts";
 export * from "./tensor.ts";
 export * from "./similarity.ts";
 export * from "./decode.ts";
+export * from "./source.ts";
 export * from "./quality.ts";

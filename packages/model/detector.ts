@@ -8,8 +8,9 @@
 
 import {
   type Box,
+  type ImageSource,
+  imageSource,
   type Point,
-  resizeImage,
   type RgbImage,
 } from "@facever/core";
 import type { Backend, ModelSource } from "./types.ts";
@@ -293,22 +294,24 @@ export class FaceDetector {
    * ```
    */
   async detectFaces(
-    image: RgbImage,
+    image: RgbImage | ImageSource,
     options: DetectOptions = {},
   ): Promise<DetectedFace[]> {
     const { minScore, minFaceSize, maxFaces } = validateOptions(options);
+    const source = "data" in image ? imageSource(image) : image;
+    const whole = { x: 0, y: 0, width: source.width, height: source.height };
     const candidates: ScoredBox[] = [];
     const levels = planLevels(
-      image.width,
-      image.height,
+      source.width,
+      source.height,
       minFaceSize,
       MIN_DETECTABLE,
       EDGE_MARGIN,
       this.#detector.smaller,
     );
     for (const [k, level] of levels.entries()) {
-      if (k > 0 && enoughFound(candidates, level, image, maxFaces)) break;
-      const scaled = resizeImage(image, level.width, level.height);
+      if (k > 0 && enoughFound(candidates, level, source, maxFaces)) break;
+      const scaled = source.read(whole, level.width, level.height);
       for (let i = 0; i < level.windows.length; i += DETECTOR_BATCH) {
         const windows = level.windows.slice(i, i + DETECTOR_BATCH);
         for (
@@ -317,7 +320,7 @@ export class FaceDetector {
             level.input,
             level.maxFaceWidth,
             windows,
-            image,
+            source,
             minScore,
           )
         ) {
@@ -326,13 +329,13 @@ export class FaceDetector {
       }
     }
     const faces = nonMaxSuppression(candidates, SUPPRESSION)
-      .map(({ box, score }) => ({ box: clipBox(box, image), score }))
+      .map(({ box, score }) => ({ box: clipBox(box, source), score }))
       .sort((a, b) => area(b.box) - area(a.box))
       .slice(0, maxFaces);
     const detected: DetectedFace[] = [];
     for (let i = 0; i < faces.length; i += LANDMARK_BATCH) {
       const batch = faces.slice(i, i + LANDMARK_BATCH);
-      const landmarks = await this.#landmarks(image, batch.map((f) => f.box));
+      const landmarks = await this.#landmarks(source, batch.map((f) => f.box));
       batch.forEach((face, k) =>
         detected.push({ ...face, landmarks: landmarks[k] })
       );
@@ -349,7 +352,7 @@ export class FaceDetector {
     size: InputSize,
     maxFaceWidth: number,
     windows: readonly Box[],
-    image: RgbImage,
+    image: ImageSource,
     minScore: number,
   ): Promise<ScoredBox[]> {
     const plane = size.width * size.height;
@@ -399,7 +402,10 @@ export class FaceDetector {
     return found;
   }
 
-  async #landmarks(image: RgbImage, boxes: readonly Box[]): Promise<Point[][]> {
+  async #landmarks(
+    image: ImageSource,
+    boxes: readonly Box[],
+  ): Promise<Point[][]> {
     const size = LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE;
     const input = new Float32Array(boxes.length * size);
     const regions = boxes.map((box, n) => {
@@ -566,7 +572,7 @@ function writeDetectorInput(
 function enoughFound(
   candidates: readonly ScoredBox[],
   level: Level,
-  image: RgbImage,
+  image: ImageSource,
   maxFaces: number,
 ): boolean {
   if (!Number.isFinite(maxFaces)) return false;
@@ -581,7 +587,7 @@ function area(box: Box): number {
   return box.width * box.height;
 }
 
-function clipBox(box: Box, image: RgbImage): Box {
+function clipBox(box: Box, image: ImageSource): Box {
   const x1 = Math.min(Math.max(box.x, 0), image.width);
   const y1 = Math.min(Math.max(box.y, 0), image.height);
   const x2 = Math.min(Math.max(box.x + box.width, 0), image.width);

@@ -7,10 +7,11 @@
 
 import {
   alignFace,
-  decodeImage,
   estimatePose,
   FaceError,
+  type ImageSource,
   laplacianVariance,
+  openImage,
   type Pose,
   type RgbImage,
 } from "@facever/core";
@@ -270,7 +271,7 @@ export class FaceEngine {
         }`,
       );
     }
-    const pixels = await this.#decode(image);
+    const pixels = await this.#open(image);
     const detected = await this.#detector.detectFaces(
       pixels,
       this.#options.detection,
@@ -300,7 +301,7 @@ export class FaceEngine {
     image: ImageInput,
     options: { readonly pick?: FacePick } = {},
   ): Promise<Face> {
-    const pixels = await this.#decode(image);
+    const pixels = await this.#open(image);
     const detected = await this.#detector.detectFaces(
       pixels,
       // The largest face is the first: the detector can stop early.
@@ -329,9 +330,14 @@ export class FaceEngine {
     return compareFaces(a, b, this.threshold);
   }
 
-  #decode(image: ImageInput): Promise<RgbImage> | RgbImage {
+  /**
+   * Bytes are opened (see `openImage`): a large baseline JPEG is then
+   * never decoded whole, only at 1/8 scale for the detector and around
+   * each face for the landmarks and the alignment.
+   */
+  #open(image: ImageInput): Promise<ImageSource> | RgbImage {
     return image instanceof Uint8Array
-      ? decodeImage(image, { maxPixels: this.#options.maxPixels })
+      ? openImage(image, { maxPixels: this.#options.maxPixels })
       : image;
   }
 }
@@ -339,7 +345,7 @@ export class FaceEngine {
 /** The index of the face whose box centre is nearest the image centre. */
 function nearestToCentre(
   faces: readonly DetectedFace[],
-  image: RgbImage,
+  image: RgbImage | ImageSource,
 ): number {
   const distance = ({ box }: DetectedFace) =>
     Math.hypot(
