@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ascii, corrupt, u16be } from "./_bytes.ts";
+import { ascii, corrupt, hex, truncated, u16be } from "./_bytes.ts";
 import { isStandalone, type JpegHeader, nextMarker } from "./_jpeg_header.ts";
 import { buildHuffmanTable, type HuffmanTable } from "./_jpeg_huffman.ts";
 
@@ -41,7 +41,7 @@ export interface BaselineJpeg {
 }
 
 const DQT = 0xdb, DHT = 0xc4, SOF0 = 0xc0, SOF1 = 0xc1;
-const APP14 = 0xee;
+const APP14 = 0xee, EOI = 0xd9;
 
 /** Tables and frame fields gathered from SOI up to the scan. */
 interface Segments {
@@ -106,11 +106,11 @@ function readSegments(bytes: Uint8Array, header: JpegHeader): Segments {
     sofMarker: 0,
     adobeTransform: -1,
   };
-  let m = nextMarker(bytes, 2);
-  while (m > 0 && m - 1 < header.headerEnd) {
+  let m = markerAt(bytes, 2);
+  while (m - 1 < header.headerEnd) {
     const marker = bytes[m];
     if (isStandalone(marker)) {
-      m = nextMarker(bytes, m + 1);
+      m = markerAt(bytes, m + 1);
       continue;
     }
     const length = u16be(bytes, m + 1);
@@ -128,9 +128,51 @@ function readSegments(bytes: Uint8Array, header: JpegHeader): Segments {
     ) {
       s.adobeTransform = bytes[body + 11];
     }
-    m = nextMarker(bytes, end);
+    m = markerAt(bytes, end);
   }
   return s;
+}
+
+/**
+ * The marker code's position when a marker starts at `pos` (after any
+ * 0xFF fill bytes); anything else there is data between segments, which
+ * libjpeg reports ("extraneous bytes before marker") and skips.
+ */
+function markerAt(bytes: Uint8Array, pos: number): number {
+  const m = nextMarker(bytes, pos);
+  if (m < 0) throw truncated("the JPEG stream stops before EOI");
+  if (bytes[pos] !== 0xff) {
+    throw corrupt(`${m - 1 - pos} extraneous bytes before a JPEG marker`);
+  }
+  if (!known(bytes[m])) {
+    throw corrupt(`unsupported JPEG marker 0xFF${hex(bytes[m])}`);
+  }
+  return m;
+}
+
+/**
+ * Markers libjpeg reads in a baseline file (the frame types the header
+ * parse allows, tables, scans, restarts, application and comment
+ * segments); any other is its "Unsupported marker type" error.
+ */
+function known(marker: number): boolean {
+  return marker === 0x01 || (marker >= SOF0 && marker <= 0xc2) ||
+    marker === DHT || marker === 0xcc || (marker >= 0xd0 && marker <= 0xdd) ||
+    marker >= 0xe0 && marker <= 0xef || marker === 0xfe;
+}
+
+/**
+ * Checks the segments from the marker that ends the scan (its code at
+ * `m`) to EOI: whole segments, nothing between them.
+ */
+export function checkTrailer(bytes: Uint8Array, m: number): void {
+  while (bytes[m] !== EOI) {
+    if (isStandalone(bytes[m])) {
+      m = markerAt(bytes, m + 1);
+      continue;
+    }
+    m = markerAt(bytes, m + 1 + u16be(bytes, m + 1));
+  }
 }
 
 /** Sampling our decoder handles: Y 1×1, 2×1 or 2×2 with chroma 1×1. */

@@ -28,11 +28,14 @@ function clamp(value: number): number {
 }
 
 /**
- * Row `y` of a chroma plane (`width` × `height`) at luma resolution, for
- * luma sampling `h` × `v` (1×1, 2×1 or 2×2), into `out`.
+ * Row `y` of a chroma plane (`stride` samples a row, of which the first
+ * `width` × `height` lie in the image) at luma resolution, for luma
+ * sampling `h` × `v` (1×1, 2×1 or 2×2), into `out`. Past the image's edge
+ * the last sample inside repeats, as libjpeg has it.
  */
 function upsampleRow(
   plane: Uint8Array,
+  stride: number,
   width: number,
   height: number,
   y: number,
@@ -40,15 +43,16 @@ function upsampleRow(
   v: number,
   out: Int32Array,
 ): void {
-  const row = (v === 2 ? y >> 1 : y) * width;
+  const cy = Math.min(v === 2 ? y >> 1 : y, height - 1);
+  const row = cy * stride;
+  const last = width - 1;
   if (h === 1) {
-    for (let i = 0; i < width; i++) out[i] = plane[row + i];
+    for (let i = 0; i < stride; i++) out[i] = plane[row + Math.min(i, last)];
     return;
   }
-  const last = width - 1;
   if (v === 1) {
     if (width === 1) {
-      out[0] = out[1] = plane[row];
+      out.fill(plane[row], 0, 2 * stride);
       return;
     }
     out[0] = plane[row];
@@ -59,14 +63,13 @@ function upsampleRow(
       out[2 * i + 1] = (centre + plane[row + i + 1] + 2) >> 2;
     }
     out[2 * last] = (plane[row + last] * 3 + plane[row + last - 1] + 1) >> 2;
-    out[2 * last + 1] = plane[row + last];
+    out.fill(plane[row + last], 2 * last + 1, 2 * stride);
     return;
   }
   // 2×2: column sums with the nearer neighbouring row (the edge row
   // repeated at the top and bottom), then the same triangle across.
-  const cy = y >> 1;
   const ny = y & 1 ? Math.min(cy + 1, height - 1) : Math.max(cy - 1, 0);
-  const near = ny * width;
+  const near = ny * stride;
   const sum = (i: number) => plane[row + i] * 3 + plane[near + i];
   let previous = sum(0), current = previous;
   for (let i = 0; i < width; i++) {
@@ -76,13 +79,22 @@ function upsampleRow(
     previous = current;
     current = next;
   }
+  out.fill(out[2 * last + 1], 2 * width, 2 * stride);
 }
 
 /**
  * RGB of decoded planes (Y, or Y Cb Cr with the luma sampling `h` × `v`),
- * as large as the luma plane.
+ * as large as the luma plane. `chromaWidth` × `chromaHeight` chroma
+ * samples lie inside the image; the planes' others are the encoder's
+ * padding.
  */
-export function planesToRgb(decoded: Planes, h: number, v: number): RgbImage {
+export function planesToRgb(
+  decoded: Planes,
+  h: number,
+  v: number,
+  chromaWidth: number,
+  chromaHeight: number,
+): RgbImage {
   const { planes, widths, heights } = decoded;
   const width = widths[0], height = heights[0];
   const luma = planes[0];
@@ -93,10 +105,12 @@ export function planesToRgb(decoded: Planes, h: number, v: number): RgbImage {
     }
     return { width, height, data: out };
   }
+  const cw = Math.min(chromaWidth, widths[1]);
+  const ch = Math.min(chromaHeight, heights[1]);
   const cb = new Int32Array(widths[1] * h), cr = new Int32Array(widths[2] * h);
   for (let y = 0, o = 0; y < height; y++) {
-    upsampleRow(planes[1], widths[1], heights[1], y, h, v, cb);
-    upsampleRow(planes[2], widths[2], heights[2], y, h, v, cr);
+    upsampleRow(planes[1], widths[1], cw, ch, y, h, v, cb);
+    upsampleRow(planes[2], widths[2], cw, ch, y, h, v, cr);
     for (let x = 0, i = y * width; x < width; x++, i++, o += 3) {
       const l = luma[i], b = cb[x], r = cr[x];
       out[o] = clamp(l + CR_R[r]);

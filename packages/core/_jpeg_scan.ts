@@ -30,6 +30,8 @@ export interface ScanData {
   readonly data: Uint8Array;
   /** Where each restart interval starts in `data`, then where the data end. */
   readonly intervals: Int32Array;
+  /** Position, in the file, of the code of the marker that ends the scan. */
+  readonly end: number;
 }
 
 /** Where each MCU starts, for decoding a rectangle of them later. */
@@ -80,6 +82,7 @@ export function readScanData(bytes: Uint8Array, start: number): ScanData {
       starts.push(o);
       p = q + 2;
     } else {
+      p = q + 1;
       break;
     }
   }
@@ -87,6 +90,7 @@ export function readScanData(bytes: Uint8Array, start: number): ScanData {
   return {
     data: out.subarray(0, o + SCAN_PADDING),
     intervals: Int32Array.from(starts),
+    end: p,
   };
 }
 

@@ -12,7 +12,7 @@ import type { Box, ImageSource, RgbImage } from "./types.ts";
 import { cropImage, resizeImage } from "./image.ts";
 import { applyOrientation } from "./_orient.ts";
 import { areaTable, resample } from "./_resample.ts";
-import type { BaselineJpeg } from "./_jpeg_baseline.ts";
+import { type BaselineJpeg, checkTrailer } from "./_jpeg_baseline.ts";
 import {
   type McuIndex,
   type McuLayout,
@@ -21,7 +21,7 @@ import {
   readScanData,
   type ScanData,
 } from "./_jpeg_scan.ts";
-import { decodeMcus, type McuRect } from "./_jpeg_blocks.ts";
+import { decodeMcus, type McuRect, type Planes } from "./_jpeg_blocks.ts";
 import { planesToRgb } from "./_jpeg_color.ts";
 import { assertOutputSize } from "./_validate.ts";
 
@@ -115,19 +115,19 @@ export class JpegSource implements ImageSource {
     this.height = swap ? jpeg.width : jpeg.height;
     this.#layout = mcuLayout(jpeg);
     this.#scan = readScanData(bytes, jpeg.scanStart);
+    checkTrailer(bytes, this.#scan.end);
     const { planes, index } = readDc(jpeg, this.#scan);
     this.#index = index;
-    const luma = jpeg.components[0];
     this.#whole.set(
       8,
-      planesToRgb(
+      this.#rgb(
         {
           planes,
           widths: jpeg.components.map((c) => jpeg.mcusX * c.h),
           heights: jpeg.components.map((c) => jpeg.mcusY * c.v),
         },
-        luma.h,
-        luma.v,
+        { x0: 0, y0: 0, x1: jpeg.mcusX, y1: jpeg.mcusY },
+        8,
       ),
     );
   }
@@ -218,8 +218,7 @@ export class JpegSource implements ImageSource {
   }
 
   #decode(rect: McuRect, reduce: number): RgbImage {
-    const luma = this.#jpeg.components[0];
-    return planesToRgb(
+    return this.#rgb(
       decodeMcus(
         this.#jpeg,
         this.#layout,
@@ -228,8 +227,26 @@ export class JpegSource implements ImageSource {
         rect,
         reduce,
       ),
+      rect,
+      reduce,
+    );
+  }
+
+  /** RGB of the planes of `rect` at 1/`reduce` scale. */
+  #rgb(planes: Planes, rect: McuRect, reduce: number): RgbImage {
+    const { width, height, components } = this.#jpeg;
+    const luma = components[0];
+    // Chroma samples inside the image, from the rectangle's first: a
+    // component has ceil(width / h) of them at full scale.
+    const side = 8 / reduce;
+    const inside = (size: number, sampling: number, first: number) =>
+      Math.ceil(Math.ceil(size / sampling) / reduce) - first * side;
+    return planesToRgb(
+      planes,
       luma.h,
       luma.v,
+      inside(width, luma.h, rect.x0),
+      inside(height, luma.v, rect.y0),
     );
   }
 }

@@ -12,3 +12,5 @@ export * from "./random.ts";
 export * from "./http_fuzz.ts";
 export * from "./formats.ts";
 export * from "./heif.ts";
+export * from "./canvas.ts";
+export * from "./jpeg.ts";

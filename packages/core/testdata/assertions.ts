@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import { decodeImage } from "../decode.ts";
 import { FaceError, ImageDecodeError } from "../errors.ts";
 import type { RgbImage } from "../types.ts";
+import { checkJpegStructure, parseJpegHeader } from "../_jpeg_header.ts";
+import { planBaseline } from "../_jpeg_baseline.ts";
+import { JpegSource } from "../_jpeg_source.ts";
 import {
   LFW_MISSING,
   lfwImagePath,
@@ -144,4 +147,17 @@ export function mirrorLeftRight(image: RgbImage): RgbImage {
     }
   }
   return { width: w, height: h, data };
+}
+
+/**
+ * Opens a JPEG with our baseline decoder whatever its size (`openImage`
+ * takes it only above 4 million pixels); fails the test when the file is
+ * not one it reads.
+ */
+export function openBaseline(bytes: Uint8Array): JpegSource {
+  const header = parseJpegHeader(bytes);
+  const { scans } = checkJpegStructure(bytes, header);
+  const plan = planBaseline(bytes, header, scans);
+  assert.ok(plan, "a JPEG our decoder reads");
+  return new JpegSource(bytes, plan, header.orientation);
 }
