@@ -119,3 +119,47 @@ export function faceCanvas(options: FaceCanvasOptions): CanvasPicture {
   }
   return { width, height, data };
 }
+
+/**
+ * The pixels a camera stores for `upright` with EXIF `orientation` (1..8):
+ * what, turned as the orientation says, shows `upright`. Orientations 5..8
+ * swap width and height.
+ *
+ * @example
+ * ```ts
+ * import { storedForOrientation } from "@facever/testing";
+ * const upright = { width: 2, height: 1, data: new Uint8Array([1, 1, 1, 2, 2, 2]) };
+ * // Shown turned a quarter clockwise (EXIF 6): stored as a column.
+ * const stored = storedForOrientation(upright, 6);
+ * console.log(stored.width, stored.height, stored.data); // 1 2 Uint8Array(6) [ 1, 1, 1, 2, 2, 2 ]
+ * ```
+ */
+export function storedForOrientation(
+  upright: CanvasPicture,
+  orientation: number,
+): CanvasPicture {
+  const swap = orientation >= 5 && orientation <= 8;
+  const width = swap ? upright.height : upright.width;
+  const height = swap ? upright.width : upright.height;
+  const data = new Uint8Array(upright.data.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      // Where stored (x, y) is shown, per the EXIF orientation.
+      const [ux, uy] = [
+        [x, y],
+        [width - 1 - x, y],
+        [width - 1 - x, height - 1 - y],
+        [x, height - 1 - y],
+        [y, x],
+        [height - 1 - y, x],
+        [height - 1 - y, width - 1 - x],
+        [y, width - 1 - x],
+      ][orientation >= 1 && orientation <= 8 ? orientation - 1 : 0];
+      const from = (uy * upright.width + ux) * 3, to = (y * width + x) * 3;
+      data[to] = upright.data[from];
+      data[to + 1] = upright.data[from + 1];
+      data[to + 2] = upright.data[from + 2];
+    }
+  }
+  return { width, height, data };
+}
