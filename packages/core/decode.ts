@@ -17,6 +17,13 @@ import { checkJpegStructure } from "./_jpeg_header.ts";
 import { planBaseline } from "./_jpeg_baseline.ts";
 import { JpegSource } from "./_jpeg_source.ts";
 import { imageSource } from "./source.ts";
+import {
+  type DECODE_BYTES_PER_PIXEL,
+  type DECODE_MEMORY_BUDGET,
+  type DecodeKind,
+  type DEFAULT_MAX_PIXELS,
+  defaultMaxPixels,
+} from "./limits.ts";
 import { decodePixels } from "./_codecs.ts";
 import { CodecError } from "./_wasm.ts";
 
@@ -97,39 +104,6 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo {
 }
 
 /**
- * The default pixel limit of {@linkcode decodeImage}: 12 Mi pixels
- * (4096 x 3072, above every 12 MP phone camera's 4032 x 3024). A decode
- * peaks under {@linkcode DECODE_BYTES_PER_PIXEL} bytes per pixel, so one
- * default-limited decode stays under 12 Mi x 32 B = 384 MiB (425 MiB with
- * the largest decoder's first load), within a 512 MiB edge isolate. Raise
- * it with `maxPixels` where memory allows.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_PIXELS } from "@facever/core";
- * console.log(DEFAULT_MAX_PIXELS); // 12582912
- * ```
- */
-export const DEFAULT_MAX_PIXELS: number = 12 * 1024 * 1024;
-
-/**
- * The memory budget of one {@linkcode decodeImage} call, in bytes per
- * pixel allowed: its peak resident memory (decoder heap, decoded samples
- * and the RGB result together) stays under this many bytes times
- * `maxPixels`, for every format and for hostile input, plus the decoder's
- * own load the first time a format is seen (at most 42 MB, AVIF's). The worst measured
- * case is a 10-bit 4:4:4 AVIF (about 29 bytes per pixel, libaom's frame
- * buffers); a baseline JPEG takes about 11.
- *
- * @example
- * ```ts
- * import { DECODE_BYTES_PER_PIXEL, DEFAULT_MAX_PIXELS } from "@facever/core";
- * console.log(DECODE_BYTES_PER_PIXEL * DEFAULT_MAX_PIXELS / 2 ** 20); // 384
- * ```
- */
-export const DECODE_BYTES_PER_PIXEL: number = 32;
-
-/**
  * Options of {@linkcode decodeImage}.
  *
  * @example
@@ -142,7 +116,9 @@ export const DECODE_BYTES_PER_PIXEL: number = 32;
 export interface DecodeOptions {
   /**
    * Largest `width * height` accepted, checked against the header before
-   * any pixel memory is allocated. Default {@linkcode DEFAULT_MAX_PIXELS}.
+   * any pixel memory is allocated. Default: what the memory budget allows
+   * the file's decoder (see {@linkcode defaultMaxPixels}), at most
+   * {@linkcode DEFAULT_MAX_PIXELS}.
    */
   maxPixels?: number;
 }
@@ -173,8 +149,9 @@ export interface DecodeOptions {
  * EOI, every PNG chunk and CRC, every RIFF, ISOBMFF, GIF or TIFF piece) and
  * data too short for the declared size is refused before any pixel is
  * allocated, so a damaged file fails with a precise code; decoder warnings
- * about lost data are errors too. Peak memory stays under
- * {@linkcode DECODE_BYTES_PER_PIXEL} bytes per pixel.
+ * about lost data are errors too. Peak memory stays under the file's
+ * decoder's {@linkcode DECODE_BYTES_PER_PIXEL} times its pixels, within
+ * {@linkcode DECODE_MEMORY_BUDGET} at the default limit.
  *
  * @throws {ImageDecodeError} `unsupported_format`, `truncated_image` or
  * `corrupt_image`; the decoder's own exception, if any, is the `cause`.
@@ -267,17 +244,23 @@ function parseWithinLimit(
   options: DecodeOptions,
 ): ParsedHeader {
   assertBytes(bytes);
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (typeof maxPixels !== "number" || !(maxPixels > 0)) {
-    throw new RangeError(
-      `maxPixels must be a positive number, got ${maxPixels}`,
-    );
+  const { maxPixels: given } = options;
+  if (given !== undefined && (typeof given !== "number" || !(given > 0))) {
+    throw new RangeError(`maxPixels must be a positive number, got ${given}`);
   }
   const header = parseHeader(bytes);
+  const maxPixels = given ?? defaultMaxPixels(decodeKind(header));
   if (header.width * header.height > maxPixels) {
     throw new ImageTooLargeError(header.width, header.height, maxPixels);
   }
   return header;
+}
+
+/** Which decoder, of those the memory budget tells apart, a file goes to. */
+function decodeKind(header: ParsedHeader): DecodeKind {
+  if (header.format !== "jpeg") return header.format;
+  if (header.components === 4) return "jpeg-cmyk";
+  return header.progressive ? "jpeg-progressive" : "jpeg";
 }
 
 /** Decodes a stream whose structure is checked, into upright RGB. */
