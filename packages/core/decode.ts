@@ -17,13 +17,7 @@ import { checkJpegStructure } from "./_jpeg_header.ts";
 import { planBaseline } from "./_jpeg_baseline.ts";
 import { JpegSource } from "./_jpeg_source.ts";
 import { imageSource } from "./source.ts";
-import {
-  type DECODE_BYTES_PER_PIXEL,
-  type DECODE_MEMORY_BUDGET,
-  type DecodeKind,
-  type DEFAULT_MAX_PIXELS,
-  defaultMaxPixels,
-} from "./limits.ts";
+import { type DecodeKind, defaultMaxPixels } from "./limits.ts";
 import { decodePixels } from "./_codecs.ts";
 import { CodecError } from "./_wasm.ts";
 
@@ -118,7 +112,7 @@ export interface DecodeOptions {
    * Largest `width * height` accepted, checked against the header before
    * any pixel memory is allocated. Default: what the memory budget allows
    * the file's decoder (see {@linkcode defaultMaxPixels}), at most
-   * {@linkcode DEFAULT_MAX_PIXELS}.
+   * `DEFAULT_MAX_PIXELS`.
    */
   maxPixels?: number;
 }
@@ -150,8 +144,8 @@ export interface DecodeOptions {
  * data too short for the declared size is refused before any pixel is
  * allocated, so a damaged file fails with a precise code; decoder warnings
  * about lost data are errors too. Peak memory stays under the file's
- * decoder's {@linkcode DECODE_BYTES_PER_PIXEL} times its pixels, within
- * {@linkcode DECODE_MEMORY_BUDGET} at the default limit.
+ * decoder's `DECODE_BYTES_PER_PIXEL` times its pixels, within
+ * `DECODE_MEMORY_BUDGET` at the default limit.
  *
  * @throws {ImageDecodeError} `unsupported_format`, `truncated_image` or
  * `corrupt_image`; the decoder's own exception, if any, is the `cause`.
