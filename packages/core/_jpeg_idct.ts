@@ -151,8 +151,8 @@ export function idctBlock(
   stride: number,
   scratch: IdctScratch,
 ): void {
-  const side = 8 / reduce;
   if (dcOnly) {
+    const side = 8 / reduce;
     // What both passes give for a lone DC term: (dc + 4) / 8 + 128.
     const value = clamp(((coef[0] + 4) >> 3) + 128);
     for (let y = 0; y < side; y++, at += stride) {
@@ -165,18 +165,24 @@ export function idctBlock(
     rows(scratch.columns, out, at, stride);
     return;
   }
-  const block = scratch.block;
-  rows(scratch.columns, block, 0, 8);
-  const shift = reduce === 2 ? 2 : 4;
-  const half = 1 << (shift - 1);
-  for (let y = 0; y < side; y++, at += stride) {
-    for (let x = 0; x < side; x++) {
+  const b = scratch.block;
+  rows(scratch.columns, b, 0, 8);
+  if (reduce === 2) {
+    for (let p = 0; p < 64; p += 16, at += stride) {
+      out[at] = (b[p] + b[p + 1] + b[p + 8] + b[p + 9] + 2) >> 2;
+      out[at + 1] = (b[p + 2] + b[p + 3] + b[p + 10] + b[p + 11] + 2) >> 2;
+      out[at + 2] = (b[p + 4] + b[p + 5] + b[p + 12] + b[p + 13] + 2) >> 2;
+      out[at + 3] = (b[p + 6] + b[p + 7] + b[p + 14] + b[p + 15] + 2) >> 2;
+    }
+    return;
+  }
+  for (let p = 0; p < 64; p += 32, at += stride) {
+    for (let x = 0; x < 2; x++) {
       let sum = 0;
-      for (let dy = 0, p = y * reduce * 8 + x * reduce; dy < reduce; dy++) {
-        for (let dx = 0; dx < reduce; dx++) sum += block[p + dx];
-        p += 8;
+      for (let q = p + 4 * x; q < p + 32; q += 8) {
+        sum += b[q] + b[q + 1] + b[q + 2] + b[q + 3];
       }
-      out[at + x] = (sum + half) >> shift;
+      out[at + x] = (sum + 8) >> 4;
     }
   }
 }

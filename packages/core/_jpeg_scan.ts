@@ -202,6 +202,8 @@ interface DcState {
   readonly prediction: Int32Array;
   /** Where each block's sample goes in its plane, moved along per MCU. */
   readonly at: Int32Array;
+  /** How far each block's sample moves from one MCU to the next. */
+  readonly step: Int32Array;
   readonly index: McuIndex;
   // The bit reader and the restart interval, carried from row to row.
   pos: number;
@@ -234,6 +236,7 @@ export function readDc(jpeg: BaselineJpeg, scan: ScanData): DcPass {
     quant0: Int32Array.from(components, (c) => c.quant[0]),
     prediction: new Int32Array(nc),
     at: new Int32Array(layout.blocks),
+    step: Int32Array.from(layout.component, (c) => components[c].h),
     index: {
       bits: new Int32Array(mcusX * mcusY),
       predictors: new Int32Array(mcusX * mcusY * nc),
@@ -254,8 +257,9 @@ export function readDc(jpeg: BaselineJpeg, scan: ScanData): DcPass {
 
 /** The first pass over MCU row `my`. */
 function readDcRow(state: DcState, my: number): void {
-  const { jpeg, layout, data, intervals, skip, plane, quant0, prediction, at } =
+  const { jpeg, layout, data, intervals, skip, plane, quant0, prediction } =
     state;
+  const { at, step } = state;
   const { mcusX, restartInterval } = jpeg;
   const nc = jpeg.components.length;
   const { blocks, component, dcLookup, dcMax, dcOffset, dcValues } = layout;
@@ -325,7 +329,7 @@ function readDcRow(state: DcState, my: number): void {
       // libjpeg's 1/8 scale: the DC term dequantised, /8, level-shifted.
       const sample = ((prediction[c] * quant0[c] + 4) >> 3) + 128;
       plane[b][at[b]] = sample < 0 ? 0 : sample > 255 ? 255 : sample;
-      at[b] += jpeg.components[c].h;
+      at[b] += step[b];
 
       // AC: decoded and skipped, one or two codes at a time.
       const table = skip[b];
