@@ -14,10 +14,30 @@ import encodeAvif from "@jsquash/avif/encode.js";
 import { resizeImage, type RgbImage } from "@facever/core";
 import { encodeBmp, encodeTiff, faceCanvas } from "@facever/testing";
 
+/**
+ * Sizes of the frame, of the LFW photos it is tiled from, and of the phone
+ * photo.
+ *
+ * @example
+ * ```ts
+ * import { FRAME_WIDTH, PHOTO_WIDTH, TILE } from "./_speed_inputs.ts";
+ * console.log(FRAME_WIDTH, TILE, PHOTO_WIDTH); // 1920 250 4000
+ * ```
+ */
 export const FRAME_WIDTH = 1920, FRAME_HEIGHT = 1080, TILE = 250;
+/** The phone photo's size: 12 megapixels, 4:3. */
 export const PHOTO_WIDTH = 4000, PHOTO_HEIGHT = 3000;
 
-/** RGB to the RGBA `ImageData` the encoders take. */
+/**
+ * RGB to the RGBA `ImageData` the encoders take.
+ *
+ * @example
+ * ```ts
+ * import { toImageData } from "./_speed_inputs.ts";
+ * const rgba = toImageData({ width: 1, height: 1, data: new Uint8Array([1, 2, 3]) });
+ * console.log(rgba.data); // Uint8ClampedArray(4) [ 1, 2, 3, 255 ]
+ * ```
+ */
 export function toImageData(image: RgbImage): ImageData {
   const rgba = new Uint8ClampedArray(image.width * image.height * 4);
   for (let i = 0, o = 0; i < image.data.length; i += 3, o += 4) {
@@ -34,7 +54,17 @@ export function toImageData(image: RgbImage): ImageData {
   } as ImageData;
 }
 
-/** The frame: LFW photos tiled left to right, top to bottom, cut at the edges. */
+/**
+ * The frame: LFW photos tiled left to right, top to bottom, cut at the
+ * edges.
+ *
+ * @example
+ * ```ts
+ * import { TILE, tiledFrame } from "./_speed_inputs.ts";
+ * const grey = { width: TILE, height: TILE, data: new Uint8Array(TILE * TILE * 3).fill(128) };
+ * console.log(tiledFrame([grey]).width); // 1920
+ * ```
+ */
 export function tiledFrame(tiles: readonly RgbImage[]): RgbImage {
   const data = new Uint8Array(FRAME_WIDTH * FRAME_HEIGHT * 3);
   let k = 0;
@@ -58,6 +88,13 @@ export function tiledFrame(tiles: readonly RgbImage[]): RgbImage {
  * 100 px wide) with one person close to the camera, an LFW photo enlarged
  * to 600×600 (a face about 230 px wide) in the middle. Raw RGB, as a
  * camera hands it over.
+ *
+ * @example
+ * ```ts
+ * import { kioskFrame, TILE, tiledFrame } from "./_speed_inputs.ts";
+ * const grey = { width: TILE, height: TILE, data: new Uint8Array(TILE * TILE * 3).fill(128) };
+ * console.log(kioskFrame(tiledFrame([grey]), grey).height); // 1080
+ * ```
  */
 export function kioskFrame(background: RgbImage, visitor: RgbImage): RgbImage {
   const data = background.data.slice();
@@ -77,6 +114,13 @@ export function kioskFrame(background: RgbImage, visitor: RgbImage): RgbImage {
  * Baseline JPEG, quality 90, 4:2:0: what a phone or a camera writes.
  * MozJPEG's `auto_subsample` (on by default) would keep full chroma (4:4:4)
  * at this quality.
+ *
+ * @example
+ * ```ts
+ * import { baselineJpeg } from "./_speed_inputs.ts";
+ * const jpeg = await baselineJpeg({ width: 16, height: 16, data: new Uint8Array(768) });
+ * console.log(jpeg[0] === 0xff && jpeg[1] === 0xd8); // true
+ * ```
  */
 export async function baselineJpeg(image: RgbImage): Promise<Uint8Array> {
   return new Uint8Array(
@@ -95,6 +139,14 @@ export async function baselineJpeg(image: RgbImage): Promise<Uint8Array> {
  * person: `face` enlarged to 1200×1200 (a face about 480 px wide) off the
  * centre, on a background made of the corners of `backgrounds` with a
  * camera's grain, so that the file is about as large as a phone's (3 MB).
+ *
+ * @example
+ * ```ts
+ * import { phonePhoto, TILE } from "./_speed_inputs.ts";
+ * const grey = { width: TILE, height: TILE, data: new Uint8Array(TILE * TILE * 3).fill(128) };
+ * const jpeg = await phonePhoto(grey, [grey]);
+ * console.log(jpeg.length > 1_000_000); // true
+ * ```
  */
 export async function phonePhoto(
   face: RgbImage,
@@ -196,6 +248,14 @@ async function heic(
  * The picture in the formats `decodeImage` reads besides baseline JPEG
  * and PNG (which the frame rows have already), for the decode rows; HEIC
  * is missing when `heif-enc` is.
+ *
+ * @example
+ * ```ts
+ * import { otherFormats } from "./_speed_inputs.ts";
+ * const image = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3) };
+ * const files = await otherFormats(image, new URL("file:///tmp/speed-inputs/"));
+ * console.log(Object.keys(files).includes("webp")); // true
+ * ```
  */
 export async function otherFormats(
   image: RgbImage,
