@@ -9,20 +9,18 @@
  *
  * 1. `cold`: distinct photos from the process's first call (models just
  *    loaded, nothing optimised yet), bytes read beforehand;
- * 2. `cycled`: the 8 photos of `pipeline.250` in turn;
- * 3. `distinct`: photos never seen, bytes read beforehand (`pipeline.lfw`);
- * 4. `distinct+read`: photos never seen, each read from disk inside the
+ * 2. `cycled | distinct`: one of the 8 photos of `pipeline.250`, then a
+ *    photo never seen (bytes read beforehand, as `pipeline.lfw`), call
+ *    after call, so that the machine's load weighs on both alike;
+ * 3. `distinct+read`: photos never seen, each read from disk inside the
  *    timing, as a caller reading files does;
- * 5. `cycled` again, to see the machine's drift over the run;
- * 6. `pool ×1`, `pool ×2`: distinct photos through a `FacePool` of 1 and of
+ * 4. `pool ×1`, `pool ×2`: distinct photos through a `FacePool` of 1 and of
  *    2 workers, one call in flight per worker (as `deno task bench:lfw`
  *    times its photos): each photo's time from hand-over to embedding.
  *
- * Each phase prints the median and 90th percentile per photo, and the
- * stages of the pipeline (decode, detect with landmarks, align, embed)
- * for the `distinct` and `cycled` phases, and how much of the time
- * went to garbage collection (V8's `--trace-gc` lines are counted when
- * the task passes it).
+ * Each phase prints the median and 90th percentile per photo; then the
+ * stages of the pipeline (decode, detect with landmarks, align, embed),
+ * timed one by one on cycled and on distinct photos, alternating.
  *
  * @module
  */
@@ -67,24 +65,16 @@ function percentile(times: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-async function phase(
-  name: string,
-  count: number,
-  input: (i: number) => Uint8Array | Promise<Uint8Array>,
-): Promise<void> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = performance.now();
-    await engine.embedImage(await input(i));
-    times.push(performance.now() - start);
-  }
-  console.log(
-    `${name.padEnd(14)} median ${median(times).toFixed(2)} ms, p90 ${
-      percentile(times, 0.9).toFixed(2)
-    } ms, first 10 ${
-      median(times.slice(0, 10)).toFixed(2)
-    } ms (${count} photos)`,
-  );
+function line(name: string, times: number[], extra = ""): string {
+  return `${name.padEnd(16)} median ${median(times).toFixed(2)} ms, p90 ${
+    percentile(times, 0.9).toFixed(2)
+  } ms${extra} (${times.length} photos)`;
+}
+
+async function timed(bytes: Uint8Array | Promise<Uint8Array>) {
+  const start = performance.now();
+  await engine.embedImage(await bytes);
+  return performance.now() - start;
 }
 
 /** Distinct photos through a pool of `workers`, one call in flight each. */
@@ -110,46 +100,68 @@ async function pool(workers: number, files: readonly string[]): Promise<void> {
   );
 }
 
-/** The pipeline's stages, timed one by one, on `photos` in turn. */
-async function stages(name: string, photos: readonly Uint8Array[]) {
-  const spent = {
-    decode: [] as number[],
-    detect: [] as number[],
-    align: [] as number[],
-    embed: [] as number[],
-  };
-  for (const bytes of photos) {
-    let t = performance.now();
-    const image = await decodeImage(bytes);
-    spent.decode.push(performance.now() - t);
-    t = performance.now();
-    const [face] = await detector.detectFaces(image, { maxFaces: 1 });
-    spent.detect.push(performance.now() - t);
-    t = performance.now();
-    const aligned = alignFace(image, face.landmarks);
-    spent.align.push(performance.now() - t);
-    t = performance.now();
-    await embedder.embed([aligned]);
-    spent.embed.push(performance.now() - t);
-  }
-  console.log(
-    `${name.padEnd(14)} ${
-      Object.entries(spent).map(([stage, times]) =>
-        `${stage} ${median(times).toFixed(2)}`
-      ).join(", ")
-    } ms (medians)`,
-  );
+/** Each stage's time, one call after another. */
+type Stages = Record<"decode" | "detect" | "align" | "embed", number[]>;
+
+/** The pipeline's stages, timed one by one, on `bytes`, into `spent`. */
+async function stages(bytes: Uint8Array, spent: Stages): Promise<void> {
+  let t = performance.now();
+  const image = await decodeImage(bytes);
+  spent.decode.push(performance.now() - t);
+  t = performance.now();
+  const [face] = await detector.detectFaces(image, { maxFaces: 1 });
+  spent.detect.push(performance.now() - t);
+  t = performance.now();
+  const aligned = alignFace(image, face.landmarks);
+  spent.align.push(performance.now() - t);
+  t = performance.now();
+  await embedder.embed([aligned]);
+  spent.embed.push(performance.now() - t);
 }
 
-await phase("cold", PHASE, (i) => cold[i]);
-await phase("cycled", PHASE, (i) => cycled[i % 8]);
-await phase("distinct", PHASE, (i) => distinct[i]);
-await phase("distinct+read", PHASE, (i) => Deno.readFile(readFiles[i]));
-await phase("cycled", PHASE, (i) => cycled[i % 8]);
-await stages(
-  "stages cycled",
-  Array.from({ length: PHASE }, (_, i) => cycled[i % 8]),
+const stagesLine = (name: string, spent: Stages) =>
+  `${name.padEnd(16)} ${
+    Object.entries(spent).map(([stage, times]) =>
+      `${stage} ${median(times).toFixed(2)}`
+    ).join(", ")
+  } ms (medians)`;
+
+const coldTimes: number[] = [];
+for (const bytes of cold) coldTimes.push(await timed(bytes));
+console.log(
+  line(
+    "cold",
+    coldTimes,
+    `, first 10 ${median(coldTimes.slice(0, 10)).toFixed(2)} ms`,
+  ),
 );
-await stages("stages distinct", distinct);
+
+const cycledTimes: number[] = [], distinctTimes: number[] = [];
+for (let i = 0; i < PHASE; i++) {
+  cycledTimes.push(await timed(cycled[i % 8]));
+  distinctTimes.push(await timed(distinct[i]));
+}
+console.log(line("cycled", cycledTimes));
+console.log(line("distinct", distinctTimes));
+
+const readTimes: number[] = [];
+for (const file of readFiles) readTimes.push(await timed(Deno.readFile(file)));
+console.log(
+  line(
+    "distinct+read",
+    readTimes,
+    `, first 10 ${median(readTimes.slice(0, 10)).toFixed(2)} ms`,
+  ),
+);
+
+const onCycled: Stages = { decode: [], detect: [], align: [], embed: [] };
+const onDistinct: Stages = { decode: [], detect: [], align: [], embed: [] };
+for (let i = 0; i < PHASE; i++) {
+  await stages(cycled[i % 8], onCycled);
+  await stages(distinct[i], onDistinct);
+}
+console.log(stagesLine("stages, cycled", onCycled));
+console.log(stagesLine("stages, distinct", onDistinct));
+
 await pool(1, poolFiles.slice(0, PHASE));
 await pool(2, poolFiles.slice(PHASE));
