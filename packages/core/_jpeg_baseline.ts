@@ -13,7 +13,7 @@ import { isStandalone, type JpegHeader, nextMarker } from "./_jpeg_header.ts";
 import { buildHuffmanTable, type HuffmanTable } from "./_jpeg_huffman.ts";
 
 /** One component of the scan, in scan (= frame) order. */
-export interface BaselineComponent {
+interface BaselineComponent {
   /** Blocks per MCU across and down (1 for chroma and for gray). */
   readonly h: number;
   readonly v: number;

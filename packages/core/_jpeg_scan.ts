@@ -22,7 +22,7 @@ import { skipTable } from "./_jpeg_huffman.ts";
  * most 2,000 bits each), so that a decoder running past the end of damaged
  * data reads zeros until the check after that MCU stops it.
  */
-export const SCAN_PADDING = 2048;
+const SCAN_PADDING = 2048;
 
 /** A scan's entropy-coded data, ready for bit reading. */
 export interface ScanData {
@@ -43,7 +43,7 @@ export interface McuIndex {
 }
 
 /** What the first pass gives. */
-export interface DcPass {
+interface DcPass {
   /**
    * One sample per block of each component (the block's mean): component
    * c's plane is `mcusX * h` by `mcusY * v` samples.
@@ -95,7 +95,7 @@ export function readScanData(bytes: Uint8Array, start: number): ScanData {
 }
 
 /** Intervals the scan must have, and a check that the data hold them. */
-export function checkIntervals(jpeg: BaselineJpeg, scan: ScanData): number {
+function checkIntervals(jpeg: BaselineJpeg, scan: ScanData): number {
   const mcus = jpeg.mcusX * jpeg.mcusY;
   const expected = jpeg.restartInterval > 0
     ? Math.ceil(mcus / jpeg.restartInterval)
@@ -119,7 +119,7 @@ export function checkIntervals(jpeg: BaselineJpeg, scan: ScanData): number {
  * end of data segment"), a whole byte unused means data were left over
  * ("extraneous bytes before marker").
  */
-export function checkIntervalEnd(usedBits: number, endByte: number): void {
+function checkIntervalEnd(usedBits: number, endByte: number): void {
   const endBits = endByte * 8;
   if (usedBits > endBits) {
     throw corrupt("the JPEG scan data end before its last MCU");

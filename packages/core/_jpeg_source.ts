@@ -46,7 +46,7 @@ interface Decoded {
  * stored) for EXIF orientation 1..8: the inverse of the mapping in
  * `_orient.ts`.
  */
-export function storedBox(
+function storedBox(
   box: Box,
   orientation: number,
   width: number,
