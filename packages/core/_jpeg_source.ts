@@ -29,14 +29,18 @@ import { assertOutputSize } from "./_validate.ts";
 const REDUCTIONS = [8, 4, 2] as const;
 /**
  * A read whose MCUs cover more than this share of the image decodes the
- * whole image at that scale and keeps it: the detector reads whole
- * images, level after level.
+ * whole image and keeps it: the detector reads whole images, level after
+ * level. At 1/2 scale it is decoded at full scale instead: that costs a
+ * fifth more (every coefficient is decoded either way) and every later
+ * read, at any scale, is then MozJPEG's pixels resized as a full decode
+ * would be.
  */
 const WHOLE_SHARE = 0.5;
 
 /** Decoded pixels at 1/`reduce` scale whose first pixel starts at full-scale (`x`, `y`). */
 interface Decoded {
   readonly image: RgbImage;
+  readonly reduce: number;
   readonly x: number;
   readonly y: number;
 }
@@ -151,8 +155,11 @@ export class JpegSource implements ImageSource {
     );
     const swap = this.#orientation >= 5 && this.#orientation <= 8;
     const outW = swap ? height : width, outH = swap ? width : height;
-    const reduce = reductionFor(stored, outW, outH, detail);
-    const decoded = this.#decoded(stored, reduce);
+    const decoded = this.#decoded(
+      stored,
+      reductionFor(stored, outW, outH, detail),
+    );
+    const { reduce } = decoded;
     let image: RgbImage;
     if (reduce === 1) {
       // Whole pixels: exactly what cropping and resizing a full decode gives.
@@ -189,10 +196,15 @@ export class JpegSource implements ImageSource {
     return applyOrientation(image, this.#orientation);
   }
 
-  /** Decoded pixels at 1/`reduce` covering the stored box `box`. */
+  /**
+   * Decoded pixels covering the stored box `box` at 1/`reduce` scale, or
+   * finer where a finer whole image is kept.
+   */
   #decoded(box: Box, reduce: number): Decoded {
-    const whole = this.#whole.get(reduce);
-    if (whole) return { image: whole, x: 0, y: 0 };
+    for (let finer = reduce; finer >= 1; finer >>= 1) {
+      const whole = this.#whole.get(finer);
+      if (whole) return { image: whole, reduce: finer, x: 0, y: 0 };
+    }
     const { mcuWidth, mcuHeight, mcusX, mcusY } = this.#jpeg;
     // One MCU more on each side: chroma upsampling reads its neighbours.
     const rect: McuRect = {
@@ -203,15 +215,14 @@ export class JpegSource implements ImageSource {
     };
     const share = (rect.x1 - rect.x0) * (rect.y1 - rect.y0) / (mcusX * mcusY);
     if (share > WHOLE_SHARE) {
-      const image = this.#decode(
-        { x0: 0, y0: 0, x1: mcusX, y1: mcusY },
-        reduce,
-      );
-      this.#whole.set(reduce, image);
-      return { image, x: 0, y: 0 };
+      const scale = reduce <= 2 ? 1 : reduce;
+      const image = this.#decode({ x0: 0, y0: 0, x1: mcusX, y1: mcusY }, scale);
+      this.#whole.set(scale, image);
+      return { image, reduce: scale, x: 0, y: 0 };
     }
     return {
       image: this.#decode(rect, reduce),
+      reduce,
       x: rect.x0 * mcuWidth,
       y: rect.y0 * mcuHeight,
     };

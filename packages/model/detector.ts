@@ -185,6 +185,17 @@ const SUPPRESSION = { maxIou: 0.4, maxCovered: 0.8 } as const;
  * 99 % of the time at score 0.65, 12 px 75 %, 10 px 34 %.
  */
 const MIN_DETECTABLE = 20;
+/**
+ * Decoded pixels per level pixel the finer pyramid levels are read from,
+ * where the image offers reduced resolutions (a large JPEG, whose first
+ * level comes from its 1/8-scale image): their faces are small, and their
+ * boxes and landmarks follow every change of input, so they are read from
+ * twice their resolution, which for a phone photo means its full decode,
+ * as when it is decoded whole. Measured on made-up 12 MP photos, faces of
+ * 41–160 pixels found at those levels then match a full decode's
+ * (cosine 0.995–1.0, from 0.915–0.994 at 1).
+ */
+const FINE_LEVEL_DETAIL = 2;
 /** Boxes this close (in detector pixels) to a window edge shared with another window are cut faces. */
 const EDGE_MARGIN = 2;
 /** Windows per detector run: batches of 4 ran fastest per window on wasm. */
@@ -311,7 +322,12 @@ export class FaceDetector {
     );
     for (const [k, level] of levels.entries()) {
       if (k > 0 && enoughFound(candidates, level, source, maxFaces)) break;
-      const scaled = source.read(whole, level.width, level.height);
+      const scaled = source.read(
+        whole,
+        level.width,
+        level.height,
+        k === 0 ? 1 : FINE_LEVEL_DETAIL,
+      );
       for (let i = 0; i < level.windows.length; i += DETECTOR_BATCH) {
         const windows = level.windows.slice(i, i + DETECTOR_BATCH);
         for (
