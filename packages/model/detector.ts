@@ -288,7 +288,11 @@ export class FaceDetector {
    * the camera takes one pass on a 320×180 copy, and the face is then cut
    * from the full-resolution image for the landmarks and alignment.
    *
-   * @param image The image; any size and aspect ratio.
+   * @param image The image, any size and aspect ratio: decoded pixels, or
+   * an `ImageSource` (see `openImage`), from which each pyramid level and
+   * each face's landmark input is read at the resolution it needs (a large
+   * JPEG's first level from its 1/8-scale image, finer levels and faces
+   * from at least twice their resolution).
    * @param options Thresholds; see {@linkcode DetectOptions}.
    * @returns The faces, boxes clipped to the image, largest box first.
    * @throws {RangeError} When an option is out of range.

@@ -48,7 +48,11 @@ import { OPERATING_POINTS } from "./operating_points.ts";
  */
 export const DEFAULT_THRESHOLD: number = OPERATING_POINTS.accuracy.threshold;
 
-/** An image to analyse: decoded pixels, or the bytes of a JPEG or PNG file. */
+/**
+ * An image to analyse: decoded pixels, or the bytes of a file in any format
+ * `@facever/core` decodes (opened with `openImage`, so a large JPEG is
+ * never decoded whole).
+ */
 export type ImageInput = RgbImage | Uint8Array;
 
 /**
