@@ -23,167 +23,31 @@ export interface BaselineJpegOptions {
   segments?: Uint8Array[];
 }
 
-const LUMA_QUANT = [
-  16,
-  11,
-  10,
-  16,
-  24,
-  40,
-  51,
-  61,
-  12,
-  12,
-  14,
-  19,
-  26,
-  58,
-  60,
-  55,
-  14,
-  13,
-  16,
-  24,
-  40,
-  57,
-  69,
-  56,
-  14,
-  17,
-  22,
-  29,
-  51,
-  87,
-  80,
-  62,
-  18,
-  22,
-  37,
-  56,
-  68,
-  109,
-  103,
-  77,
-  24,
-  35,
-  55,
-  64,
-  81,
-  104,
-  113,
-  92,
-  49,
-  64,
-  78,
-  87,
-  103,
-  121,
-  120,
-  101,
-  72,
-  92,
-  95,
-  98,
-  112,
-  100,
-  103,
-  99,
-];
-const CHROMA_QUANT = [
-  17,
-  18,
-  24,
-  47,
-  99,
-  99,
-  99,
-  99,
-  18,
-  21,
-  26,
-  66,
-  99,
-  99,
-  99,
-  99,
-  24,
-  26,
-  56,
-  99,
-  99,
-  99,
-  99,
-  99,
-  47,
-  66,
-  ...new Array(38).fill(99),
-];
-const ZIGZAG = [
-  0,
-  1,
-  8,
-  16,
-  9,
-  2,
-  3,
-  10,
-  17,
-  24,
-  32,
-  25,
-  18,
-  11,
-  4,
-  5,
-  12,
-  19,
-  26,
-  33,
-  40,
-  48,
-  41,
-  34,
-  27,
-  20,
-  13,
-  6,
-  7,
-  14,
-  21,
-  28,
-  35,
-  42,
-  49,
-  56,
-  57,
-  50,
-  43,
-  36,
-  29,
-  22,
-  15,
-  23,
-  30,
-  37,
-  44,
-  51,
-  58,
-  59,
-  52,
-  45,
-  38,
-  31,
-  39,
-  46,
-  53,
-  60,
-  61,
-  54,
-  47,
-  55,
-  62,
-  63,
-];
+/** ITU T.81 Annex K.1's tables, row by row (natural order). */
+const LUMA_QUANT = numbers(
+  "16 11 10 16 24 40 51 61  12 12 14 19 26 58 60 55  14 13 16 24 40 57 69 56 " +
+    "14 17 22 29 51 87 80 62  18 22 37 56 68 109 103 77  " +
+    "24 35 55 64 81 104 113 92  49 64 78 87 103 121 120 101  " +
+    "72 92 95 98 112 100 103 99",
+);
+const CHROMA_QUANT = numbers(
+  "17 18 24 47 99 99 99 99  18 21 26 66 99 99 99 99  24 26 56 99 99 99 99 99 " +
+    "47 66 99 99 99 99 99 99 " + "99 ".repeat(32),
+);
+
+function numbers(text: string): number[] {
+  return text.trim().split(/\s+/).map(Number);
+}
+
+/** Natural position of each zigzag index: the anti-diagonals, alternating. */
+const ZIGZAG = Array.from({ length: 15 }, (_, d) => {
+  const cells = [];
+  for (let y = Math.max(0, d - 7); y <= Math.min(7, d); y++) {
+    cells.push(y * 8 + d - y);
+  }
+  // Even diagonals run up and to the right, odd ones down and to the left.
+  return d % 2 === 0 ? cells.reverse() : cells;
+}).flat();
 
 function scaledTable(base: number[], quality: number): number[] {
   const q = Math.min(100, Math.max(1, quality));
@@ -193,7 +57,7 @@ function scaledTable(base: number[], quality: number): number[] {
   );
 }
 
-/** 8-point DCT-II basis, scaled as JPEG's (orthonormal / 2 per axis... ×1/4 overall). */
+/** 8-point DCT-II basis as JPEG scales it: C(u) cos((2x + 1)uπ / 16) / 2. */
 const BASIS = Array.from({ length: 8 }, (_, u) =>
   Array.from(
     { length: 8 },
