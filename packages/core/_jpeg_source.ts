@@ -162,17 +162,19 @@ export class JpegSource implements ImageSource {
     const { reduce } = decoded;
     let image: RgbImage;
     if (reduce === 1) {
-      // Whole pixels: exactly what cropping and resizing a full decode gives.
-      image = resizeImage(
-        cropImage(decoded.image, {
-          x: stored.x - decoded.x,
-          y: stored.y - decoded.y,
-          width: stored.width,
-          height: stored.height,
-        }),
-        outW,
-        outH,
-      );
+      // Whole pixels: exactly what cropping and resizing a full decode
+      // gives (without copying the whole image when that is the box).
+      const all = stored.width === this.#jpeg.width &&
+        stored.height === this.#jpeg.height && decoded.x === 0 &&
+        decoded.y === 0 && decoded.image.width === stored.width &&
+        decoded.image.height === stored.height;
+      const region = all ? decoded.image : cropImage(decoded.image, {
+        x: stored.x - decoded.x,
+        y: stored.y - decoded.y,
+        width: stored.width,
+        height: stored.height,
+      });
+      image = resizeImage(region, outW, outH);
     } else {
       const from = decoded.image;
       image = resample(
