@@ -260,10 +260,10 @@ if (values.child) {
     },
   });
   console.log(`\n${table(report.counts)}\n`);
-  // The bound: one decode at the limit (DECODE_BYTES_PER_PIXEL x
-  // maxPixels) over what the child held after its warm-up (the models,
+  // The bound: one decode at the limit by the hungriest decoder (its
+  // DECODE_BYTES_PER_PIXEL x maxPixels) over what the child held after its warm-up (the models,
   // every decoder, their heaps grown by the valid samples).
-  const budget = DECODE_BYTES_PER_PIXEL * maxPixels;
+  const budget = Math.max(...Object.values(DECODE_BYTES_PER_PIXEL)) * maxPixels;
   const peak = Math.max(report.peakRss, report.highWaterMark ?? 0);
   const within = peak - report.warmRss <= budget;
   console.log(

@@ -71,7 +71,14 @@ interface SpeedRun {
       readonly jpegBytes: number;
       readonly pngBytes: number;
       readonly facesFound: number;
+      readonly formatBytes?: Readonly<Record<string, number>>;
     };
+    readonly photo?: {
+      readonly width: number;
+      readonly height: number;
+      readonly jpegBytes: number;
+    };
+    readonly stream?: number;
   };
 }
 
@@ -245,6 +252,15 @@ const STAGES: readonly (readonly [string, string])[] = [
   ["decode.250", "JPEG decode, 250×250 LFW photo"],
   ["decode.1080p", "JPEG decode, 1920×1080 frame"],
   ["decode.png.1080p", "PNG decode, 1920×1080 frame"],
+  ["decode.jpeg-progressive.1080p", "progressive JPEG decode, 1920×1080"],
+  ["decode.webp.1080p", "WebP (lossy, q90) decode, 1920×1080"],
+  ["decode.avif.1080p", "AVIF decode, 1920×1080"],
+  ["decode.heic.1080p", "HEIC decode, 1920×1080"],
+  ["decode.gif.1080p", "GIF decode, 1920×1080"],
+  ["decode.bmp.1080p", "BMP (24-bit) decode, 1920×1080"],
+  ["decode.tiff.1080p", "TIFF (LZW) decode, 1920×1080"],
+  ["decode.12mp", "JPEG decode, 12 MP phone photo (MozJPEG, whole)"],
+  ["open.12mp", "`openImage`, 12 MP phone photo (1/8 scale + index)"],
   ["detect", "detection + landmarks, 250×250 (1 pass)"],
   ["detect.1080p", "detection + landmarks, 1920×1080 (13 passes, every face)"],
   ["detect.native", "detection + landmarks, 250×250, native backend"],
@@ -275,6 +291,10 @@ const STAGES: readonly (readonly [string, string])[] = [
     "pipeline.250",
     "whole pipeline, 250×250 JPEG: decode → largest face's embedding",
   ],
+  [
+    "pipeline.lfw",
+    "whole pipeline, 500 distinct LFW JPEGs one after the other",
+  ],
   ["pipeline.1080p", "whole pipeline, 1920×1080 JPEG"],
   ["pipeline.250.native", "whole pipeline, 250×250 JPEG, native backend"],
   ["pipeline.1080p.native", "whole pipeline, 1920×1080 JPEG, native backend"],
@@ -285,6 +305,11 @@ const STAGES: readonly (readonly [string, string])[] = [
   [
     "pipeline.frame.native",
     "whole pipeline, 1920×1080 camera frame, native backend",
+  ],
+  ["pipeline.12mp", "whole pipeline, 12 MP phone photo (JPEG bytes)"],
+  [
+    "pipeline.12mp.decoded",
+    "the same, decoded whole first (as before `openImage`)",
   ],
   ["cosine", "cosine of two 512-d embeddings"],
 ];
@@ -327,6 +352,12 @@ const PEERS: readonly (readonly [string, string, string])[] = [
     "imagescript, 1920×1080 PNG",
     "decode.png.1080p.imagescript",
     "decode.png.1080p",
+  ],
+  ["MozJPEG whole decode, 12 MP phone photo", "decode.12mp", "open.12mp"],
+  [
+    "whole decode, then the pipeline, 12 MP photo",
+    "pipeline.12mp.decoded",
+    "pipeline.12mp",
   ],
 ];
 
@@ -373,6 +404,12 @@ const TARGETS: readonly (readonly [string, string, string, number])[] = [
     "pipeline.frame.native",
     "embed.ours.native",
     3,
+  ],
+  [
+    "12 MP phone photo end to end / embedding",
+    "pipeline.12mp",
+    "embed.ours",
+    10,
   ],
 ];
 
@@ -426,7 +463,7 @@ async function speedSection(speed: Record<string, Speed>) {
     "",
     stages,
     "",
-    "Targets (issue 5), as ratios of rows of this run:",
+    "Targets (issues 5 and 10.6), as ratios of rows of this run:",
     "",
     targets,
     "",
@@ -436,9 +473,24 @@ async function speedSection(speed: Record<string, Speed>) {
     "",
     `Inputs: ${run.inputs.photos.length} LFW photos in turn (the first images of View 2 fold 1); the frame tiles ${frame.tiles} more (JPEG ${
       num(frame.jpegBytes)
-    } B, PNG ${
-      num(frame.pngBytes)
-    } B; ${frame.facesFound} faces found in it). Peers get the input tensor our embedder would build, made outside the timing. Threads: ${
+    } B, PNG ${num(frame.pngBytes)} B; ${frame.facesFound} faces found in it${
+      frame.formatBytes
+        ? `; ${
+          Object.entries(frame.formatBytes).map(([f, n]) => `${f} ${num(n)} B`)
+            .join(", ")
+        }`
+        : ""
+    })${
+      run.inputs.photo
+        ? `; the phone photo is ${run.inputs.photo.width}×${run.inputs.photo.height}, baseline JPEG q90 4:2:0, ${
+          num(run.inputs.photo.jpegBytes)
+        } B, one face`
+        : ""
+    }${
+      run.inputs.stream
+        ? `; \`pipeline.lfw\` runs ${run.inputs.stream} distinct LFW photos (the next images of View 2), each once`
+        : ""
+    }. Peers get the input tensor our embedder would build, made outside the timing. Threads: ${
       Object.entries(run.threads).map(([who, n]) => `${who} ${n}`).join(", ")
     }. Packages: ${
       Object.entries(run.packages).map(([name, spec]) => `\`${spec ?? name}\``)

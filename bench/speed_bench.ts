@@ -6,19 +6,20 @@
  * deno task bench
  * ```
  *
- * Inputs are LFW photos (250×250 JPEG) and a 1920×1080 frame tiled from 40
- * of them, encoded as JPEG (quality 90, 4:2:0) and PNG. Our rows run the
- * wasm backend, `.native` rows the native one. Peers: a stock
- * onnxruntime-web session (`InferenceSession.create(bytes)`, no options) and
- * onnxruntime-node on the same `weights/mobilefacenet.onnx` and the same
- * input tensors, and imagescript against our decoder. The run writes the
- * median of each row to `bench/results/speed.json`, what it ran on to
+ * Inputs are LFW photos (250×250 JPEG), a 1920×1080 frame tiled from 40
+ * of them, encoded as JPEG (quality 90, 4:2:0) and in every other format
+ * we decode, and a 12-megapixel phone photo with one face (see
+ * `_speed_inputs.ts`). Our rows run the wasm backend, `.native` rows the
+ * native one. Peers: a stock onnxruntime-web session
+ * (`InferenceSession.create(bytes)`, no options) and onnxruntime-node on
+ * the same `weights/mobilefacenet.onnx` and the same input tensors, and
+ * imagescript against our decoder. The run writes the median of each row
+ * to `bench/results/speed.json`, what it ran on to
  * `bench/results/speed-run.json`, and prints the ratios.
  *
  * @module
  */
 
-import encodeJpeg from "@jsquash/jpeg/encode.js";
 import encodePng from "@jsquash/png/encode.js";
 import { Image } from "imagescript";
 import * as ortNode from "onnxruntime-node";
@@ -28,8 +29,7 @@ import {
   cosineSimilarity,
   decodeImage,
   facesToTensor,
-  resizeImage,
-  type RgbImage,
+  openImage,
 } from "@facever/core";
 import {
   DEFAULT_CHANNEL_ORDER,
@@ -41,15 +41,34 @@ import {
   LivenessChecker,
 } from "@facever/model";
 import { describeMachine } from "./_machine.ts";
-import { type Speed, SpeedRecorder } from "./_speed.ts";
+import { SpeedRecorder } from "./_speed.ts";
+import { ratios } from "./_speed_ratios.ts";
 import { lfwRoot } from "@facever/testing";
 import { DETECTOR_URL, EMBEDDER_URL, LANDMARKER_URL } from "@facever/weights";
 import { readPairs } from "./_lfw_pairs.ts";
+import {
+  baselineJpeg,
+  FRAME_HEIGHT,
+  FRAME_WIDTH,
+  kioskFrame,
+  otherFormats,
+  phonePhoto,
+  PHOTO_HEIGHT,
+  PHOTO_WIDTH,
+  TILE,
+  tiledFrame,
+  toImageData,
+} from "./_speed_inputs.ts";
 
 const RESULTS = new URL("./results/", import.meta.url);
+const CACHE = new URL("../.cache/speed-inputs/", import.meta.url);
 const MODEL = EMBEDDER_URL;
-const FRAME_WIDTH = 1920, FRAME_HEIGHT = 1080, TILE = 250;
 const BATCH = 8;
+/**
+ * Distinct LFW photos `pipeline.lfw` embeds one after the other, each once:
+ * its measured calls and `deno bench`'s ten warm-up calls.
+ */
+const STREAM = 510;
 
 const root = lfwRoot();
 if (!root) {
@@ -59,13 +78,20 @@ if (!root) {
 }
 
 // The images of the first View 2 pairs: 8 for the per-image rows, 40 more
-// for the frame.
-const files = [
+// for the frame, then the stream of distinct photos.
+const pairFiles = [
   ...new Set(
-    (await readPairs(root, "pairs.txt"))[0].flatMap((p) => [p.a, p.b]),
+    (await readPairs(root, "pairs.txt")).flat().flatMap((p) => [p.a, p.b]),
   ),
-].slice(0, BATCH + 40);
+];
+const files = pairFiles.slice(0, BATCH + 40);
 const jpegs = await Promise.all(files.map((file) => Deno.readFile(file)));
+// Read before any row runs: the row measures the pipeline, not the disk.
+const stream = await Promise.all(
+  pairFiles.slice(BATCH + 40, BATCH + 40 + STREAM).map((file) =>
+    Deno.readFile(file)
+  ),
+);
 const photos = await Promise.all(jpegs.map((bytes) => decodeImage(bytes)));
 for (const [i, photo] of photos.entries()) {
   if (photo.width !== TILE || photo.height !== TILE) {
@@ -77,64 +103,14 @@ for (const [i, photo] of photos.entries()) {
   }
 }
 
-/** The frame: LFW photos tiled left to right, top to bottom, cut at the edges. */
-function tiledFrame(tiles: readonly RgbImage[]): ImageData {
-  const rgba = new Uint8ClampedArray(FRAME_WIDTH * FRAME_HEIGHT * 4);
-  let k = 0;
-  for (let top = 0; top < FRAME_HEIGHT; top += TILE) {
-    for (let left = 0; left < FRAME_WIDTH; left += TILE, k++) {
-      const { data } = tiles[k % tiles.length];
-      for (let y = 0; y < TILE && top + y < FRAME_HEIGHT; y++) {
-        for (let x = 0; x < TILE && left + x < FRAME_WIDTH; x++) {
-          const to = ((top + y) * FRAME_WIDTH + left + x) * 4;
-          const from = (y * TILE + x) * 3;
-          rgba[to] = data[from];
-          rgba[to + 1] = data[from + 1];
-          rgba[to + 2] = data[from + 2];
-          rgba[to + 3] = 255;
-        }
-      }
-    }
-  }
-  return {
-    width: FRAME_WIDTH,
-    height: FRAME_HEIGHT,
-    data: rgba,
-    colorSpace: "srgb",
-  } as ImageData;
-}
-
 const frame = tiledFrame(photos.slice(BATCH));
-const frameJpeg = new Uint8Array(
-  await encodeJpeg(frame, {
-    quality: 90,
-    baseline: true,
-    progressive: false,
-    chroma_subsample: 2,
-  }),
-);
-const framePng = new Uint8Array(await encodePng(frame));
+const frameJpeg = await baselineJpeg(frame);
+const framePng = new Uint8Array(await encodePng(toImageData(frame)));
 const frameImage = await decodeImage(frameJpeg);
+const formats = await otherFormats(frame, CACHE);
+// The person of the first pair, on the corners of the frame's photos.
+const photoJpeg = await phonePhoto(photos[0], photos.slice(BATCH));
 
-/**
- * A camera frame at a kiosk: the tiled frame (bystanders with faces about
- * 100 px wide) with one person close to the camera, an LFW photo enlarged
- * to 600×600 (a face about 230 px wide) in the middle. Raw RGB, as a
- * camera hands it over.
- */
-function kioskFrame(background: RgbImage, visitor: RgbImage): RgbImage {
-  const data = background.data.slice();
-  const size = 600;
-  const near = resizeImage(visitor, size, size);
-  const left = (FRAME_WIDTH - size) / 2, top = (FRAME_HEIGHT - size) / 2;
-  for (let y = 0; y < size; y++) {
-    data.set(
-      near.data.subarray(y * size * 3, (y + 1) * size * 3),
-      ((top + y) * FRAME_WIDTH + left) * 3,
-    );
-  }
-  return { width: FRAME_WIDTH, height: FRAME_HEIGHT, data };
-}
 const cameraFrame = kioskFrame(frameImage, photos[0]);
 
 const images = photos.slice(0, BATCH);
@@ -232,6 +208,27 @@ speed.bench(
   "decode.png.1080p.imagescript",
   { group: "decode.png", n: 30 },
   () => Image.decode(framePng),
+);
+
+// The other formats at 1920×1080, through decodeImage (checks, decode,
+// RGB). Slow decoders get fewer calls: the median settles on fewer.
+const FORMAT_CALLS: Record<string, number> = { avif: 10, heic: 10 };
+for (const [format, bytes] of Object.entries(formats)) {
+  speed.bench(
+    `decode.${format}.1080p`,
+    { group: "decode.format", n: FORMAT_CALLS[format] ?? 30 },
+    () => decodeImage(bytes),
+  );
+}
+speed.bench(
+  "decode.12mp",
+  { group: "decode.12mp", n: 10, baseline: true },
+  () => decodeImage(photoJpeg),
+);
+speed.bench(
+  "open.12mp",
+  { group: "decode.12mp", n: 20 },
+  () => openImage(photoJpeg),
 );
 
 const image250 = cycle(images);
@@ -389,6 +386,14 @@ speed.bench(
   { group: "pipeline", n: 50, baseline: true },
   () => engine.embedImage(pipelineJpeg()),
 );
+// The same pipeline on distinct photos, each once, one after the other:
+// what a caller's stream of photos costs, beside 8 photos in turn.
+const distinct = cycle(stream);
+speed.bench(
+  "pipeline.lfw",
+  { group: "pipeline", n: STREAM - 10 },
+  () => engine.embedImage(distinct()),
+);
 speed.bench(
   "pipeline.1080p",
   { group: "pipeline", n: 15 },
@@ -404,6 +409,19 @@ speed.bench(
   "pipeline.1080p.native",
   { group: "pipeline", n: 15 },
   () => nativeEngine.embedImage(frameJpeg),
+);
+
+// A phone photo: opened (1/8 scale and the face's blocks only), and, for
+// comparison, decoded whole first, as before `openImage`.
+speed.bench(
+  "pipeline.12mp",
+  { group: "pipeline.12mp", n: 20, baseline: true },
+  () => engine.embedImage(photoJpeg),
+);
+speed.bench(
+  "pipeline.12mp.decoded",
+  { group: "pipeline.12mp", n: 8 },
+  async () => engine.embedImage(await decodeImage(photoJpeg)),
 );
 
 speed.bench(
@@ -422,79 +440,6 @@ speed.benchSync("cosine", { group: "cosine", n: 10_000 }, () => {
   const [a, b] = pair();
   cosineSimilarity(a, b);
 });
-
-/** `slow / fast` of two rows, as text, or why it is missing. */
-function ratio(
-  results: Record<string, Speed>,
-  slow: string,
-  fast: string,
-): string {
-  const a = results[slow], b = results[fast];
-  return a && b ? `${(a.ms / b.ms).toFixed(2)}×` : "n/a (row not run)";
-}
-
-function report(results: Record<string, Speed>): string {
-  const ms = (name: string) => results[name]?.ms.toFixed(2) ?? "n/a";
-  const perFace = (name: string) =>
-    results[name] ? (results[name].ms / BATCH).toFixed(2) : "n/a";
-  return [
-    "",
-    "Ratios (medians, same process, same inputs; > 1 means the second is faster):",
-    `  embed, stock onnxruntime-web / ours: ${
-      ratio(results, "embed.stock-ort-web", "embed.ours")
-    } (${ms("embed.stock-ort-web")} vs ${ms("embed.ours")} ms)`,
-    `  embed, ours / onnxruntime-node: ${
-      ratio(results, "embed.ours", "embed.ort-node")
-    } (${ms("embed.ort-node")} ms, default threads); one thread: ${
-      ratio(results, "embed.ours", "embed.ort-node.1-thread")
-    } (${ms("embed.ort-node.1-thread")} ms)`,
-    `  embed, our native backend / onnxruntime-node, one thread each: ${
-      ratio(results, "embed.ours.native", "embed.ort-node.1-thread")
-    } (${ms("embed.ours.native")} ms); all threads each: ${
-      ratio(results, "embed.ours.native.all-threads", "embed.ort-node")
-    } (${ms("embed.ours.native.all-threads")} ms)`,
-    `  embed batch 8, ours per face: ${
-      perFace("embed.ours.batch8")
-    } ms (batch 1: ${ms("embed.ours")} ms); stock / ours ${
-      ratio(results, "embed.stock-ort-web.batch8", "embed.ours.batch8")
-    }; ours / onnxruntime-node ${
-      ratio(results, "embed.ours.batch8", "embed.ort-node.batch8")
-    }`,
-    `  liveness score / embed: ${
-      ratio(results, "liveness.ours", "embed.ours")
-    } (${ms("liveness.ours")} ms; target ≤ 0.6×); eye openness / embed: ${
-      ratio(results, "eyes.ours", "embed.ours")
-    } (${ms("eyes.ours")} ms)`,
-    `  mirror lever, with / without: ${
-      ratio(results, "embed.ours.mirror", "embed.ours")
-    } (${ms("embed.ours.mirror")} ms)`,
-    `  decode, imagescript / ours: 250 JPEG ${
-      ratio(results, "decode.250.imagescript", "decode.250")
-    }, 1080p JPEG ${
-      ratio(results, "decode.1080p.imagescript", "decode.1080p")
-    }, 1080p PNG ${
-      ratio(results, "decode.png.1080p.imagescript", "decode.png.1080p")
-    }`,
-    `  decode + detect + align, 250 JPEG / embed: ${
-      ratio(results, "front.250", "embed.ours")
-    } (${ms("front.250")} ms); native ${
-      ratio(results, "front.250.native", "embed.ours.native")
-    } (${ms("front.250.native")} ms)`,
-    `  1920x1080 camera frame end to end / embed: ${
-      ratio(results, "pipeline.frame", "embed.ours")
-    } (${ms("pipeline.frame")} ms); native ${
-      ratio(results, "pipeline.frame.native", "embed.ours.native")
-    } (${ms("pipeline.frame.native")} ms)`,
-    `  detect, onnxruntime-web / compiled: ${
-      ratio(results, "detect.ort-web", "detect")
-    } (${ms("detect.ort-web")} vs ${ms("detect")} ms)`,
-    `  pipeline: 250 JPEG ${ms("pipeline.250")} ms (native ${
-      ms("pipeline.250.native")
-    }), 1080p JPEG with ${frameFaces} faces ${
-      ms("pipeline.1080p")
-    } ms (native ${ms("pipeline.1080p.native")})`,
-  ].join("\n");
-}
 
 // deno bench has no hook after the last row; the unload event is the end
 // of the run, and it allows only synchronous work.
@@ -522,6 +467,11 @@ globalThis.addEventListener("unload", () => {
             "imagescript",
             "@jsquash/jpeg",
             "fast-png",
+            "@jsquash/webp",
+            "@jsquash/avif",
+            "libheif-js",
+            "omggif",
+            "utif2",
           ]
             .map((name) => [name, imports[name]]),
         ),
@@ -542,12 +492,26 @@ globalThis.addEventListener("unload", () => {
             jpegBytes: frameJpeg.length,
             pngBytes: framePng.length,
             facesFound: frameFaces,
+            formatBytes: Object.fromEntries(
+              Object.entries(formats).map(([f, bytes]) => [f, bytes.length]),
+            ),
           },
+          photo: {
+            width: PHOTO_WIDTH,
+            height: PHOTO_HEIGHT,
+            jpegBytes: photoJpeg.length,
+          },
+          stream: STREAM,
         },
       },
       null,
       2,
     ) + "\n",
   );
-  console.log(report(results));
+  console.log(ratios(results, {
+    batch: BATCH,
+    stream: STREAM - 10,
+    formats: Object.keys(formats),
+    frameFaces,
+  }));
 });

@@ -47,7 +47,7 @@ function isRst(marker: number): boolean {
 }
 
 /** Markers with no length field. */
-function isStandalone(marker: number): boolean {
+export function isStandalone(marker: number): boolean {
   return marker === 0x01 || isRst(marker);
 }
 
@@ -56,7 +56,7 @@ function isStandalone(marker: number): boolean {
  * bytes before an 0xFF and any fill 0xFFs. Returns the position of the
  * marker code byte, or -1 when the data ends first.
  */
-function nextMarker(bytes: Uint8Array, pos: number): number {
+export function nextMarker(bytes: Uint8Array, pos: number): number {
   let p = bytes.indexOf(0xff, pos);
   while (p >= 0 && p + 1 < bytes.length) {
     const code = bytes[p + 1];
@@ -323,9 +323,14 @@ function walkScan(
 /**
  * Walks the JPEG stream from its first scan to EOI: entropy-coded data,
  * restart markers and any later tables or scans (progressive JPEG).
+ * Returns how many scans there are.
  */
-export function checkJpegStructure(bytes: Uint8Array, header: JpegHeader) {
+export function checkJpegStructure(
+  bytes: Uint8Array,
+  header: JpegHeader,
+): { scans: number } {
   let restartInterval = header.restartInterval;
+  let scans = 0;
   // Coefficients (0..63) each component has had a first scan of: a
   // progressive file cut between scans and closed with EOI lacks some, and
   // libjpeg would silently show it blurred.
@@ -357,6 +362,7 @@ export function checkJpegStructure(bytes: Uint8Array, header: JpegHeader) {
       continue;
     }
     const scan = readScan(bytes, header, body, length);
+    scans++;
     const { mcus, blocks } = scanGeometry(header, scan);
     const restarts = restartInterval > 0
       ? Math.ceil(mcus / restartInterval) - 1
@@ -385,4 +391,5 @@ export function checkJpegStructure(bytes: Uint8Array, header: JpegHeader) {
       );
     }
   }
+  return { scans };
 }

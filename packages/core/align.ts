@@ -4,14 +4,16 @@
  *
  * @module
  */
-import {
-  applyAffine,
-  cropImage,
-  invertAffine,
-  resizeImage,
-  warpAffine,
-} from "./image.ts";
-import type { AffineMatrix, Point, RgbImage } from "./types.ts";
+import { applyAffine, invertAffine, warpAffine } from "./image.ts";
+import type { AffineMatrix, ImageSource, Point, RgbImage } from "./types.ts";
+import { imageSource } from "./source.ts";
+
+/**
+ * Decoded pixels per crop pixel read from a source that offers reduced
+ * resolutions: twice the crop's resolution, so that the area average
+ * comes out as it would from the full image.
+ */
+const READ_DETAIL = 2;
 
 /**
  * The five-point ArcFace / InsightFace landmark template for a 112x112 crop,
@@ -155,7 +157,13 @@ export function estimateSimilarityTransform(
  * aliases: a face from a 12-megapixel photo then aligns like one from a
  * small photo.
  *
- * @param image The whole image the landmarks were detected in.
+ * From an {@linkcode ImageSource} (see `openImage`) only the part of the
+ * image the crop covers is read: at full resolution when the face is small,
+ * else at twice the crop's resolution (from a JPEG's reduced decode where
+ * that has it), and shrunk as above.
+ *
+ * @param image The whole image the landmarks were detected in, or a source
+ * of it.
  * @param landmarks Five points in template order (left eye, right eye,
  * nose tip, left mouth corner, right mouth corner, as seen in the image).
  * @param size Side of the square output in pixels; 112 by default.
@@ -172,7 +180,7 @@ export function estimateSimilarityTransform(
  * ```
  */
 export function alignFace(
-  image: RgbImage,
+  image: RgbImage | ImageSource,
   landmarks: readonly Point[],
   size = 112,
 ): RgbImage {
@@ -188,14 +196,21 @@ export function alignFace(
   const template = ARCFACE_TEMPLATE.map((p) => ({ x: p.x * k, y: p.y * k }));
   const matrix = estimateSimilarityTransform(landmarks, template);
   const scale = Math.hypot(matrix[0], matrix[3]);
-  return scale >= 0.5
-    ? warpAffine(image, matrix, size, size)
-    : warpShrunk(image, matrix, scale, size);
+  if ("data" in image) {
+    return scale >= 0.5
+      ? warpAffine(image, matrix, size, size)
+      : warpRead(imageSource(image), matrix, scale, size);
+  }
+  return warpRead(image, matrix, scale, size);
 }
 
-/** Warps after area-averaging the face's footprint down to about the crop's scale. */
-function warpShrunk(
-  image: RgbImage,
+/**
+ * Warps from the part of `source` the crop covers: read whole when the
+ * crop's `scale` (its pixels per image pixel) is 0.5 or more, else
+ * shrunk by area averaging to about the crop's scale.
+ */
+function warpRead(
+  source: ImageSource,
   matrix: AffineMatrix,
   scale: number,
   size: number,
@@ -207,37 +222,34 @@ function warpShrunk(
   const left = Math.max(0, Math.floor(Math.min(...corners.map((p) => p.x))));
   const top = Math.max(0, Math.floor(Math.min(...corners.map((p) => p.y))));
   const right = Math.min(
-    image.width,
+    source.width,
     Math.ceil(Math.max(...corners.map((p) => p.x))) + 1,
   );
   const bottom = Math.min(
-    image.height,
+    source.height,
     Math.ceil(Math.max(...corners.map((p) => p.y))) + 1,
   );
   if (right - left < 2 || bottom - top < 2) {
-    // The face lies (almost) wholly outside the image: nothing to shrink.
-    return warpAffine(image, matrix, size, size);
+    // The face lies (almost) wholly outside the image: the crop is black.
+    return { width: size, height: size, data: new Uint8Array(size * size * 3) };
   }
-  const region = cropImage(image, {
-    x: left,
-    y: top,
-    width: right - left,
-    height: bottom - top,
-  });
-  const shrunk = resizeImage(
-    region,
-    Math.max(1, Math.round(region.width * scale)),
-    Math.max(1, Math.round(region.height * scale)),
+  const width = right - left, height = bottom - top;
+  const whole = scale >= 0.5;
+  const read = source.read(
+    { x: left, y: top, width, height },
+    whole ? width : Math.max(1, Math.round(width * scale)),
+    whole ? height : Math.max(1, Math.round(height * scale)),
+    READ_DETAIL,
   );
-  // Pixel centres: shrunk (u, v) sits at region ((u + 0.5) / sx - 0.5, …),
+  // Pixel centres: read (u, v) sits at region ((u + 0.5) / sx - 0.5, …),
   // which is image (that + left, … + top).
-  const sx = shrunk.width / region.width;
-  const sy = shrunk.height / region.height;
+  const sx = read.width / width;
+  const sy = read.height / height;
   const [a, b, c, d, e, f] = matrix;
   const ox = left + 0.5 / sx - 0.5;
   const oy = top + 0.5 / sy - 0.5;
   return warpAffine(
-    shrunk,
+    read,
     [a / sx, b / sy, a * ox + b * oy + c, d / sx, e / sy, d * ox + e * oy + f],
     size,
     size,

@@ -5,13 +5,19 @@
  * @module
  */
 import { FaceError, ImageDecodeError, ImageTooLargeError } from "./errors.ts";
-import type { RgbImage } from "./types.ts";
+import type { ImageSource, RgbImage } from "./types.ts";
 import {
+  type CheckedStream,
   checkStructure,
   type ImageFormat as HeaderFormat,
   type ParsedHeader,
   parseHeader,
 } from "./_header.ts";
+import { checkJpegStructure } from "./_jpeg_header.ts";
+import { planBaseline } from "./_jpeg_baseline.ts";
+import { JpegSource } from "./_jpeg_source.ts";
+import { imageSource } from "./source.ts";
+import { type DecodeKind, defaultMaxPixels } from "./limits.ts";
 import { decodePixels } from "./_codecs.ts";
 import { CodecError } from "./_wasm.ts";
 
@@ -92,39 +98,6 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo {
 }
 
 /**
- * The default pixel limit of {@linkcode decodeImage}: 12 Mi pixels
- * (4096 x 3072, above every 12 MP phone camera's 4032 x 3024). A decode
- * peaks under {@linkcode DECODE_BYTES_PER_PIXEL} bytes per pixel, so one
- * default-limited decode stays under 12 Mi x 32 B = 384 MiB (425 MiB with
- * the largest decoder's first load), within a 512 MiB edge isolate. Raise
- * it with `maxPixels` where memory allows.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_PIXELS } from "@facever/core";
- * console.log(DEFAULT_MAX_PIXELS); // 12582912
- * ```
- */
-export const DEFAULT_MAX_PIXELS: number = 12 * 1024 * 1024;
-
-/**
- * The memory budget of one {@linkcode decodeImage} call, in bytes per
- * pixel allowed: its peak resident memory (decoder heap, decoded samples
- * and the RGB result together) stays under this many bytes times
- * `maxPixels`, for every format and for hostile input, plus the decoder's
- * own load the first time a format is seen (at most 42 MB, AVIF's). The worst measured
- * case is a 10-bit 4:4:4 AVIF (about 29 bytes per pixel, libaom's frame
- * buffers); a baseline JPEG takes about 11.
- *
- * @example
- * ```ts
- * import { DECODE_BYTES_PER_PIXEL, DEFAULT_MAX_PIXELS } from "@facever/core";
- * console.log(DECODE_BYTES_PER_PIXEL * DEFAULT_MAX_PIXELS / 2 ** 20); // 384
- * ```
- */
-export const DECODE_BYTES_PER_PIXEL: number = 32;
-
-/**
  * Options of {@linkcode decodeImage}.
  *
  * @example
@@ -137,7 +110,9 @@ export const DECODE_BYTES_PER_PIXEL: number = 32;
 export interface DecodeOptions {
   /**
    * Largest `width * height` accepted, checked against the header before
-   * any pixel memory is allocated. Default {@linkcode DEFAULT_MAX_PIXELS}.
+   * any pixel memory is allocated. Default: what the memory budget allows
+   * the file's decoder (see {@linkcode defaultMaxPixels}), at most
+   * `DEFAULT_MAX_PIXELS`.
    */
   maxPixels?: number;
 }
@@ -168,8 +143,9 @@ export interface DecodeOptions {
  * EOI, every PNG chunk and CRC, every RIFF, ISOBMFF, GIF or TIFF piece) and
  * data too short for the declared size is refused before any pixel is
  * allocated, so a damaged file fails with a precise code; decoder warnings
- * about lost data are errors too. Peak memory stays under
- * {@linkcode DECODE_BYTES_PER_PIXEL} bytes per pixel.
+ * about lost data are errors too. Peak memory stays under the file's
+ * decoder's `DECODE_BYTES_PER_PIXEL` times its pixels, within
+ * `DECODE_MEMORY_BUDGET` at the default limit.
  *
  * @throws {ImageDecodeError} `unsupported_format`, `truncated_image` or
  * `corrupt_image`; the decoder's own exception, if any, is the `cause`.
@@ -191,19 +167,102 @@ export async function decodeImage(
   bytes: Uint8Array,
   options: DecodeOptions = {},
 ): Promise<RgbImage> {
-  assertBytes(bytes);
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (typeof maxPixels !== "number" || !(maxPixels > 0)) {
-    throw new RangeError(
-      `maxPixels must be a positive number, got ${maxPixels}`,
+  const header = parseWithinLimit(bytes, options);
+  return await decodeChecked(bytes, checkStructure(bytes, header));
+}
+
+/**
+ * JPEGs above this many pixels are opened by {@linkcode openImage} without
+ * being decoded whole, when our decoder reads them. Below it a full
+ * decode (MozJPEG) costs little, and the detector's first pyramid level
+ * would need more than the 1/8-scale image anyway.
+ */
+const OPEN_REDUCED_PIXELS = 4_000_000;
+
+/**
+ * Opens an image for reading faces: an {@linkcode ImageSource} whose reads
+ * decode no more than they need. A baseline JPEG of more than 4 million
+ * pixels (a phone photo: 8-bit gray or YCbCr 4:2:0, 4:2:2 or 4:4:4, one
+ * scan, with or without restart markers) is read by our own decoder:
+ * opening it decodes every Huffman code once, keeping the image at 1/8
+ * scale and where each block starts, and each read then decodes only the
+ * blocks under its box, at the coarsest of 1/8, 1/4, 1/2 and full scale
+ * that gives the detail asked for. Any other image (progressive, CMYK,
+ * smaller, another format) is decoded whole by {@linkcode decodeImage}.
+ *
+ * The checks are those of {@linkcode decodeImage}: the header and
+ * `maxPixels` first, the whole stream's structure, and every code of the
+ * scan while opening, so a damaged file fails here with the same codes,
+ * whatever is read later. The orientation is applied: the source's size
+ * and boxes are upright.
+ *
+ * @throws {ImageDecodeError} `unsupported_format`, `truncated_image` or
+ * `corrupt_image`.
+ * @throws {ImageTooLargeError} When `width * height > maxPixels`.
+ * @throws {TypeError} When `bytes` is not a Uint8Array.
+ * @throws {RangeError} When `maxPixels` is not a positive number.
+ *
+ * @example
+ * ```ts
+ * import { openImage } from "@facever/core";
+ * const png = Uint8Array.from(atob(
+ *   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC",
+ * ), (c) => c.charCodeAt(0));
+ * const source = await openImage(png);
+ * const pixel = source.read({ x: 0, y: 0, width: 1, height: 1 }, 1, 1);
+ * console.log(source.width, pixel.data); // 1 Uint8Array(3) [ 255, 0, 0 ]
+ * ```
+ */
+export async function openImage(
+  bytes: Uint8Array,
+  options: DecodeOptions = {},
+): Promise<ImageSource> {
+  const header = parseWithinLimit(bytes, options);
+  if (header.format !== "jpeg") {
+    return imageSource(
+      await decodeChecked(bytes, checkStructure(bytes, header)),
     );
   }
+  const { scans } = checkJpegStructure(bytes, header);
+  const plan = header.width * header.height > OPEN_REDUCED_PIXELS
+    ? planBaseline(bytes, header, scans)
+    : undefined;
+  return plan
+    ? new JpegSource(bytes, plan, header.orientation)
+    : imageSource(await decodeChecked(bytes, { header }));
+}
+
+/** The header, once the size is known to be within `maxPixels`. */
+function parseWithinLimit(
+  bytes: Uint8Array,
+  options: DecodeOptions,
+): ParsedHeader {
+  assertBytes(bytes);
+  const { maxPixels: given } = options;
+  if (given !== undefined && (typeof given !== "number" || !(given > 0))) {
+    throw new RangeError(`maxPixels must be a positive number, got ${given}`);
+  }
   const header = parseHeader(bytes);
+  const maxPixels = given ?? defaultMaxPixels(decodeKind(header));
   if (header.width * header.height > maxPixels) {
     throw new ImageTooLargeError(header.width, header.height, maxPixels);
   }
-  const checked = checkStructure(bytes, header);
+  return header;
+}
 
+/** Which decoder, of those the memory budget tells apart, a file goes to. */
+function decodeKind(header: ParsedHeader): DecodeKind {
+  if (header.format !== "jpeg") return header.format;
+  if (header.components === 4) return "jpeg-cmyk";
+  return header.progressive ? "jpeg-progressive" : "jpeg";
+}
+
+/** Decodes a stream whose structure is checked, into upright RGB. */
+async function decodeChecked(
+  bytes: Uint8Array,
+  checked: CheckedStream,
+): Promise<RgbImage> {
+  const { header } = checked;
   let image: RgbImage;
   try {
     image = await decodePixels(bytes, checked);

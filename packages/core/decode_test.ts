@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  decodeImage,
-  DEFAULT_MAX_PIXELS,
-  type ImageInfo,
-  readImageInfo,
-} from "./decode.ts";
+import { decodeImage, type ImageInfo, readImageInfo } from "./decode.ts";
+import { DEFAULT_MAX_PIXELS } from "./limits.ts";
 import { FaceError, ImageDecodeError, ImageTooLargeError } from "./errors.ts";
 import type { RgbImage } from "./types.ts";
 import {

@@ -2,22 +2,32 @@
  * Seeded mutations of one valid file per format (bits flipped, bytes
  * inserted, deleted, overwritten, the file cut; `formatSamples` and
  * `fuzzInputs` of @facever/testing): whatever the damage, decodeImage
- * returns an image or throws one of our typed errors, and returns.
+ * returns an image or throws one of our typed errors, and returns. So does
+ * our own baseline JPEG decoder (what `openImage` uses for large JPEGs),
+ * opening and reading at every scale, and it fails whenever MozJPEG does.
  * Reproducible: the seed is fixed, the mutation printed on failure.
  * For a longer hunt: `FUZZ_MUTATIONS=20000 FUZZ_SEED=3 deno test ...`.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
+  encodeBaselineJpeg,
+  exifSegment,
   formatSamples,
   fuzzInputs,
   type FuzzSample,
+  mutate,
+  seeded,
   syntheticPicture,
   toImageData,
 } from "@facever/testing";
 import { decodeImage } from "./decode.ts";
 import { FaceError } from "./errors.ts";
 import { outcome } from "./testdata/assertions.ts";
+import { parseHeader } from "./_header.ts";
+import { checkJpegStructure } from "./_jpeg_header.ts";
+import { planBaseline } from "./_jpeg_baseline.ts";
+import { JpegSource } from "./_jpeg_source.ts";
 
 const MUTATIONS_PER_FORMAT = Number(Deno.env.get("FUZZ_MUTATIONS") ?? 520);
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 0);
@@ -174,4 +184,83 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+/** Files our baseline decoder reads: every sampling, restart markers, orientation. */
+async function baselineSamples(): Promise<Record<string, Uint8Array>> {
+  const { default: jpeg } = await import("@jsquash/jpeg/encode.js");
+  const picture = syntheticPicture(48, 40);
+  const options = { width: 48, height: 40, samples: picture.data };
+  return {
+    "4:2:0, restart markers, EXIF 6": encodeBaselineJpeg({
+      ...options,
+      restartInterval: 2,
+      segments: [exifSegment(6)],
+    }),
+    "4:2:2": encodeBaselineJpeg({ ...options, sampling: "4:2:2" }),
+    "gray, restart markers": encodeBaselineJpeg({
+      ...options,
+      sampling: "gray",
+      restartInterval: 3,
+    }),
+    "MozJPEG 4:4:4": new Uint8Array(
+      await jpeg(toImageData(picture), { quality: 80, baseline: true }),
+    ),
+  };
+}
+
+/**
+ * Our decoder's outcome: the file opened (every code decoded) and read
+ * whole at full, 1/2 and 1/8 scale and in part at 1/4; "not ours" when it
+ * is no longer a JPEG our decoder takes.
+ */
+function ourOutcome(bytes: Uint8Array): string {
+  try {
+    const header = parseHeader(bytes);
+    if (header.format !== "jpeg") return "not ours";
+    const plan = planBaseline(
+      bytes,
+      header,
+      checkJpegStructure(bytes, header).scans,
+    );
+    if (!plan) return "not ours";
+    const source = new JpegSource(bytes, plan, header.orientation);
+    const { width, height } = source;
+    const whole = { x: 0, y: 0, width, height };
+    source.read(whole, width, height);
+    source.read(whole, Math.ceil(width / 2), Math.ceil(height / 2));
+    source.read(whole, Math.ceil(width / 8), Math.ceil(height / 8));
+    source.read({ x: width >> 2, y: height >> 2, width: 16, height: 16 }, 4, 4);
+    return "ok";
+  } catch (error) {
+    if (error instanceof FaceError) return error.code;
+    throw new Error(`untyped error escaped our JPEG decoder: ${error}`, {
+      cause: error,
+    });
+  }
+}
+
+const baseline = await baselineSamples();
+
+Deno.test("fuzz: our baseline JPEG decoder fails when MozJPEG does, typed, and returns", async (t) => {
+  for (const [name, file] of Object.entries(baseline)) {
+    await t.step(`${name} (${MUTATIONS_PER_FORMAT} mutations)`, async () => {
+      assert.equal(ourOutcome(file), "ok", `${name} sample must decode`);
+      const next = seeded(name.length * 7919 + file.length + SEED * 104729);
+      const counts: Record<string, number> = {};
+      for (let i = 0; i < MUTATIONS_PER_FORMAT; i++) {
+        const [bytes, what] = mutate(file, next);
+        const ours = ourOutcome(bytes);
+        const theirs = await outcome(bytes);
+        if (theirs !== "ok" && ours === "ok") {
+          assert.fail(
+            `${name}, mutation ${i} (${what}): MozJPEG ${theirs}, ours ok`,
+          );
+        }
+        const key = `${theirs} → ${ours}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      console.log(`${name}: ${JSON.stringify(counts)}`);
+    });
+  }
 });

@@ -1,24 +1,37 @@
 /**
  * No input balloons: hostile files, built here, are decoded in a fresh
  * subprocess (testdata/memory_probe.ts) whose peak resident memory must
- * stay within the budget, DECODE_BYTES_PER_PIXEL x the pixels allowed.
- * Times are printed, not asserted (the machine is shared).
+ * stay within the budget, the decoder's DECODE_BYTES_PER_PIXEL x the
+ * pixels allowed; and so must a real 24-megapixel phone JPEG, decoded and
+ * opened at the default limit. Times are printed, not asserted (the
+ * machine is shared).
  */
 import assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { DECODE_BYTES_PER_PIXEL, DEFAULT_MAX_PIXELS } from "./decode.ts";
+import {
+  DECODE_BYTES_PER_PIXEL,
+  DECODE_MEMORY_BUDGET,
+  type DecodeKind,
+  DEFAULT_MAX_PIXELS,
+  defaultMaxPixels,
+} from "./limits.ts";
 import {
   concat,
   encodeBmp,
   encodePng,
   encodeTiff,
-  heifWithTransforms,
+  faceCanvas,
   pngChunk,
   splitIdat,
   syntheticPicture,
   withJpegSize,
 } from "@facever/testing";
-import { seeded, testPhoto, toImageData } from "./testdata/assertions.ts";
+import {
+  seeded,
+  testPhoto,
+  toImageData,
+  withIspe,
+} from "./testdata/assertions.ts";
 
 const probe = fromFileUrl(new URL("testdata/memory_probe.ts", import.meta.url));
 const root = fromFileUrl(new URL("../..", import.meta.url));
@@ -29,12 +42,16 @@ interface Probe {
   ms: number;
 }
 
-/** Decodes `bytes` in a fresh process; returns its outcome and peak. */
+/**
+ * Decodes (or opens and reads, as the face pipeline does) `bytes` in a
+ * fresh process; returns its outcome and peak.
+ */
 async function measure(
   name: string,
   bytes: Uint8Array,
   maxPixels: number,
   warmUp?: Uint8Array,
+  open = false,
 ): Promise<Probe> {
   const dir = await Deno.makeTempDir();
   try {
@@ -43,8 +60,8 @@ async function measure(
     const args = ["run", "--allow-all", probe, file, String(maxPixels)];
     if (warmUp) {
       await Deno.writeFile(`${file}.warm`, warmUp);
-      args.push(`${file}.warm`);
     }
+    args.push(warmUp ? `${file}.warm` : "", open ? "open" : "decode");
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args,
       cwd: root,
@@ -65,8 +82,12 @@ async function measure(
   }
 }
 
-function assertWithinBudget(result: Probe, maxPixels: number) {
-  const budget = DECODE_BYTES_PER_PIXEL * maxPixels;
+function assertWithinBudget(
+  result: Probe,
+  maxPixels: number,
+  kind: DecodeKind,
+) {
+  const budget = DECODE_BYTES_PER_PIXEL[kind] * maxPixels;
   assert.ok(
     result.peak <= budget,
     `peak ${result.peak} bytes over the budget of ${budget}`,
@@ -94,7 +115,7 @@ Deno.test({
         const huge = withJpegSize(photoJpeg, 7000, 7000);
         const result = await measure("huge.jpg", huge, 50_000_000);
         assert.equal(result.outcome, "truncated_image");
-        assertWithinBudget(result, 50_000_000);
+        assertWithinBudget(result, 50_000_000, "jpeg");
         assert.ok(result.peak < EARLY_REFUSAL_BYTES, `${result.peak}`);
       },
     );
@@ -120,7 +141,7 @@ Deno.test({
         const split = splitIdat(png, 1);
         const result = await measure("split.png", split, DEFAULT_MAX_PIXELS);
         assert.equal(result.outcome, `ok ${width}x${height}`);
-        assertWithinBudget(result, DEFAULT_MAX_PIXELS);
+        assertWithinBudget(result, DEFAULT_MAX_PIXELS, "png");
       },
     );
 
@@ -177,7 +198,7 @@ Deno.test({
           ["corrupt_image", "truncated_image"].includes(result.outcome),
           result.outcome,
         );
-        assertWithinBudget(result, DEFAULT_MAX_PIXELS);
+        assertWithinBudget(result, DEFAULT_MAX_PIXELS, "webp");
       },
     );
 
@@ -196,9 +217,11 @@ Deno.test({
         ]] as const
       ) {
         const huge = withIspe(file, 4000, 3000);
-        const result = await measure(name, huge, DEFAULT_MAX_PIXELS, file);
+        const kind = name.endsWith("avif") ? "avif" : "heic";
+        const limit = defaultMaxPixels(kind);
+        const result = await measure(name, huge, limit, file);
         assert.equal(result.outcome, "corrupt_image");
-        assertWithinBudget(result, DEFAULT_MAX_PIXELS);
+        assertWithinBudget(result, limit, kind);
       }
     });
 
@@ -279,6 +302,44 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a 24-megapixel phone JPEG is read within the budget by default",
+  sanitizeResources: false,
+  fn: async (t) => {
+    // 6000 × 4000, quality 90, 4:2:0, with a camera's grain: 5.6 MB.
+    const picture = faceCanvas({
+      width: 6000,
+      height: 4000,
+      backgrounds: [photo],
+      faces: [{ photo, x: 2400, y: 1300, size: 1800 }],
+      grain: 10,
+    });
+    const jpeg = new Uint8Array(
+      await encodeJpeg(toImageData(picture), {
+        quality: 90,
+        baseline: true,
+        auto_subsample: false,
+        chroma_subsample: 2,
+      }),
+    );
+    const limit = defaultMaxPixels("jpeg");
+    assert.ok(6000 * 4000 <= limit);
+    await t.step("decoded whole (MozJPEG)", async () => {
+      const result = await measure("phone.jpg", jpeg, limit, photoJpeg);
+      assert.equal(result.outcome, "ok 6000x4000");
+      assertWithinBudget(result, 6000 * 4000, "jpeg");
+      assert.ok(result.peak <= DECODE_MEMORY_BUDGET);
+    });
+    await t.step("opened, and read as the face pipeline reads", async () => {
+      const result = await measure("phone.jpg", jpeg, limit, photoJpeg, true);
+      assert.equal(result.outcome, "ok 6000x4000");
+      // The 1/8 image, the index and the face's blocks: about 1 byte a
+      // pixel where a full decode takes 12.
+      assert.ok(result.peak < 2 * 6000 * 4000, `${result.peak}`);
+    });
+  },
+});
+
 function riff(type: string, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(20 + body.length + (body.length & 1));
   const view = new DataView(out.buffer);
@@ -287,21 +348,5 @@ function riff(type: string, body: Uint8Array): Uint8Array {
   out.set(new TextEncoder().encode(`WEBP${type}`), 8);
   view.setUint32(16, body.length, true);
   out.set(body, 20);
-  return out;
-}
-
-/** A copy of a HEIF/AVIF whose every ispe claims `width` x `height`. */
-function withIspe(file: Uint8Array, width: number, height: number) {
-  const out = heifWithTransforms(file, {});
-  const view = new DataView(out.buffer);
-  for (let i = 0; i + 16 <= out.length; i++) {
-    if (
-      out[i] === 0x69 && out[i + 1] === 0x73 && out[i + 2] === 0x70 &&
-      out[i + 3] === 0x65
-    ) {
-      view.setUint32(i + 8, width);
-      view.setUint32(i + 12, height);
-    }
-  }
   return out;
 }

@@ -10,68 +10,15 @@
  */
 import type { AffineMatrix, Box, Point, RgbImage } from "./types.ts";
 import { assertOutputSize, assertRgbImage } from "./_validate.ts";
-
-/**
- * Resampling taps for one axis: output index `i` reads `count[i]` source
- * indices starting at `first[i]`, with weights `weights[i * taps + k]`.
- */
-interface AxisTable {
-  readonly taps: number;
-  readonly first: Int32Array;
-  readonly count: Int32Array;
-  readonly weights: Float64Array;
-}
-
-/** Area-average taps (box filter of the output pixel's footprint). */
-function areaTable(src: number, dst: number): AxisTable {
-  const scale = src / dst;
-  const taps = Math.ceil(scale) + 1;
-  const first = new Int32Array(dst);
-  const count = new Int32Array(dst);
-  const weights = new Float64Array(dst * taps);
-  for (let i = 0; i < dst; i++) {
-    const start = i * scale;
-    const end = Math.min((i + 1) * scale, src);
-    const lo = Math.floor(start);
-    const hi = Math.min(Math.ceil(end), src, lo + taps);
-    first[i] = lo;
-    count[i] = hi - lo;
-    let total = 0;
-    for (let s = lo; s < hi; s++) {
-      const overlap = Math.min(end, s + 1) - Math.max(start, s);
-      weights[i * taps + s - lo] = overlap;
-      total += overlap;
-    }
-    for (let k = 0; k < hi - lo; k++) weights[i * taps + k] /= total;
-  }
-  return { taps, first, count, weights };
-}
-
-/** Bilinear taps with pixel centres aligned, clamped at the borders. */
-function bilinearTable(src: number, dst: number): AxisTable {
-  const scale = src / dst;
-  const first = new Int32Array(dst);
-  const count = new Int32Array(dst);
-  const weights = new Float64Array(dst * 2);
-  for (let i = 0; i < dst; i++) {
-    const pos = Math.min(Math.max((i + 0.5) * scale - 0.5, 0), src - 1);
-    const lo = Math.min(Math.floor(pos), src - 1);
-    const frac = pos - lo;
-    first[i] = lo;
-    if (frac > 0 && lo + 1 < src) {
-      count[i] = 2;
-      weights[i * 2] = 1 - frac;
-      weights[i * 2 + 1] = frac;
-    } else {
-      count[i] = 1;
-      weights[i * 2] = 1;
-    }
-  }
-  return { taps: 2, first, count, weights };
-}
+import {
+  areaTable,
+  type AxisTable,
+  bilinearTable,
+  resample,
+} from "./_resample.ts";
 
 function axisTable(src: number, dst: number): AxisTable {
-  return dst < src ? areaTable(src, dst) : bilinearTable(src, dst);
+  return dst < src ? areaTable(0, src, src, dst) : bilinearTable(src, dst);
 }
 
 function clampByte(value: number): number {
@@ -116,54 +63,13 @@ export function resizeImage(
   if (srcW === width && srcH === height) {
     return { width, height, data: src.slice() };
   }
-  const xt = axisTable(srcW, width);
-  const yt = axisTable(srcH, height);
-
-  // Horizontal pass: srcH rows of `width` pixels, kept as floats.
-  const rowLen = width * 3;
-  const tmp = new Float32Array(srcH * rowLen);
-  const xTaps = xt.taps;
-  const { count: xCount, first: xFirst, weights: xWeights } = xt;
-  for (let y = 0; y < srcH; y++) {
-    const srcRow = y * srcW * 3;
-    let o = y * rowLen;
-    for (let x = 0; x < width; x++, o += 3) {
-      const n = xCount[x];
-      let wi = x * xTaps;
-      let p = srcRow + xFirst[x] * 3;
-      let r = 0, g = 0, b = 0;
-      for (let k = 0; k < n; k++, p += 3, wi++) {
-        const w = xWeights[wi];
-        r += w * src[p];
-        g += w * src[p + 1];
-        b += w * src[p + 2];
-      }
-      tmp[o] = r;
-      tmp[o + 1] = g;
-      tmp[o + 2] = b;
-    }
-  }
-
-  // Vertical pass into the output. A clamped array rounds and clamps each
-  // value as it is stored, without a call per byte.
-  const out = new Uint8Array(height * rowLen);
-  const clamped = new Uint8ClampedArray(out.buffer);
-  const acc = new Float32Array(rowLen);
-  const yTaps = yt.taps;
-  for (let y = 0; y < height; y++) {
-    const n = yt.count[y];
-    const first = yt.first[y];
-    const w0 = yt.weights[y * yTaps];
-    let base = first * rowLen;
-    for (let i = 0; i < rowLen; i++) acc[i] = w0 * tmp[base + i];
-    for (let k = 1; k < n; k++) {
-      const w = yt.weights[y * yTaps + k];
-      base = (first + k) * rowLen;
-      for (let i = 0; i < rowLen; i++) acc[i] += w * tmp[base + i];
-    }
-    clamped.set(acc, y * rowLen);
-  }
-  return { width, height, data: out };
+  return resample(
+    image,
+    axisTable(srcW, width),
+    axisTable(srcH, height),
+    width,
+    height,
+  );
 }
 
 /**

@@ -12,4 +12,6 @@ export * from "./align.ts";
 export * from "./tensor.ts";
 export * from "./similarity.ts";
 export * from "./decode.ts";
+export * from "./limits.ts";
+export * from "./source.ts";
 export * from "./quality.ts";

@@ -81,3 +81,44 @@ export type AffineMatrix = readonly [
   e: number,
   f: number,
 ];
+
+/**
+ * An image read in parts, each at the resolution it is needed at: what
+ * `openImage` returns, and what the detector and `alignFace` read faces
+ * from. A large baseline JPEG is never decoded whole: a read decodes only
+ * the blocks under its box, at 1/8, 1/4, 1/2 or full scale. Any other
+ * image is decoded once (`imageSource` wraps decoded pixels), and a read
+ * crops and resizes it.
+ *
+ * @example
+ * ```ts
+ * import { imageSource, type ImageSource } from "@facever/core";
+ * const source: ImageSource = imageSource({
+ *   width: 4,
+ *   height: 4,
+ *   data: new Uint8Array(48).fill(200),
+ * });
+ * // The top-left 2×2 pixels as one pixel.
+ * const mean = source.read({ x: 0, y: 0, width: 2, height: 2 }, 1, 1);
+ * console.log(source.width, mean.data); // 4 Uint8Array(3) [ 200, 200, 200 ]
+ * ```
+ */
+export interface ImageSource {
+  /** Width of the upright image (its EXIF orientation applied), in pixels. */
+  readonly width: number;
+  /** Height of the upright image, in pixels. */
+  readonly height: number;
+  /**
+   * The part of the upright image inside `box` (its edges rounded to whole
+   * pixels and clipped to the image, as `cropImage` does) resized to
+   * `width` × `height` as `resizeImage` resizes: for decoded pixels,
+   * exactly `resizeImage(cropImage(image, box), width, height)`. Where the
+   * file offers reduced resolutions, the coarsest one with at least
+   * `detail` (default 1) of its pixels per output pixel on each axis is
+   * decoded, and area-averaged to the size.
+   *
+   * @throws {RangeError} When the box leaves no pixel inside the image, a
+   * size is not a positive integer, or `detail` is below 1.
+   */
+  read(box: Box, width: number, height: number, detail?: number): RgbImage;
+}

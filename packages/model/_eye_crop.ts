@@ -2,9 +2,9 @@
 // ArcFace landmarks, resized to 24×24 grey, values / 255.
 import {
   type Box,
-  cropImage,
+  type ImageSource,
+  imageSource,
   type Point,
-  resizeImage,
   type RgbImage,
   toGrayscale,
 } from "@facever/core";
@@ -61,19 +61,22 @@ export function eyeRegions(
 
 /**
  * Writes the net's input for one eye's region into `out` from `offset`:
- * the region area-averaged to 24×24, BT.601 luma, divided by 255.
+ * the region area-averaged to 24×24, BT.601 luma, divided by 255. From an
+ * opened file the region is decoded at full resolution.
  */
 export function writeEyeInput(
-  image: RgbImage,
+  image: RgbImage | ImageSource,
   region: Box,
   out: Float32Array,
   offset: number,
 ): void {
-  const eye = resizeImage(
-    cropImage(image, region),
-    EYE_INPUT_SIZE,
-    EYE_INPUT_SIZE,
+  const source = "data" in image ? imageSource(image) : image;
+  const detail = Math.max(
+    1,
+    region.width / EYE_INPUT_SIZE,
+    region.height / EYE_INPUT_SIZE,
   );
+  const eye = source.read(region, EYE_INPUT_SIZE, EYE_INPUT_SIZE, detail);
   const luma = toGrayscale(eye);
   for (let i = 0; i < luma.length; i++) out[offset + i] = luma[i] / 255;
 }

@@ -2,10 +2,8 @@
 // that ArcFace-style alignment uses.
 import {
   type Box,
-  cropImage,
+  type ImageSource,
   type Point,
-  resizeImage,
-  type RgbImage,
   toGrayscale,
 } from "@facever/core";
 
@@ -15,10 +13,20 @@ export const LANDMARK_INPUT_SIZE = 64;
 export const LANDMARK_OUTPUT_SIZE = 136;
 
 /**
+ * Decoded pixels per input pixel the landmark net's region is read from
+ * where the image offers reduced resolutions (a large JPEG): twice its
+ * 64×64, so that the area average matches that of the full image.
+ */
+const LANDMARK_DETAIL = 2;
+
+/**
  * The whole-pixel part of `box` inside the image: the region the landmark
  * net sees, and so the frame its output is relative to.
  */
-export function landmarkRegion(image: RgbImage, box: Box): Box {
+export function landmarkRegion(
+  image: { readonly width: number; readonly height: number },
+  box: Box,
+): Box {
   const x0 = Math.min(Math.max(Math.round(box.x), 0), image.width - 1);
   const y0 = Math.min(Math.max(Math.round(box.y), 0), image.height - 1);
   const x1 = Math.max(
@@ -37,15 +45,16 @@ export function landmarkRegion(image: RgbImage, box: Box): Box {
  * region stretched to 64×64, BT.601 luma, divided by 256 as in training.
  */
 export function writeLandmarkInput(
-  image: RgbImage,
+  image: ImageSource,
   region: Box,
   out: Float32Array,
   offset: number,
 ): void {
-  const face = resizeImage(
-    cropImage(image, region),
+  const face = image.read(
+    region,
     LANDMARK_INPUT_SIZE,
     LANDMARK_INPUT_SIZE,
+    LANDMARK_DETAIL,
   );
   const luma = toGrayscale(face);
   for (let i = 0; i < luma.length; i++) out[offset + i] = luma[i] / 256;

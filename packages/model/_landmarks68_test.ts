@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { imageSource } from "@facever/core";
 import {
   fivePoints,
   LANDMARK_OUTPUT_SIZE,
@@ -22,7 +23,12 @@ Deno.test("writeLandmarkInput() writes 64x64 luma / 256 at the offset", () => {
   const image = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 3) };
   image.data.fill(200);
   const out = new Float32Array(2 * 64 * 64).fill(-1);
-  writeLandmarkInput(image, { x: 0, y: 0, width: 8, height: 8 }, out, 64 * 64);
+  writeLandmarkInput(
+    imageSource(image),
+    { x: 0, y: 0, width: 8, height: 8 },
+    out,
+    64 * 64,
+  );
   assert.ok(out.subarray(0, 64 * 64).every((v) => v === -1));
   assert.ok(out.subarray(64 * 64).every((v) => v === 200 / 256));
 });

@@ -5,6 +5,7 @@ import {
   type Box,
   type ChannelOrder,
   cropImage,
+  type ImageSource,
   resizeImage,
   type RgbImage,
 } from "@facever/core";
@@ -53,31 +54,63 @@ export function livenessRegion(
  * `offset`: its {@linkcode livenessRegion}, cut to whole pixels, resized to
  * 128×128 (area-averaged where it shrinks, like every resize of the
  * pipeline; bilinear where a small face's region grows), channels in
- * `order`, values on the 0..255 scale as they are.
+ * `order`, values on the 0..255 scale as they are. From an opened file
+ * only the region is decoded, at full resolution, so the net sees the
+ * same fine texture (moiré, print grain) as from decoded pixels.
  */
 export function writeLivenessInput(
-  image: RgbImage,
+  image: RgbImage | ImageSource,
   box: Box,
   order: ChannelOrder,
   out: Float32Array,
   offset: number,
 ): void {
   const region = livenessRegion(image, box);
-  const rect = {
-    x0: Math.max(0, Math.round(region.x)),
-    y0: Math.max(0, Math.round(region.y)),
-    x1: Math.min(image.width, Math.round(region.x + region.width)),
-    y1: Math.min(image.height, Math.round(region.y + region.height)),
-  };
+  const x0 = Math.max(0, Math.round(region.x));
+  const y0 = Math.max(0, Math.round(region.y));
+  const x1 = Math.min(image.width, Math.round(region.x + region.width));
+  const y1 = Math.min(image.height, Math.round(region.y + region.height));
   const channels: [number, number, number] = order === "bgr"
     ? [2, 1, 0]
     : [0, 1, 2];
+  if ("data" in image) {
+    writeRect(image, { x0, y0, x1, y1 }, channels, out, offset);
+    return;
+  }
+  const width = Math.max(x1 - x0, 1), height = Math.max(y1 - y0, 1);
+  const pixels = image.read({ x: x0, y: y0, width, height }, width, height);
+  writeRect(
+    pixels,
+    { x0: 0, y0: 0, x1: width, y1: height },
+    channels,
+    out,
+    offset,
+  );
+}
+
+/** The planes of `rect` of `image` resized to the net's input. */
+function writeRect(
+  image: RgbImage,
+  rect: { x0: number; y0: number; x1: number; y1: number },
+  channels: [number, number, number],
+  out: Float32Array,
+  offset: number,
+): void {
   const size = LIVENESS_INPUT_SIZE;
   if (rect.x1 - rect.x0 >= size && rect.y1 - rect.y0 >= size) {
     shrinkToPlanes(image, rect, size, channels, out, offset);
     return;
   }
-  const { data } = resizeImage(cropImage(image, region), size, size);
+  const { data } = resizeImage(
+    cropImage(image, {
+      x: rect.x0,
+      y: rect.y0,
+      width: rect.x1 - rect.x0,
+      height: rect.y1 - rect.y0,
+    }),
+    size,
+    size,
+  );
   const plane = size * size;
   const [first, , last] = channels;
   for (let i = 0, p = 0; i < plane; i++, p += 3) {

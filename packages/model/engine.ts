@@ -7,10 +7,11 @@
 
 import {
   alignFace,
-  decodeImage,
   estimatePose,
   FaceError,
+  type ImageSource,
   laplacianVariance,
+  openImage,
   type Pose,
   type RgbImage,
 } from "@facever/core";
@@ -54,7 +55,11 @@ import { OPERATING_POINTS } from "./operating_points.ts";
  */
 export const DEFAULT_THRESHOLD: number = OPERATING_POINTS.accuracy.threshold;
 
-/** An image to analyse: decoded pixels, or the bytes of a JPEG or PNG file. */
+/**
+ * An image to analyse: decoded pixels, or the bytes of a file in any format
+ * `@facever/core` decodes (opened with `openImage`, so a large JPEG is
+ * never decoded whole).
+ */
 export type ImageInput = RgbImage | Uint8Array;
 
 /**
@@ -370,7 +375,7 @@ export class FaceEngine {
         }`,
       );
     }
-    const pixels = await this.#decode(image);
+    const pixels = await this.#open(image);
     const detected = await this.#detector.detectFaces(
       pixels,
       this.#options.detection,
@@ -417,7 +422,7 @@ export class FaceEngine {
     image: ImageInput,
     options: { readonly pick?: FacePick } = {},
   ): Promise<Face> {
-    const pixels = await this.#decode(image);
+    const pixels = await this.#open(image);
     const detected = await this.#detector.detectFaces(
       pixels,
       // The largest face is the first: the detector can stop early.
@@ -457,7 +462,7 @@ export class FaceEngine {
    * the call (`asked`) checks it.
    */
   async #checkLiveness(
-    image: RgbImage,
+    image: RgbImage | ImageSource,
     faces: readonly DetectedFace[],
     asked?: boolean,
   ): Promise<Liveness[] | undefined> {
@@ -483,9 +488,14 @@ export class FaceEngine {
     return this.#eyes;
   }
 
-  #decode(image: ImageInput): Promise<RgbImage> | RgbImage {
+  /**
+   * Bytes are opened (see `openImage`): a large baseline JPEG is then
+   * never decoded whole, only at 1/8 scale for the detector and around
+   * each face for the landmarks and the alignment.
+   */
+  #open(image: ImageInput): Promise<ImageSource> | RgbImage {
     return image instanceof Uint8Array
-      ? decodeImage(image, { maxPixels: this.#options.maxPixels })
+      ? openImage(image, { maxPixels: this.#options.maxPixels })
       : image;
   }
 }
@@ -493,7 +503,7 @@ export class FaceEngine {
 /** The index of the face whose box centre is nearest the image centre. */
 function nearestToCentre(
   faces: readonly DetectedFace[],
-  image: RgbImage,
+  image: RgbImage | ImageSource,
 ): number {
   const distance = ({ box }: DetectedFace) =>
     Math.hypot(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { decodeImage } from "@facever/core";
+import { decodeImage, imageSource } from "@facever/core";
 import { FaceDetector } from "@facever/model";
 import { lfwImagePath, lfwRoot } from "@facever/testing";
 import { LANDMARKER_WASM_URL } from "@facever/weights";
@@ -34,7 +34,7 @@ Deno.test({
       const [face] = await detector.detectFaces(image, { maxFaces: 1 });
       const region = landmarkRegion(image, face.box);
       const input = new Float32Array(LANDMARK_INPUT_SIZE ** 2);
-      writeLandmarkInput(image, region, input, 0);
+      writeLandmarkInput(imageSource(image), region, input, 0);
       const { output } = await landmarks68.run({
         input: {
           data: input,

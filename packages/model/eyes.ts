@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Point, RgbImage } from "@facever/core";
+import type { ImageSource, Point, RgbImage } from "@facever/core";
 import { EYE_STATE_URL, EYE_STATE_WASM_URL } from "@facever/weights";
 import type { Backend } from "./types.ts";
 import { OnnxModel, resolveBackend } from "./runner.ts";
@@ -115,7 +115,7 @@ export class EyeState {
    * ```
    */
   async openness(
-    image: RgbImage,
+    image: RgbImage | ImageSource,
     landmarks: readonly Point[],
   ): Promise<EyeOpenness> {
     const size = EYE_INPUT_SIZE * EYE_INPUT_SIZE;

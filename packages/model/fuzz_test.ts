@@ -100,7 +100,8 @@ if (import.meta.main) {
         seed: SEED,
         timeoutMs: TIMEOUT_MS,
       });
-      const budget = DECODE_BYTES_PER_PIXEL * MAX_PIXELS;
+      const budget = Math.max(...Object.values(DECODE_BYTES_PER_PIXEL)) *
+        MAX_PIXELS;
       // The sampled peak misses what a synchronous wasm call holds; the
       // high-water mark (where readable) does not.
       const peak = Math.max(report.peakRss, report.highWaterMark ?? 0);

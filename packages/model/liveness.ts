@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Box, ChannelOrder, RgbImage } from "@facever/core";
+import type { Box, ChannelOrder, ImageSource, RgbImage } from "@facever/core";
 import { LIVENESS_URL, LIVENESS_WASM_URL } from "@facever/weights";
 import type { Backend } from "./types.ts";
 import { OnnxModel, resolveBackend } from "./runner.ts";
@@ -164,7 +164,10 @@ export class LivenessChecker {
    * console.log(grey.score >= 0 && grey.score <= 1); // true
    * ```
    */
-  async check(image: RgbImage, boxes: readonly Box[]): Promise<Liveness[]> {
+  async check(
+    image: RgbImage | ImageSource,
+    boxes: readonly Box[],
+  ): Promise<Liveness[]> {
     const size = 3 * LIVENESS_INPUT_SIZE * LIVENESS_INPUT_SIZE;
     const verdicts: Liveness[] = [];
     for (let start = 0; start < boxes.length; start += BATCH) {

@@ -15,3 +15,5 @@ export * from "./heif.ts";
 export * from "./image_fuzz.ts";
 export * from "./fuzz_runner.ts";
 export * from "./photo_attacks.ts";
+export * from "./canvas.ts";
+export * from "./jpeg.ts";

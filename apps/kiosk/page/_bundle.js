@@ -12,6 +12,7 @@ var mod_exports = {};
 __export(mod_exports, {
   ARCFACE_TEMPLATE: () => ARCFACE_TEMPLATE,
   DECODE_BYTES_PER_PIXEL: () => DECODE_BYTES_PER_PIXEL,
+  DECODE_MEMORY_BUDGET: () => DECODE_MEMORY_BUDGET,
   DEFAULT_MAX_PIXELS: () => DEFAULT_MAX_PIXELS,
   FaceError: () => FaceError,
   ImageDecodeError: () => ImageDecodeError,
@@ -21,12 +22,15 @@ __export(mod_exports, {
   cosineSimilarity: () => cosineSimilarity,
   cropImage: () => cropImage,
   decodeImage: () => decodeImage,
+  defaultMaxPixels: () => defaultMaxPixels,
   estimatePose: () => estimatePose,
   estimateSimilarityTransform: () => estimateSimilarityTransform,
   facesToTensor: () => facesToTensor,
+  imageSource: () => imageSource,
   invertAffine: () => invertAffine,
   l2Normalize: () => l2Normalize,
   laplacianVariance: () => laplacianVariance,
+  openImage: () => openImage,
   readImageInfo: () => readImageInfo,
   resizeImage: () => resizeImage,
   toGrayscale: () => toGrayscale,
@@ -84,23 +88,23 @@ function assertOutputSize(width, height) {
   }
 }
 
-// packages/core/image.ts
-function areaTable(src, dst) {
-  const scale = src / dst;
+// packages/core/_resample.ts
+function areaTable(start2, length, limit, dst) {
+  const scale = length / dst;
   const taps = Math.ceil(scale) + 1;
   const first2 = new Int32Array(dst);
   const count = new Int32Array(dst);
   const weights = new Float64Array(dst * taps);
   for (let i = 0; i < dst; i++) {
-    const start2 = i * scale;
-    const end = Math.min((i + 1) * scale, src);
-    const lo = Math.floor(start2);
-    const hi = Math.min(Math.ceil(end), src, lo + taps);
+    const from = start2 + i * scale;
+    const end = Math.min(start2 + (i + 1) * scale, limit);
+    const lo = Math.floor(from);
+    const hi = Math.min(Math.ceil(end), limit, lo + taps);
     first2[i] = lo;
     count[i] = hi - lo;
     let total = 0;
     for (let s = lo; s < hi; s++) {
-      const overlap = Math.min(end, s + 1) - Math.max(start2, s);
+      const overlap = Math.min(end, s + 1) - Math.max(from, s);
       weights[i * taps + s - lo] = overlap;
       total += overlap;
     }
@@ -139,34 +143,18 @@ function bilinearTable(src, dst) {
     weights
   };
 }
-function axisTable(src, dst) {
-  return dst < src ? areaTable(src, dst) : bilinearTable(src, dst);
-}
-function clampByte(value) {
-  return value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
-}
-function resizeImage(image, width, height) {
-  assertRgbImage(image);
-  assertOutputSize(width, height);
+function resample(image, xt, yt, width, height) {
   const srcW = image.width;
-  const srcH = image.height;
   const src = image.data;
-  if (srcW === width && srcH === height) {
-    return {
-      width,
-      height,
-      data: src.slice()
-    };
-  }
-  const xt = axisTable(srcW, width);
-  const yt = axisTable(srcH, height);
+  const rowFrom = yt.first[0];
+  const rowTo = yt.first[height - 1] + yt.count[height - 1];
   const rowLen = width * 3;
-  const tmp = new Float32Array(srcH * rowLen);
+  const tmp = new Float32Array((rowTo - rowFrom) * rowLen);
   const xTaps = xt.taps;
   const { count: xCount, first: xFirst, weights: xWeights } = xt;
-  for (let y = 0; y < srcH; y++) {
+  for (let y = rowFrom; y < rowTo; y++) {
     const srcRow = y * srcW * 3;
-    let o = y * rowLen;
+    let o = (y - rowFrom) * rowLen;
     for (let x = 0; x < width; x++, o += 3) {
       const n = xCount[x];
       let wi = x * xTaps;
@@ -189,7 +177,7 @@ function resizeImage(image, width, height) {
   const yTaps = yt.taps;
   for (let y = 0; y < height; y++) {
     const n = yt.count[y];
-    const first2 = yt.first[y];
+    const first2 = yt.first[y] - rowFrom;
     const w0 = yt.weights[y * yTaps];
     let base = first2 * rowLen;
     for (let i = 0; i < rowLen; i++) acc[i] = w0 * tmp[base + i];
@@ -205,6 +193,29 @@ function resizeImage(image, width, height) {
     height,
     data: out
   };
+}
+
+// packages/core/image.ts
+function axisTable(src, dst) {
+  return dst < src ? areaTable(0, src, src, dst) : bilinearTable(src, dst);
+}
+function clampByte(value) {
+  return value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
+}
+function resizeImage(image, width, height) {
+  assertRgbImage(image);
+  assertOutputSize(width, height);
+  const srcW = image.width;
+  const srcH = image.height;
+  const src = image.data;
+  if (srcW === width && srcH === height) {
+    return {
+      width,
+      height,
+      data: src.slice()
+    };
+  }
+  return resample(image, axisTable(srcW, width), axisTable(srcH, height), width, height);
 }
 function cropImage(image, box) {
   assertRgbImage(image);
@@ -329,7 +340,24 @@ function toGrayscale(image) {
   return out;
 }
 
+// packages/core/source.ts
+function imageSource(image) {
+  assertRgbImage(image);
+  return {
+    width: image.width,
+    height: image.height,
+    read(box, width, height, detail = 1) {
+      if (!(detail >= 1 && Number.isFinite(detail))) {
+        throw new RangeError(`detail must be a finite number \u2265 1, got ${detail}`);
+      }
+      const whole = box.x === 0 && box.y === 0 && box.width === image.width && box.height === image.height;
+      return resizeImage(whole ? image : cropImage(image, box), width, height);
+    }
+  };
+}
+
 // packages/core/align.ts
+var READ_DETAIL = 2;
 var ARCFACE_TEMPLATE = Object.freeze([
   Object.freeze({
     x: 38.2946,
@@ -440,9 +468,12 @@ function alignFace(image, landmarks, size = 112) {
   }));
   const matrix = estimateSimilarityTransform(landmarks, template);
   const scale = Math.hypot(matrix[0], matrix[3]);
-  return scale >= 0.5 ? warpAffine(image, matrix, size, size) : warpShrunk(image, matrix, scale, size);
+  if ("data" in image) {
+    return scale >= 0.5 ? warpAffine(image, matrix, size, size) : warpRead(imageSource(image), matrix, scale, size);
+  }
+  return warpRead(image, matrix, scale, size);
 }
-function warpShrunk(image, matrix, scale, size) {
+function warpRead(source, matrix, scale, size) {
   const inverse = invertAffine(matrix);
   const corners = [
     [
@@ -467,24 +498,29 @@ function warpShrunk(image, matrix, scale, size) {
   }));
   const left = Math.max(0, Math.floor(Math.min(...corners.map((p) => p.x))));
   const top = Math.max(0, Math.floor(Math.min(...corners.map((p) => p.y))));
-  const right = Math.min(image.width, Math.ceil(Math.max(...corners.map((p) => p.x))) + 1);
-  const bottom = Math.min(image.height, Math.ceil(Math.max(...corners.map((p) => p.y))) + 1);
+  const right = Math.min(source.width, Math.ceil(Math.max(...corners.map((p) => p.x))) + 1);
+  const bottom = Math.min(source.height, Math.ceil(Math.max(...corners.map((p) => p.y))) + 1);
   if (right - left < 2 || bottom - top < 2) {
-    return warpAffine(image, matrix, size, size);
+    return {
+      width: size,
+      height: size,
+      data: new Uint8Array(size * size * 3)
+    };
   }
-  const region = cropImage(image, {
+  const width = right - left, height = bottom - top;
+  const whole = scale >= 0.5;
+  const read = source.read({
     x: left,
     y: top,
-    width: right - left,
-    height: bottom - top
-  });
-  const shrunk = resizeImage(region, Math.max(1, Math.round(region.width * scale)), Math.max(1, Math.round(region.height * scale)));
-  const sx = shrunk.width / region.width;
-  const sy = shrunk.height / region.height;
+    width,
+    height
+  }, whole ? width : Math.max(1, Math.round(width * scale)), whole ? height : Math.max(1, Math.round(height * scale)), READ_DETAIL);
+  const sx = read.width / width;
+  const sy = read.height / height;
   const [a, b, c, d, e, f] = matrix;
   const ox = left + 0.5 / sx - 0.5;
   const oy = top + 0.5 / sy - 0.5;
-  return warpAffine(shrunk, [
+  return warpAffine(read, [
     a / sx,
     b / sy,
     a * ox + b * oy + c,
@@ -867,6 +903,7 @@ function walkScan(bytes, pos, expectedRestarts) {
 }
 function checkJpegStructure(bytes, header) {
   let restartInterval = header.restartInterval;
+  let scans = 0;
   const covered = new Map(header.frame.map((c) => [
     c.id,
     new Uint8Array(64)
@@ -896,6 +933,7 @@ function checkJpegStructure(bytes, header) {
       continue;
     }
     const scan = readScan(bytes, header, body, length);
+    scans++;
     const { mcus, blocks } = scanGeometry(header, scan);
     const restarts = restartInterval > 0 ? Math.ceil(mcus / restartInterval) - 1 : 0;
     const walked = walkScan(bytes, end, restarts);
@@ -916,6 +954,9 @@ function checkJpegStructure(bytes, header) {
       throw truncated(`the JPEG stream ends before any scan of coefficient ${missing} of component ${id}`);
     }
   }
+  return {
+    scans
+  };
 }
 
 // packages/core/_png_header.ts
@@ -2331,9 +2372,9 @@ function checkTiffStructure(bytes, header) {
     pieces = Math.ceil(width / tw) * Math.ceil(height / th);
     pieceBytes = rowBytes3(tw) * th;
   } else {
-    const rows = Math.min(first(tags, 278) ?? height, height) || height;
-    pieces = Math.ceil(height / rows);
-    pieceBytes = rowBytes3(width) * rows;
+    const rows2 = Math.min(first(tags, 278) ?? height, height) || height;
+    pieces = Math.ceil(height / rows2);
+    pieceBytes = rowBytes3(width) * rows2;
   }
   if (offsets.length < pieces || counts.length !== offsets.length) {
     throw corrupt(`TIFF has ${offsets.length} data pieces and ${counts.length} sizes; ${pieces} needed`);
@@ -2350,8 +2391,8 @@ function checkTiffStructure(bytes, header) {
   }
   if (compression === 5) {
     for (let i = 0; i < pieces; i++) {
-      const rows = tiled2 ? 0 : pieceBytes / rowBytes3(width);
-      const needed = tiled2 || i < pieces - 1 ? pieceBytes : rowBytes3(width) * (height - rows * (pieces - 1));
+      const rows2 = tiled2 ? 0 : pieceBytes / rowBytes3(width);
+      const needed = tiled2 || i < pieces - 1 ? pieceBytes : rowBytes3(width) * (height - rows2 * (pieces - 1));
       checkTiffLzw(bytes, offsets[i], counts[i], needed);
     }
   }
@@ -2509,6 +2550,282 @@ function checkStructure(bytes, header) {
   }
 }
 
+// packages/core/_jpeg_huffman.ts
+var LOOKUP_BITS = 9;
+var FAST_AC_BITS = 10;
+var SKIP_BITS = 12;
+var SKIP = {
+  /** Bits of the first symbol (code and value): `entry & 31`. */
+  firstBits: 31,
+  /** Shift of the bits of both symbols. */
+  bothShift: 5,
+  /** Shift of the first symbol's advance in coefficients (0 for EOB). */
+  firstAdvanceShift: 10,
+  /** Shift of the second symbol's advance. */
+  secondAdvanceShift: 17,
+  firstEob: 1 << 24,
+  secondEob: 1 << 25,
+  hasSecond: 1 << 26
+};
+function buildHuffmanTable(counts, values, isDc) {
+  const lookup = new Int32Array(1 << LOOKUP_BITS);
+  const maxCode = new Int32Array(18).fill(-1);
+  const valueOffset = new Int32Array(17);
+  let code = 0;
+  let k = 0;
+  for (let length = 1; length <= 16; length++) {
+    const n = counts[length - 1];
+    valueOffset[length] = k - code;
+    for (let i = 0; i < n; i++, code++, k++) {
+      if (length <= LOOKUP_BITS) {
+        const shift = LOOKUP_BITS - length;
+        lookup.fill(length << 8 | values[k], code << shift, code + 1 << shift);
+      }
+    }
+    if (n > 0) maxCode[length] = code - 1;
+    if (code >= 1 << length) {
+      throw corrupt(`a Huffman table's codes of ${length} bits overflow`);
+    }
+    code <<= 1;
+  }
+  maxCode[17] = 2147483647;
+  if (isDc) {
+    for (const symbol of values) {
+      if (symbol > 15) {
+        throw corrupt(`a DC Huffman table holds the symbol ${symbol}`);
+      }
+    }
+  }
+  return {
+    lookup,
+    maxCode,
+    valueOffset,
+    values
+  };
+}
+function codeAt(table, bits, available) {
+  for (let length = 1; length <= Math.min(16, available); length++) {
+    const code = bits >>> available - length;
+    if (code <= table.maxCode[length]) {
+      return {
+        length,
+        symbol: table.values[code + table.valueOffset[length]]
+      };
+    }
+  }
+  return void 0;
+}
+function fastAcTable(table) {
+  const out = new Int32Array(1 << FAST_AC_BITS);
+  for (let window = 0; window < out.length; window++) {
+    const found = codeAt(table, window, FAST_AC_BITS);
+    if (!found) continue;
+    const size = found.symbol & 15;
+    const total = found.length + size;
+    if (size === 0 || total > FAST_AC_BITS) continue;
+    let value = window >>> FAST_AC_BITS - total & (1 << size) - 1;
+    if (value < 1 << size - 1) value += 1 - (1 << size);
+    out[window] = value << 16 | found.symbol >> 4 << 8 | total;
+  }
+  return out;
+}
+function skipOne(table, bits, available) {
+  const found = codeAt(table, bits, available);
+  if (!found) return void 0;
+  const run = found.symbol >> 4, size = found.symbol & 15;
+  const total = found.length + size;
+  if (total > available) return void 0;
+  if (size === 0) {
+    return run === 15 ? {
+      bits: total,
+      advance: 16,
+      eob: false
+    } : {
+      bits: total,
+      advance: 0,
+      eob: true
+    };
+  }
+  return {
+    bits: total,
+    advance: run + 1,
+    eob: false
+  };
+}
+function skipTable(table) {
+  const out = new Int32Array(1 << SKIP_BITS);
+  const mask = (1 << SKIP_BITS) - 1;
+  for (let window = 0; window <= mask; window++) {
+    const first2 = skipOne(table, window, SKIP_BITS);
+    if (!first2) continue;
+    let entry = first2.bits | first2.advance << SKIP.firstAdvanceShift | (first2.eob ? SKIP.firstEob : 0);
+    const rest = SKIP_BITS - first2.bits;
+    const second = first2.eob || rest === 0 ? void 0 : skipOne(table, window & (1 << rest) - 1, rest);
+    if (second) {
+      entry |= first2.bits + second.bits << SKIP.bothShift | second.advance << SKIP.secondAdvanceShift | (second.eob ? SKIP.secondEob : 0) | SKIP.hasSecond;
+    }
+    out[window] = entry;
+  }
+  return out;
+}
+
+// packages/core/_jpeg_baseline.ts
+var DQT = 219;
+var DHT = 196;
+var SOF0 = 192;
+var SOF1 = 193;
+var APP14 = 238;
+var EOI2 = 217;
+function readDqt(bytes, body, end, s) {
+  let p = body;
+  while (p < end) {
+    const precision = bytes[p] >> 4, id = bytes[p] & 15;
+    const size = precision ? 128 : 64;
+    if (precision > 1 || id > 3 || p + 1 + size > end) {
+      throw corrupt("a malformed JPEG quantisation table (DQT)");
+    }
+    const table = new Int32Array(64);
+    for (let i = 0; i < 64; i++) {
+      table[i] = precision ? u16be(bytes, p + 1 + 2 * i) : bytes[p + 1 + i];
+    }
+    s.quant[id] = table;
+    p += 1 + size;
+  }
+}
+function readDht(bytes, body, end, s) {
+  let p = body;
+  while (p < end) {
+    const tableClass = bytes[p] >> 4, id = bytes[p] & 15;
+    if (tableClass > 1 || id > 3 || p + 17 > end) {
+      throw corrupt("a malformed JPEG Huffman table (DHT)");
+    }
+    const counts = bytes.subarray(p + 1, p + 17);
+    const n = counts.reduce((sum, count) => sum + count, 0);
+    if (n > 256 || p + 17 + n > end) {
+      throw corrupt("a JPEG Huffman table (DHT) longer than its segment");
+    }
+    const values = bytes.slice(p + 17, p + 17 + n);
+    (tableClass ? s.ac : s.dc)[id] = buildHuffmanTable(counts, values, tableClass === 0);
+    p += 17 + n;
+  }
+}
+function readSegments(bytes, header) {
+  const s = {
+    quant: [],
+    dc: [],
+    ac: [],
+    frameQuant: [],
+    frameIds: [],
+    sofMarker: 0,
+    adobeTransform: -1
+  };
+  let m = markerAt(bytes, 2);
+  while (m - 1 < header.headerEnd) {
+    const marker = bytes[m];
+    if (isStandalone(marker)) {
+      m = markerAt(bytes, m + 1);
+      continue;
+    }
+    const length = u16be(bytes, m + 1);
+    const body = m + 3, end = m + 1 + length;
+    if (marker === DQT) readDqt(bytes, body, end, s);
+    else if (marker === DHT) readDht(bytes, body, end, s);
+    else if (marker === SOF0 || marker === SOF1 || marker === 194) {
+      s.sofMarker = marker;
+      for (let c = 0; c < bytes[body + 5]; c++) {
+        s.frameIds.push(bytes[body + 6 + 3 * c]);
+        s.frameQuant.push(bytes[body + 8 + 3 * c]);
+      }
+    } else if (marker === APP14 && length >= 14 && ascii(bytes, body, 5) === "Adobe") {
+      s.adobeTransform = bytes[body + 11];
+    }
+    m = markerAt(bytes, end);
+  }
+  return s;
+}
+function markerAt(bytes, pos) {
+  const m = nextMarker(bytes, pos);
+  if (m < 0) throw truncated("the JPEG stream stops before EOI");
+  if (bytes[pos] !== 255) {
+    throw corrupt(`${m - 1 - pos} extraneous bytes before a JPEG marker`);
+  }
+  if (!known(bytes[m])) {
+    throw corrupt(`unsupported JPEG marker 0xFF${hex(bytes[m])}`);
+  }
+  return m;
+}
+function known(marker) {
+  return marker === 1 || marker >= SOF0 && marker <= 194 || marker === DHT || marker === 204 || marker >= 208 && marker <= 221 || marker >= 224 && marker <= 239 || marker === 254;
+}
+function checkTrailer(bytes, m) {
+  while (bytes[m] !== EOI2) {
+    if (isStandalone(bytes[m])) {
+      m = markerAt(bytes, m + 1);
+      continue;
+    }
+    m = markerAt(bytes, m + 1 + u16be(bytes, m + 1));
+  }
+}
+function supportedSampling(header) {
+  if (header.components === 1) return true;
+  const [y, cb, cr] = header.frame;
+  const chromaFull = cb.h === 1 && cb.v === 1 && cr.h === 1 && cr.v === 1;
+  const lumaOk = y.h === 1 && y.v === 1 || y.h === 2 && y.v === 1 || y.h === 2 && y.v === 2;
+  return chromaFull && lumaOk;
+}
+function planBaseline(bytes, header, scans) {
+  if (header.progressive || scans !== 1) return void 0;
+  if (header.components !== 1 && header.components !== 3) return void 0;
+  if (!supportedSampling(header)) return void 0;
+  const s = readSegments(bytes, header);
+  if (s.sofMarker !== SOF0 && s.sofMarker !== SOF1) return void 0;
+  const rgbIds = s.frameIds.join() === "82,71,66";
+  if (header.components === 3 && (s.adobeTransform === 0 || rgbIds)) {
+    return void 0;
+  }
+  const sos = header.headerEnd + 1;
+  const length = u16be(bytes, sos + 1);
+  const count = bytes[sos + 3];
+  const tail = sos + 4 + 2 * count;
+  if (count !== header.components || bytes[tail] !== 0 || bytes[tail + 1] !== 63 || bytes[tail + 2] !== 0) {
+    return void 0;
+  }
+  const components = [];
+  for (let i = 0; i < count; i++) {
+    const id = bytes[sos + 4 + 2 * i];
+    const tables = bytes[sos + 5 + 2 * i];
+    if (id !== s.frameIds[i]) return void 0;
+    const quant = s.quant[s.frameQuant[i]];
+    const dc = s.dc[tables >> 4], ac = s.ac[tables & 15];
+    if (!quant) {
+      throw corrupt(`JPEG quantisation table ${s.frameQuant[i]} is missing`);
+    }
+    if (!dc || !ac) {
+      throw corrupt(`a Huffman table of JPEG component ${id} is missing`);
+    }
+    const single = count === 1;
+    components.push({
+      h: single ? 1 : header.frame[i].h,
+      v: single ? 1 : header.frame[i].v,
+      quant,
+      dc,
+      ac
+    });
+  }
+  const mcuWidth = 8 * components[0].h, mcuHeight = 8 * components[0].v;
+  return {
+    width: header.width,
+    height: header.height,
+    components,
+    mcuWidth,
+    mcuHeight,
+    mcusX: Math.ceil(header.width / mcuWidth),
+    mcusY: Math.ceil(header.height / mcuHeight),
+    restartInterval: header.restartInterval,
+    scanStart: sos + 1 + length
+  };
+}
+
 // packages/core/_orient.ts
 function steps(w, h, orientation) {
   const swap = orientation >= 5 && orientation <= 8;
@@ -2593,6 +2910,969 @@ function rgbaToUprightRgb(w, h, rgba, orientation) {
     height: outH,
     data: out
   };
+}
+
+// packages/core/_jpeg_scan.ts
+var SCAN_PADDING = 2048;
+var RST0 = 208;
+var RST7 = 215;
+function readScanData(bytes, start2) {
+  const out = new Uint8Array(bytes.length - start2 + SCAN_PADDING);
+  const starts2 = [
+    0
+  ];
+  let o = 0;
+  let p = start2;
+  for (; ; ) {
+    const q = bytes.indexOf(255, p);
+    if (q < 0 || q + 1 >= bytes.length) {
+      throw corrupt("the JPEG scan has no end marker");
+    }
+    out.set(bytes.subarray(p, q), o);
+    o += q - p;
+    const next = bytes[q + 1];
+    if (next === 0) {
+      out[o++] = 255;
+      p = q + 2;
+    } else if (next === 255) {
+      p = q + 1;
+    } else if (next >= RST0 && next <= RST7) {
+      starts2.push(o);
+      p = q + 2;
+    } else {
+      p = q + 1;
+      break;
+    }
+  }
+  starts2.push(o);
+  return {
+    data: out.subarray(0, o + SCAN_PADDING),
+    intervals: Int32Array.from(starts2),
+    end: p
+  };
+}
+function checkIntervals(jpeg, scan) {
+  const mcus = jpeg.mcusX * jpeg.mcusY;
+  const expected = jpeg.restartInterval > 0 ? Math.ceil(mcus / jpeg.restartInterval) : 1;
+  const found = scan.intervals.length - 1;
+  const extraEmpty = found === expected + 1 && scan.intervals[found] === scan.intervals[found - 1];
+  if (found !== expected && !extraEmpty) {
+    throw corrupt(`the JPEG scan has ${found} restart intervals, ${expected} expected`);
+  }
+  return expected;
+}
+function checkIntervalEnd(usedBits, endByte) {
+  const endBits = endByte * 8;
+  if (usedBits > endBits) {
+    throw corrupt("the JPEG scan data end before its last MCU");
+  }
+  if (endBits - usedBits >= 8) {
+    throw corrupt(`${Math.floor((endBits - usedBits) / 8)} extraneous bytes after the MCUs of a JPEG restart interval`);
+  }
+}
+function mcuLayout(jpeg) {
+  const { components, mcusX } = jpeg;
+  const planeWidth = Int32Array.from(components, (c) => mcusX * c.h);
+  const component = [], xs = [], ys = [];
+  components.forEach((c, i) => {
+    for (let y = 0; y < c.v; y++) {
+      for (let x = 0; x < c.h; x++) {
+        component.push(i);
+        xs.push(x);
+        ys.push(y);
+      }
+    }
+  });
+  const table = (pick) => component.map((c) => pick(components[c]));
+  return {
+    blocks: component.length,
+    component: Int32Array.from(component),
+    x: Int32Array.from(xs),
+    y: Int32Array.from(ys),
+    planeWidth,
+    dcLookup: table((c) => c.dc.lookup),
+    dcMax: table((c) => c.dc.maxCode),
+    dcOffset: table((c) => c.dc.valueOffset),
+    dcValues: table((c) => c.dc.values),
+    acLookup: table((c) => c.ac.lookup),
+    acMax: table((c) => c.ac.maxCode),
+    acOffset: table((c) => c.ac.valueOffset),
+    acValues: table((c) => c.ac.values)
+  };
+}
+function readDc(jpeg, scan) {
+  const { components, mcusX, mcusY } = jpeg;
+  const intervalCount = checkIntervals(jpeg, scan);
+  const layout = mcuLayout(jpeg);
+  const planes = components.map((c, i) => new Uint8Array(layout.planeWidth[i] * mcusY * c.v));
+  const skips = components.map((c) => skipTable(c.ac));
+  const nc = components.length;
+  const state = {
+    jpeg,
+    layout,
+    data: scan.data,
+    intervals: scan.intervals,
+    skip: Array.from(layout.component, (c) => skips[c]),
+    plane: Array.from(layout.component, (c) => planes[c]),
+    quant0: Int32Array.from(components, (c) => c.quant[0]),
+    prediction: new Int32Array(nc),
+    at: new Int32Array(layout.blocks),
+    step: Int32Array.from(layout.component, (c) => components[c].h),
+    index: {
+      bits: new Int32Array(mcusX * mcusY),
+      predictors: new Int32Array(mcusX * mcusY * nc)
+    },
+    pos: 0,
+    acc: 0,
+    nbits: 0,
+    interval: 0,
+    left: jpeg.restartInterval
+  };
+  for (let my = 0; my < mcusY; my++) readDcRow(state, my);
+  checkIntervalEnd(state.pos * 8 - state.nbits, scan.intervals[intervalCount]);
+  return {
+    planes,
+    index: state.index
+  };
+}
+function readDcRow(state, my) {
+  const { jpeg, layout, data, intervals, skip, plane, quant0, prediction } = state;
+  const { at, step } = state;
+  const { mcusX, restartInterval } = jpeg;
+  const nc = jpeg.components.length;
+  const { blocks, component, dcLookup, dcMax, dcOffset, dcValues } = layout;
+  const { acLookup, acMax, acOffset, acValues } = layout;
+  const mcuBits = state.index.bits, predictors = state.index.predictors;
+  for (let b = 0; b < blocks; b++) {
+    const c = component[b];
+    const width = layout.planeWidth[c];
+    at[b] = (my * jpeg.components[c].v + layout.y[b]) * width + layout.x[b];
+  }
+  let { pos, acc, nbits, interval, left } = state;
+  let endBits = intervals[interval + 1] * 8;
+  for (let mx = 0; mx < mcusX; mx++) {
+    if (restartInterval > 0) {
+      if (left === 0) {
+        checkIntervalEnd(pos * 8 - nbits, intervals[interval + 1]);
+        interval++;
+        pos = intervals[interval];
+        endBits = intervals[interval + 1] * 8;
+        acc = 0;
+        nbits = 0;
+        prediction.fill(0);
+        left = restartInterval;
+      }
+      left--;
+    }
+    const mcu = my * mcusX + mx;
+    mcuBits[mcu] = pos * 8 - nbits;
+    for (let c = 0; c < nc; c++) predictors[mcu * nc + c] = prediction[c];
+    for (let b = 0; b < blocks; b++) {
+      const c = component[b];
+      while (nbits <= 24) {
+        acc = acc << 8 | data[pos++];
+        nbits += 8;
+      }
+      let entry = dcLookup[b][acc >>> nbits - 9 & 511];
+      let size;
+      if (entry !== 0) {
+        nbits -= entry >> 8;
+        size = entry & 255;
+      } else {
+        const max = dcMax[b];
+        let length = 10;
+        let code = acc >>> nbits - length & (1 << length) - 1;
+        while (code > max[length]) {
+          length++;
+          code = acc >>> nbits - length & (1 << length) - 1;
+        }
+        if (length > 16) throw corrupt("a bad Huffman code in the JPEG scan");
+        nbits -= length;
+        size = dcValues[b][code + dcOffset[b][length]];
+      }
+      if (size !== 0) {
+        while (nbits < size) {
+          acc = acc << 8 | data[pos++];
+          nbits += 8;
+        }
+        let diff = acc >>> nbits - size & (1 << size) - 1;
+        nbits -= size;
+        if (diff < 1 << size - 1) diff += 1 - (1 << size);
+        prediction[c] += diff;
+      }
+      const sample = (prediction[c] * quant0[c] + 4 >> 3) + 128;
+      plane[b][at[b]] = sample < 0 ? 0 : sample > 255 ? 255 : sample;
+      at[b] += step[b];
+      const table = skip[b];
+      let k = 1;
+      while (k < 64) {
+        while (nbits <= 24) {
+          acc = acc << 8 | data[pos++];
+          nbits += 8;
+        }
+        const f = table[acc >>> nbits - 12 & 4095];
+        if (f !== 0) {
+          if ((f & 16777216) !== 0) {
+            nbits -= f & 31;
+            break;
+          }
+          const advance = f >> 10 & 127;
+          if ((f & 67108864) !== 0 && k + advance < 64) {
+            nbits -= f >> 5 & 31;
+            k += advance;
+            if ((f & 33554432) !== 0) break;
+            k += f >> 17 & 127;
+          } else {
+            nbits -= f & 31;
+            k += advance;
+          }
+          continue;
+        }
+        entry = acLookup[b][acc >>> nbits - 9 & 511];
+        let symbol;
+        if (entry !== 0) {
+          nbits -= entry >> 8;
+          symbol = entry & 255;
+        } else {
+          const max = acMax[b];
+          let length = 10;
+          let code = acc >>> nbits - length & (1 << length) - 1;
+          while (code > max[length]) {
+            length++;
+            code = acc >>> nbits - length & (1 << length) - 1;
+          }
+          if (length > 16) {
+            throw corrupt("a bad Huffman code in the JPEG scan");
+          }
+          nbits -= length;
+          symbol = acValues[b][code + acOffset[b][length]];
+        }
+        const run = symbol >> 4, bits = symbol & 15;
+        if (bits !== 0) {
+          while (nbits < bits) {
+            acc = acc << 8 | data[pos++];
+            nbits += 8;
+          }
+          nbits -= bits;
+          k += run + 1;
+        } else if (run === 15) {
+          k += 16;
+        } else {
+          break;
+        }
+      }
+      if (k > 64) {
+        throw corrupt("a run of JPEG coefficients past the end of a block");
+      }
+    }
+    if (pos * 8 - nbits > endBits) {
+      throw corrupt("the JPEG scan data end before its last MCU");
+    }
+  }
+  state.pos = pos;
+  state.acc = acc;
+  state.nbits = nbits;
+  state.interval = interval;
+  state.left = left;
+}
+
+// packages/core/_jpeg_idct.ts
+var F0298 = 2446;
+var F0390 = 3196;
+var F0541 = 4433;
+var F0765 = 6270;
+var F0899 = 7373;
+var F1175 = 9633;
+var F1501 = 12299;
+var F1847 = 15137;
+var F1961 = 16069;
+var F2053 = 16819;
+var F2562 = 20995;
+var F3072 = 25172;
+function idctScratch() {
+  return {
+    columns: new Int32Array(64),
+    block: new Uint8Array(64)
+  };
+}
+function clamp(value) {
+  return value < 0 ? 0 : value > 255 ? 255 : value;
+}
+function columns(coef, ws) {
+  for (let col = 0; col < 8; col++) {
+    if (coef[8 + col] === 0 && coef[16 + col] === 0 && coef[24 + col] === 0 && coef[32 + col] === 0 && coef[40 + col] === 0 && coef[48 + col] === 0 && coef[56 + col] === 0) {
+      const dc = coef[col] * 4;
+      for (let r = 0; r < 64; r += 8) ws[r + col] = dc;
+      continue;
+    }
+    let z2 = coef[16 + col], z3 = coef[48 + col];
+    let z1 = (z2 + z3) * F0541;
+    let t2 = z1 - z3 * F1847;
+    let t3 = z1 + z2 * F0765;
+    z2 = coef[col];
+    z3 = coef[32 + col];
+    let t0 = (z2 + z3) * 8192;
+    let t1 = (z2 - z3) * 8192;
+    const e10 = t0 + t3, e13 = t0 - t3, e11 = t1 + t2, e12 = t1 - t2;
+    t0 = coef[56 + col];
+    t1 = coef[40 + col];
+    t2 = coef[24 + col];
+    t3 = coef[8 + col];
+    z1 = t0 + t3;
+    z2 = t1 + t2;
+    z3 = t0 + t2;
+    let z4 = t1 + t3;
+    const z5 = (z3 + z4) * F1175;
+    t0 *= F0298;
+    t1 *= F2053;
+    t2 *= F3072;
+    t3 *= F1501;
+    z1 *= -F0899;
+    z2 *= -F2562;
+    z3 = z3 * -F1961 + z5;
+    z4 = z4 * -F0390 + z5;
+    t0 += z1 + z3;
+    t1 += z2 + z4;
+    t2 += z2 + z3;
+    t3 += z1 + z4;
+    ws[col] = e10 + t3 + 1024 >> 11;
+    ws[56 + col] = e10 - t3 + 1024 >> 11;
+    ws[8 + col] = e11 + t2 + 1024 >> 11;
+    ws[48 + col] = e11 - t2 + 1024 >> 11;
+    ws[16 + col] = e12 + t1 + 1024 >> 11;
+    ws[40 + col] = e12 - t1 + 1024 >> 11;
+    ws[24 + col] = e13 + t0 + 1024 >> 11;
+    ws[32 + col] = e13 - t0 + 1024 >> 11;
+  }
+}
+function rows(ws, out, at, stride) {
+  for (let r = 0; r < 64; r += 8, at += stride) {
+    if (ws[r + 1] === 0 && ws[r + 2] === 0 && ws[r + 3] === 0 && ws[r + 4] === 0 && ws[r + 5] === 0 && ws[r + 6] === 0 && ws[r + 7] === 0) {
+      out.fill(clamp((ws[r] + 16 >> 5) + 128), at, at + 8);
+      continue;
+    }
+    let z2 = ws[r + 2], z3 = ws[r + 6];
+    let z1 = (z2 + z3) * F0541;
+    let t2 = z1 - z3 * F1847;
+    let t3 = z1 + z2 * F0765;
+    let t0 = (ws[r] + ws[r + 4]) * 8192;
+    let t1 = (ws[r] - ws[r + 4]) * 8192;
+    const e10 = t0 + t3, e13 = t0 - t3, e11 = t1 + t2, e12 = t1 - t2;
+    t0 = ws[r + 7];
+    t1 = ws[r + 5];
+    t2 = ws[r + 3];
+    t3 = ws[r + 1];
+    z1 = t0 + t3;
+    z2 = t1 + t2;
+    z3 = t0 + t2;
+    let z4 = t1 + t3;
+    const z5 = (z3 + z4) * F1175;
+    t0 *= F0298;
+    t1 *= F2053;
+    t2 *= F3072;
+    t3 *= F1501;
+    z1 *= -F0899;
+    z2 *= -F2562;
+    z3 = z3 * -F1961 + z5;
+    z4 = z4 * -F0390 + z5;
+    t0 += z1 + z3;
+    t1 += z2 + z4;
+    t2 += z2 + z3;
+    t3 += z1 + z4;
+    out[at] = clamp((e10 + t3 + 131072 >> 18) + 128);
+    out[at + 7] = clamp((e10 - t3 + 131072 >> 18) + 128);
+    out[at + 1] = clamp((e11 + t2 + 131072 >> 18) + 128);
+    out[at + 6] = clamp((e11 - t2 + 131072 >> 18) + 128);
+    out[at + 2] = clamp((e12 + t1 + 131072 >> 18) + 128);
+    out[at + 5] = clamp((e12 - t1 + 131072 >> 18) + 128);
+    out[at + 3] = clamp((e13 + t0 + 131072 >> 18) + 128);
+    out[at + 4] = clamp((e13 - t0 + 131072 >> 18) + 128);
+  }
+}
+function idctBlock(coef, dcOnly, reduce, out, at, stride, scratch2) {
+  if (dcOnly) {
+    const side = 8 / reduce;
+    const value = clamp((coef[0] + 4 >> 3) + 128);
+    for (let y = 0; y < side; y++, at += stride) {
+      out.fill(value, at, at + side);
+    }
+    return;
+  }
+  columns(coef, scratch2.columns);
+  if (reduce === 1) {
+    rows(scratch2.columns, out, at, stride);
+    return;
+  }
+  const b = scratch2.block;
+  rows(scratch2.columns, b, 0, 8);
+  if (reduce === 2) {
+    for (let p = 0; p < 64; p += 16, at += stride) {
+      out[at] = b[p] + b[p + 1] + b[p + 8] + b[p + 9] + 2 >> 2;
+      out[at + 1] = b[p + 2] + b[p + 3] + b[p + 10] + b[p + 11] + 2 >> 2;
+      out[at + 2] = b[p + 4] + b[p + 5] + b[p + 12] + b[p + 13] + 2 >> 2;
+      out[at + 3] = b[p + 6] + b[p + 7] + b[p + 14] + b[p + 15] + 2 >> 2;
+    }
+    return;
+  }
+  for (let p = 0; p < 64; p += 32, at += stride) {
+    for (let x = 0; x < 2; x++) {
+      let sum = 0;
+      for (let q = p + 4 * x; q < p + 32; q += 8) {
+        sum += b[q] + b[q + 1] + b[q + 2] + b[q + 3];
+      }
+      out[at + x] = sum + 8 >> 4;
+    }
+  }
+}
+
+// packages/core/_jpeg_blocks.ts
+var ZIGZAG = Int32Array.from([
+  0,
+  1,
+  8,
+  16,
+  9,
+  2,
+  3,
+  10,
+  17,
+  24,
+  32,
+  25,
+  18,
+  11,
+  4,
+  5,
+  12,
+  19,
+  26,
+  33,
+  40,
+  48,
+  41,
+  34,
+  27,
+  20,
+  13,
+  6,
+  7,
+  14,
+  21,
+  28,
+  35,
+  42,
+  49,
+  56,
+  57,
+  50,
+  43,
+  36,
+  29,
+  22,
+  15,
+  23,
+  30,
+  37,
+  44,
+  51,
+  58,
+  59,
+  52,
+  45,
+  38,
+  31,
+  39,
+  46,
+  53,
+  60,
+  61,
+  54,
+  47,
+  55,
+  62,
+  63
+]);
+function decodeMcus(jpeg, layout, scan, index, rect, reduce) {
+  const side = 8 / reduce;
+  const { components } = jpeg;
+  const widths = components.map((c) => (rect.x1 - rect.x0) * c.h * side);
+  const heights = components.map((c) => (rect.y1 - rect.y0) * c.v * side);
+  const planes = components.map((_, i) => new Uint8Array(widths[i] * heights[i]));
+  const fast = components.map((c) => fastAcTable(c.ac));
+  const state = {
+    jpeg,
+    layout,
+    index,
+    data: scan.data,
+    fastAc: Array.from(layout.component, (c) => fast[c]),
+    quant: Array.from(layout.component, (c) => components[c].quant),
+    plane: Array.from(layout.component, (c) => planes[c]),
+    stride: Int32Array.from(layout.component, (c) => widths[c]),
+    reduce,
+    rect,
+    prediction: new Int32Array(components.length),
+    coef: new Int32Array(64),
+    scratch: idctScratch()
+  };
+  for (let my = rect.y0; my < rect.y1; my++) decodeRow(state, my);
+  return {
+    planes,
+    widths,
+    heights
+  };
+}
+function pastTheEnd() {
+  return corrupt("a run of JPEG coefficients past the end of a block");
+}
+function decodeRow(state, my) {
+  const { jpeg, layout, index, data, fastAc, quant, plane, stride } = state;
+  const { reduce, rect, prediction, coef, scratch: scratch2 } = state;
+  const { mcusX, restartInterval, components } = jpeg;
+  const nc = components.length;
+  const { blocks, component, dcLookup, dcMax, dcOffset, dcValues } = layout;
+  const { acLookup, acMax, acOffset, acValues } = layout;
+  const side = 8 / reduce;
+  let pos = 0, acc = 0, nbits = 0;
+  for (let mx = rect.x0; mx < rect.x1; mx++) {
+    const mcu = my * mcusX + mx;
+    if (mx === rect.x0 || restartInterval > 0 && mcu % restartInterval === 0) {
+      const bit = index.bits[mcu];
+      pos = bit >> 3;
+      nbits = 8 - (bit & 7);
+      acc = data[pos++] & (1 << nbits) - 1;
+      for (let c = 0; c < nc; c++) {
+        prediction[c] = index.predictors[mcu * nc + c];
+      }
+    }
+    for (let b = 0; b < blocks; b++) {
+      const c = component[b];
+      const q = quant[b];
+      while (nbits <= 24) {
+        acc = acc << 8 | data[pos++];
+        nbits += 8;
+      }
+      let entry = dcLookup[b][acc >>> nbits - 9 & 511];
+      let size;
+      if (entry !== 0) {
+        nbits -= entry >> 8;
+        size = entry & 255;
+      } else {
+        const max = dcMax[b];
+        let length = 10;
+        let code = acc >>> nbits - length & (1 << length) - 1;
+        while (code > max[length]) {
+          length++;
+          code = acc >>> nbits - length & (1 << length) - 1;
+        }
+        if (length > 16) throw corrupt("a bad Huffman code in the JPEG scan");
+        nbits -= length;
+        size = dcValues[b][code + dcOffset[b][length]];
+      }
+      if (size !== 0) {
+        while (nbits < size) {
+          acc = acc << 8 | data[pos++];
+          nbits += 8;
+        }
+        let diff = acc >>> nbits - size & (1 << size) - 1;
+        nbits -= size;
+        if (diff < 1 << size - 1) diff += 1 - (1 << size);
+        prediction[c] += diff;
+      }
+      coef[0] = prediction[c] * q[0];
+      const fast = fastAc[b];
+      let k = 1;
+      let dcOnly = true;
+      while (k < 64) {
+        while (nbits <= 24) {
+          acc = acc << 8 | data[pos++];
+          nbits += 8;
+        }
+        const f = fast[acc >>> nbits - 10 & 1023];
+        if (f !== 0) {
+          nbits -= f & 255;
+          k += f >> 8 & 255;
+          if (k > 63) throw pastTheEnd();
+          coef[ZIGZAG[k]] = (f >> 16) * q[k];
+          dcOnly = false;
+          k++;
+          continue;
+        }
+        entry = acLookup[b][acc >>> nbits - 9 & 511];
+        let symbol;
+        if (entry !== 0) {
+          nbits -= entry >> 8;
+          symbol = entry & 255;
+        } else {
+          const max = acMax[b];
+          let length = 10;
+          let code = acc >>> nbits - length & (1 << length) - 1;
+          while (code > max[length]) {
+            length++;
+            code = acc >>> nbits - length & (1 << length) - 1;
+          }
+          if (length > 16) {
+            throw corrupt("a bad Huffman code in the JPEG scan");
+          }
+          nbits -= length;
+          symbol = acValues[b][code + acOffset[b][length]];
+        }
+        const run = symbol >> 4, bits = symbol & 15;
+        if (bits !== 0) {
+          while (nbits < bits) {
+            acc = acc << 8 | data[pos++];
+            nbits += 8;
+          }
+          let value = acc >>> nbits - bits & (1 << bits) - 1;
+          nbits -= bits;
+          if (value < 1 << bits - 1) value += 1 - (1 << bits);
+          k += run;
+          if (k > 63) throw pastTheEnd();
+          coef[ZIGZAG[k]] = value * q[k];
+          dcOnly = false;
+          k++;
+        } else if (run === 15) {
+          k += 16;
+        } else {
+          break;
+        }
+      }
+      if (k > 64) throw pastTheEnd();
+      const w = stride[b];
+      const blockX = (mx - rect.x0) * components[c].h + layout.x[b];
+      const blockY = (my - rect.y0) * components[c].v + layout.y[b];
+      idctBlock(coef, dcOnly, reduce, plane[b], blockY * side * w + blockX * side, w, scratch2);
+      coef.fill(0);
+    }
+  }
+}
+
+// packages/core/_jpeg_color.ts
+var HALF = 1 << 15;
+var fix = (x) => Math.round(x * 65536);
+var CR_R = new Int32Array(256);
+var CB_B = new Int32Array(256);
+var CR_G = new Int32Array(256);
+var CB_G = new Int32Array(256);
+for (let i = 0; i < 256; i++) {
+  const x = i - 128;
+  CR_R[i] = fix(1.402) * x + HALF >> 16;
+  CB_B[i] = fix(1.772) * x + HALF >> 16;
+  CR_G[i] = -fix(0.71414) * x;
+  CB_G[i] = -fix(0.34414) * x + HALF;
+}
+function clamp2(value) {
+  return value < 0 ? 0 : value > 255 ? 255 : value;
+}
+function upsampleRow(plane, stride, width, height, y, h, v, out) {
+  const cy = Math.min(v === 2 ? y >> 1 : y, height - 1);
+  const row = cy * stride;
+  const last = width - 1;
+  if (h === 1) {
+    for (let i = 0; i < stride; i++) out[i] = plane[row + Math.min(i, last)];
+    return;
+  }
+  if (v === 1) {
+    if (width === 1) {
+      out.fill(plane[row], 0, 2 * stride);
+      return;
+    }
+    out[0] = plane[row];
+    out[1] = plane[row] * 3 + plane[row + 1] + 2 >> 2;
+    for (let i = 1; i < last; i++) {
+      const centre = plane[row + i] * 3;
+      out[2 * i] = centre + plane[row + i - 1] + 1 >> 2;
+      out[2 * i + 1] = centre + plane[row + i + 1] + 2 >> 2;
+    }
+    out[2 * last] = plane[row + last] * 3 + plane[row + last - 1] + 1 >> 2;
+    out.fill(plane[row + last], 2 * last + 1, 2 * stride);
+    return;
+  }
+  const ny = y & 1 ? Math.min(cy + 1, height - 1) : Math.max(cy - 1, 0);
+  const near = ny * stride;
+  const sum = (i) => plane[row + i] * 3 + plane[near + i];
+  let previous = sum(0), current = previous;
+  for (let i = 0; i < width; i++) {
+    const next = i < last ? sum(i + 1) : current;
+    out[2 * i] = current * 3 + previous + 8 >> 4;
+    out[2 * i + 1] = current * 3 + next + 7 >> 4;
+    previous = current;
+    current = next;
+  }
+  out.fill(out[2 * last + 1], 2 * width, 2 * stride);
+}
+function planesToRgb(decoded, h, v, chromaWidth, chromaHeight) {
+  const { planes, widths, heights } = decoded;
+  const width = widths[0], height = heights[0];
+  const luma = planes[0];
+  const out = new Uint8Array(width * height * 3);
+  if (planes.length === 1) {
+    for (let i = 0, o = 0; i < luma.length; i++, o += 3) {
+      out[o] = out[o + 1] = out[o + 2] = luma[i];
+    }
+    return {
+      width,
+      height,
+      data: out
+    };
+  }
+  const cw = Math.min(chromaWidth, widths[1]);
+  const ch = Math.min(chromaHeight, heights[1]);
+  const cb = new Int32Array(widths[1] * h), cr = new Int32Array(widths[2] * h);
+  for (let y = 0, o = 0; y < height; y++) {
+    upsampleRow(planes[1], widths[1], cw, ch, y, h, v, cb);
+    upsampleRow(planes[2], widths[2], cw, ch, y, h, v, cr);
+    for (let x = 0, i = y * width; x < width; x++, i++, o += 3) {
+      const l = luma[i], b = cb[x], r = cr[x];
+      out[o] = clamp2(l + CR_R[r]);
+      out[o + 1] = clamp2(l + (CB_G[b] + CR_G[r] >> 16));
+      out[o + 2] = clamp2(l + CB_B[b]);
+    }
+  }
+  return {
+    width,
+    height,
+    data: out
+  };
+}
+
+// packages/core/_jpeg_source.ts
+var REDUCTIONS = [
+  8,
+  4,
+  2
+];
+var WHOLE_SHARE = 0.5;
+function storedBox(box, orientation, width, height) {
+  const { x, y, width: w, height: h } = box;
+  switch (orientation) {
+    case 2:
+      return {
+        x: width - x - w,
+        y,
+        width: w,
+        height: h
+      };
+    case 3:
+      return {
+        x: width - x - w,
+        y: height - y - h,
+        width: w,
+        height: h
+      };
+    case 4:
+      return {
+        x,
+        y: height - y - h,
+        width: w,
+        height: h
+      };
+    case 5:
+      return {
+        x: y,
+        y: x,
+        width: h,
+        height: w
+      };
+    case 6:
+      return {
+        x: y,
+        y: height - x - w,
+        width: h,
+        height: w
+      };
+    case 7:
+      return {
+        x: width - y - h,
+        y: height - x - w,
+        width: h,
+        height: w
+      };
+    case 8:
+      return {
+        x: width - y - h,
+        y: x,
+        width: h,
+        height: w
+      };
+    default:
+      return box;
+  }
+}
+function reductionFor(box, width, height, detail) {
+  for (const reduce of REDUCTIONS) {
+    if (box.width / reduce >= detail * width && box.height / reduce >= detail * height) {
+      return reduce;
+    }
+  }
+  return 1;
+}
+var JpegSource = class {
+  width;
+  height;
+  #jpeg;
+  #orientation;
+  #layout;
+  #scan;
+  #index;
+  /** Whole-image decodes by reduction; 8 is the first pass's DC image. */
+  #whole = /* @__PURE__ */ new Map();
+  /**
+   * Runs the first pass: every code of the scan is decoded here, so a
+   * damaged file fails now, with the same errors as a full decode.
+   */
+  constructor(bytes, jpeg, orientation) {
+    this.#jpeg = jpeg;
+    this.#orientation = orientation;
+    const swap = orientation >= 5 && orientation <= 8;
+    this.width = swap ? jpeg.height : jpeg.width;
+    this.height = swap ? jpeg.width : jpeg.height;
+    this.#layout = mcuLayout(jpeg);
+    this.#scan = readScanData(bytes, jpeg.scanStart);
+    checkTrailer(bytes, this.#scan.end);
+    const { planes, index } = readDc(jpeg, this.#scan);
+    this.#index = index;
+    this.#whole.set(8, this.#rgb({
+      planes,
+      widths: jpeg.components.map((c) => jpeg.mcusX * c.h),
+      heights: jpeg.components.map((c) => jpeg.mcusY * c.v)
+    }, {
+      x0: 0,
+      y0: 0,
+      x1: jpeg.mcusX,
+      y1: jpeg.mcusY
+    }, 8));
+  }
+  /**
+   * The upright `box` (rounded and clipped as `cropImage` does) resampled
+   * to `width` × `height`, from the coarsest decode with at least
+   * `detail` decoded pixels per output pixel.
+   */
+  read(box, width, height, detail = 1) {
+    assertOutputSize(width, height);
+    if (!(detail >= 1 && Number.isFinite(detail))) {
+      throw new RangeError(`detail must be a finite number \u2265 1, got ${detail}`);
+    }
+    const clipped = clipBox(box, this.width, this.height);
+    const stored = storedBox(clipped, this.#orientation, this.#jpeg.width, this.#jpeg.height);
+    const swap = this.#orientation >= 5 && this.#orientation <= 8;
+    const outW = swap ? height : width, outH = swap ? width : height;
+    const decoded = this.#decoded(stored, reductionFor(stored, outW, outH, detail));
+    const { reduce } = decoded;
+    let image;
+    if (reduce === 1) {
+      const all = stored.width === this.#jpeg.width && stored.height === this.#jpeg.height && decoded.x === 0 && decoded.y === 0 && decoded.image.width === stored.width && decoded.image.height === stored.height;
+      const region = all ? decoded.image : cropImage(decoded.image, {
+        x: stored.x - decoded.x,
+        y: stored.y - decoded.y,
+        width: stored.width,
+        height: stored.height
+      });
+      image = resizeImage(region, outW, outH);
+    } else {
+      const from = decoded.image;
+      image = resample(from, areaTable((stored.x - decoded.x) / reduce, stored.width / reduce, from.width, outW), areaTable((stored.y - decoded.y) / reduce, stored.height / reduce, from.height, outH), outW, outH);
+    }
+    return applyOrientation(image, this.#orientation);
+  }
+  /**
+   * Decoded pixels covering the stored box `box` at 1/`reduce` scale, or
+   * finer where a finer whole image is kept.
+   */
+  #decoded(box, reduce) {
+    for (let finer = reduce; finer >= 1; finer >>= 1) {
+      const whole = this.#whole.get(finer);
+      if (whole) return {
+        image: whole,
+        reduce: finer,
+        x: 0,
+        y: 0
+      };
+    }
+    const { mcuWidth, mcuHeight, mcusX, mcusY } = this.#jpeg;
+    const rect = {
+      x0: Math.max(0, Math.floor(box.x / mcuWidth) - 1),
+      y0: Math.max(0, Math.floor(box.y / mcuHeight) - 1),
+      x1: Math.min(mcusX, Math.ceil((box.x + box.width) / mcuWidth) + 1),
+      y1: Math.min(mcusY, Math.ceil((box.y + box.height) / mcuHeight) + 1)
+    };
+    const share = (rect.x1 - rect.x0) * (rect.y1 - rect.y0) / (mcusX * mcusY);
+    if (share > WHOLE_SHARE) {
+      const scale = reduce <= 2 ? 1 : reduce;
+      const image = this.#decode({
+        x0: 0,
+        y0: 0,
+        x1: mcusX,
+        y1: mcusY
+      }, scale);
+      this.#whole.set(scale, image);
+      return {
+        image,
+        reduce: scale,
+        x: 0,
+        y: 0
+      };
+    }
+    return {
+      image: this.#decode(rect, reduce),
+      reduce,
+      x: rect.x0 * mcuWidth,
+      y: rect.y0 * mcuHeight
+    };
+  }
+  #decode(rect, reduce) {
+    return this.#rgb(decodeMcus(this.#jpeg, this.#layout, this.#scan, this.#index, rect, reduce), rect, reduce);
+  }
+  /** RGB of the planes of `rect` at 1/`reduce` scale. */
+  #rgb(planes, rect, reduce) {
+    const { width, height, components } = this.#jpeg;
+    const luma = components[0];
+    const side = 8 / reduce;
+    const inside = (size, sampling, first2) => Math.ceil(Math.ceil(size / sampling) / reduce) - first2 * side;
+    return planesToRgb(planes, luma.h, luma.v, inside(width, luma.h, rect.x0), inside(height, luma.v, rect.y0));
+  }
+};
+function clipBox(box, width, height) {
+  const { x, y } = box;
+  if (![
+    x,
+    y,
+    box.width,
+    box.height
+  ].every(Number.isFinite)) {
+    throw new RangeError(`box must be finite, got ${JSON.stringify(box)}`);
+  }
+  const x0 = Math.max(0, Math.round(x));
+  const y0 = Math.max(0, Math.round(y));
+  const x1 = Math.min(width, Math.round(x + box.width));
+  const y1 = Math.min(height, Math.round(y + box.height));
+  if (x1 <= x0 || y1 <= y0) {
+    throw new RangeError(`box ${JSON.stringify(box)} leaves no pixels inside the ${width}x${height} image`);
+  }
+  return {
+    x: x0,
+    y: y0,
+    width: x1 - x0,
+    height: y1 - y0
+  };
+}
+
+// packages/core/limits.ts
+var DECODE_MEMORY_BUDGET = 384 * 2 ** 20;
+var DECODE_BYTES_PER_PIXEL = Object.freeze({
+  jpeg: 13,
+  "jpeg-progressive": 19,
+  "jpeg-cmyk": 64,
+  png: 15,
+  webp: 12,
+  avif: 32,
+  heic: 16,
+  gif: 8,
+  bmp: 4,
+  tiff: 8
+});
+var DEFAULT_MAX_PIXELS = 24 * 2 ** 20;
+function defaultMaxPixels(kind) {
+  return Math.min(DEFAULT_MAX_PIXELS, Math.floor(DECODE_MEMORY_BUDGET / DECODE_BYTES_PER_PIXEL[kind]));
 }
 
 // packages/core/_wasm.ts
@@ -3156,10 +4436,10 @@ async function checkDeflate(bytes, header, layout) {
   const offsets = tags[tiled2 ? "t324" : "t273"];
   const counts = tags[tiled2 ? "t325" : "t279"];
   const rowBytes3 = (w) => Math.ceil(w * layout.depth * layout.samples / 8);
-  const rows = tiled2 ? first(tags, 323) ?? 0 : first(tags, 278) ?? height;
+  const rows2 = tiled2 ? first(tags, 323) ?? 0 : first(tags, 278) ?? height;
   const pieceWidth = tiled2 ? first(tags, 322) ?? 0 : width;
   for (let i = 0; i < counts.length; i++) {
-    const expected = rowBytes3(pieceWidth) * (tiled2 ? rows : Math.min(rows, height - i * rows));
+    const expected = rowBytes3(pieceWidth) * (tiled2 ? rows2 : Math.min(rows2, height - i * rows2));
     if (expected <= 0) break;
     const piece = bytes.slice(offsets[i], offsets[i] + counts[i]);
     let produced = 0;
@@ -3201,16 +4481,16 @@ async function decodeTiff(bytes, header, layout) {
   });
   if (result) throw result;
   const data = ifd.data;
-  const rows = Math.ceil(header.width * layout.depth * layout.samples / 8);
-  if (!(data instanceof Uint8Array) || data.length < rows * header.height) {
+  const rows2 = Math.ceil(header.width * layout.depth * layout.samples / 8);
+  if (!(data instanceof Uint8Array) || data.length < rows2 * header.height) {
     throw new CodecError(logged.join("; ") || "the TIFF data decoded to too few samples");
   }
   const plain = layout.photometric === 2 && layout.depth === 8 && layout.samples === 3;
   const rgb = plain ? {
     width: header.width,
     height: header.height,
-    data: data.subarray(0, rows * header.height)
-  } : samplesToRgb(data, header, layout, rows);
+    data: data.subarray(0, rows2 * header.height)
+  } : samplesToRgb(data, header, layout, rows2);
   return applyOrientation(rgb, header.orientation);
 }
 function over2(c, a) {
@@ -3320,19 +4600,42 @@ function readImageInfo(bytes) {
     orientation
   };
 }
-var DEFAULT_MAX_PIXELS = 12 * 1024 * 1024;
-var DECODE_BYTES_PER_PIXEL = 32;
 async function decodeImage(bytes, options = {}) {
+  const header = parseWithinLimit(bytes, options);
+  return await decodeChecked(bytes, checkStructure(bytes, header));
+}
+var OPEN_REDUCED_PIXELS = 4e6;
+async function openImage(bytes, options = {}) {
+  const header = parseWithinLimit(bytes, options);
+  if (header.format !== "jpeg") {
+    return imageSource(await decodeChecked(bytes, checkStructure(bytes, header)));
+  }
+  const { scans } = checkJpegStructure(bytes, header);
+  const plan = header.width * header.height > OPEN_REDUCED_PIXELS ? planBaseline(bytes, header, scans) : void 0;
+  return plan ? new JpegSource(bytes, plan, header.orientation) : imageSource(await decodeChecked(bytes, {
+    header
+  }));
+}
+function parseWithinLimit(bytes, options) {
   assertBytes(bytes);
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (typeof maxPixels !== "number" || !(maxPixels > 0)) {
-    throw new RangeError(`maxPixels must be a positive number, got ${maxPixels}`);
+  const { maxPixels: given } = options;
+  if (given !== void 0 && (typeof given !== "number" || !(given > 0))) {
+    throw new RangeError(`maxPixels must be a positive number, got ${given}`);
   }
   const header = parseHeader(bytes);
+  const maxPixels = given ?? defaultMaxPixels(decodeKind(header));
   if (header.width * header.height > maxPixels) {
     throw new ImageTooLargeError(header.width, header.height, maxPixels);
   }
-  const checked = checkStructure(bytes, header);
+  return header;
+}
+function decodeKind(header) {
+  if (header.format !== "jpeg") return header.format;
+  if (header.components === 4) return "jpeg-cmyk";
+  return header.progressive ? "jpeg-progressive" : "jpeg";
+}
+async function decodeChecked(bytes, checked) {
+  const { header } = checked;
   let image;
   try {
     image = await decodePixels(bytes, checked);
@@ -4139,12 +5442,12 @@ var SIZE_VARIANCE = 0.2;
 function priorBoxes(width, height) {
   const priors = [];
   STRIDES.forEach((stride, head) => {
-    const rows = Math.ceil(height / stride);
-    const columns = Math.ceil(width / stride);
-    for (let y = 0; y < rows; y++) {
-      for (let x = 0; x < columns; x++) {
+    const rows2 = Math.ceil(height / stride);
+    const columns2 = Math.ceil(width / stride);
+    for (let y = 0; y < rows2; y++) {
+      for (let x = 0; x < columns2; x++) {
         for (const size of MIN_BOXES[head]) {
-          priors.push((x + 0.5) / columns, (y + 0.5) / rows, size / width, size / height);
+          priors.push((x + 0.5) / columns2, (y + 0.5) / rows2, size / width, size / height);
         }
       }
     }
@@ -4185,6 +5488,7 @@ function decodeHeads(classes, offsets, priors, minScore) {
 // packages/model/_landmarks68.ts
 var LANDMARK_INPUT_SIZE = 64;
 var LANDMARK_OUTPUT_SIZE = 136;
+var LANDMARK_DETAIL = 2;
 function landmarkRegion(image, box) {
   const x0 = Math.min(Math.max(Math.round(box.x), 0), image.width - 1);
   const y0 = Math.min(Math.max(Math.round(box.y), 0), image.height - 1);
@@ -4198,7 +5502,7 @@ function landmarkRegion(image, box) {
   };
 }
 function writeLandmarkInput(image, region, out, offset) {
-  const face = resizeImage(cropImage(image, region), LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE);
+  const face = image.read(region, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE, LANDMARK_DETAIL);
   const luma = toGrayscale(face);
   for (let i = 0; i < luma.length; i++) out[offset + i] = luma[i] / 256;
 }
@@ -4232,6 +5536,7 @@ var SUPPRESSION = {
   maxCovered: 0.8
 };
 var MIN_DETECTABLE = 20;
+var FINE_LEVEL_DETAIL = 2;
 var EDGE_MARGIN = 2;
 var DETECTOR_BATCH = 4;
 var LANDMARK_BATCH = 16;
@@ -4298,7 +5603,11 @@ var FaceDetector = class _FaceDetector {
    * the camera takes one pass on a 320×180 copy, and the face is then cut
    * from the full-resolution image for the landmarks and alignment.
    *
-   * @param image The image; any size and aspect ratio.
+   * @param image The image, any size and aspect ratio: decoded pixels, or
+   * an `ImageSource` (see `openImage`), from which each pyramid level and
+   * each face's landmark input is read at the resolution it needs (a large
+   * JPEG's first level from its 1/8-scale image, finer levels and faces
+   * from at least twice their resolution).
    * @param options Thresholds; see {@linkcode DetectOptions}.
    * @returns The faces, boxes clipped to the image, largest box first.
    * @throws {RangeError} When an option is out of range.
@@ -4316,26 +5625,33 @@ var FaceDetector = class _FaceDetector {
    */
   async detectFaces(image, options = {}) {
     const { minScore, minFaceSize, maxFaces } = validateOptions(options);
+    const source = "data" in image ? imageSource(image) : image;
+    const whole = {
+      x: 0,
+      y: 0,
+      width: source.width,
+      height: source.height
+    };
     const candidates = [];
-    const levels = planLevels(image.width, image.height, minFaceSize, MIN_DETECTABLE, EDGE_MARGIN, this.#detector.smaller);
+    const levels = planLevels(source.width, source.height, minFaceSize, MIN_DETECTABLE, EDGE_MARGIN, this.#detector.smaller);
     for (const [k, level] of levels.entries()) {
-      if (k > 0 && enoughFound(candidates, level, image, maxFaces)) break;
-      const scaled = resizeImage(image, level.width, level.height);
+      if (k > 0 && enoughFound(candidates, level, source, maxFaces)) break;
+      const scaled = source.read(whole, level.width, level.height, k === 0 ? 1 : FINE_LEVEL_DETAIL);
       for (let i = 0; i < level.windows.length; i += DETECTOR_BATCH) {
         const windows = level.windows.slice(i, i + DETECTOR_BATCH);
-        for (const found of await this.#detect(scaled, level.input, level.maxFaceWidth, windows, image, minScore)) {
+        for (const found of await this.#detect(scaled, level.input, level.maxFaceWidth, windows, source, minScore)) {
           if (found.box.width >= minFaceSize) candidates.push(found);
         }
       }
     }
     const faces = nonMaxSuppression(candidates, SUPPRESSION).map(({ box, score }) => ({
-      box: clipBox(box, image),
+      box: clipBox2(box, source),
       score
     })).sort((a, b) => area(b.box) - area(a.box)).slice(0, maxFaces);
     const detected = [];
     for (let i = 0; i < faces.length; i += LANDMARK_BATCH) {
       const batch = faces.slice(i, i + LANDMARK_BATCH);
-      const landmarks = await this.#landmarks(image, batch.map((f) => f.box));
+      const landmarks = await this.#landmarks(source, batch.map((f) => f.box));
       batch.forEach((face, k) => detected.push({
         ...face,
         landmarks: landmarks[k]
@@ -4509,13 +5825,13 @@ function enoughFound(candidates, level, image, maxFaces) {
   if (!Number.isFinite(maxFaces)) return false;
   const widest = level.maxFaceWidth * image.width / level.width;
   const bound = widest * widest * 4 / 3;
-  const larger = nonMaxSuppression(candidates, SUPPRESSION).filter(({ box }) => area(clipBox(box, image)) > bound);
+  const larger = nonMaxSuppression(candidates, SUPPRESSION).filter(({ box }) => area(clipBox2(box, image)) > bound);
   return larger.length >= maxFaces;
 }
 function area(box) {
   return box.width * box.height;
 }
-function clipBox(box, image) {
+function clipBox2(box, image) {
   const x1 = Math.min(Math.max(box.x, 0), image.width);
   const y1 = Math.min(Math.max(box.y, 0), image.height);
   const x2 = Math.min(Math.max(box.x + box.width, 0), image.width);
@@ -4544,6 +5860,9 @@ function validateOptions(options) {
     maxFaces
   };
 }
+
+// packages/model/_area_planes.ts
+var scratch = new Float32Array(0);
 
 // packages/model/operating_points.ts
 var OPERATING_POINT_NAMES = Object.freeze([

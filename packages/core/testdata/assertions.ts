@@ -7,7 +7,11 @@ import assert from "node:assert/strict";
 import { decodeImage } from "../decode.ts";
 import { FaceError, ImageDecodeError } from "../errors.ts";
 import type { RgbImage } from "../types.ts";
+import { checkJpegStructure, parseJpegHeader } from "../_jpeg_header.ts";
+import { planBaseline } from "../_jpeg_baseline.ts";
+import { JpegSource } from "../_jpeg_source.ts";
 import {
+  heifWithTransforms,
   LFW_MISSING,
   lfwImagePath,
   lfwRoot,
@@ -125,4 +129,33 @@ export function mirrorLeftRight(image: RgbImage): RgbImage {
     }
   }
   return { width: w, height: h, data };
+}
+
+/**
+ * Opens a JPEG with our baseline decoder whatever its size (`openImage`
+ * takes it only above 4 million pixels); fails the test when the file is
+ * not one it reads.
+ */
+export function openBaseline(bytes: Uint8Array): JpegSource {
+  const header = parseJpegHeader(bytes);
+  const { scans } = checkJpegStructure(bytes, header);
+  const plan = planBaseline(bytes, header, scans);
+  assert.ok(plan, "a JPEG our decoder reads");
+  return new JpegSource(bytes, plan, header.orientation);
+}
+
+/** A copy of a HEIF/AVIF whose every ispe claims `width` x `height`. */
+export function withIspe(file: Uint8Array, width: number, height: number) {
+  const out = heifWithTransforms(file, {});
+  const view = new DataView(out.buffer);
+  for (let i = 0; i + 16 <= out.length; i++) {
+    if (
+      out[i] === 0x69 && out[i + 1] === 0x73 && out[i + 2] === 0x70 &&
+      out[i + 3] === 0x65
+    ) {
+      view.setUint32(i + 8, width);
+      view.setUint32(i + 12, height);
+    }
+  }
+  return out;
 }

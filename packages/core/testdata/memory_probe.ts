@@ -2,7 +2,13 @@
  * Decodes one file and prints its peak memory, for the memory tests (run
  * as a subprocess so that each decode starts from a fresh process):
  *
- *     deno run --allow-all memory_probe.ts FILE [MAX_PIXELS] [WARM_UP_FILE]
+ *     deno run --allow-all memory_probe.ts FILE [MAX_PIXELS] [WARM_UP_FILE] [open|decode]
+ *
+ * (an empty WARM_UP_FILE for none). With `open`, the file goes through
+ * `openImage` instead of `decodeImage`, and is read as
+ * the face pipeline reads it: the detector's first level (320 pixels
+ * wide), then a face's 64 × 64 landmark input and 112-pixel alignment
+ * area from the middle of the image.
  *
  * A warm-up file of the same format loads the decoder first, so that only
  * the decode is measured. The peak is Linux's resident high-water mark
@@ -15,11 +21,12 @@
  *
  * @module
  */
-import { decodeImage } from "../decode.ts";
+import { decodeImage, openImage } from "../decode.ts";
 import { FaceError } from "../errors.ts";
 
-const [file, maxPixelsArg, warmUp] = Deno.args;
+const [file, maxPixelsArg, warmUpArg, mode] = Deno.args;
 const maxPixels = maxPixelsArg ? Number(maxPixelsArg) : undefined;
+const warmUp = warmUpArg || undefined;
 
 /**
  * A field of /proc/self/status in bytes; where there is no /proc (not
@@ -40,6 +47,17 @@ function status(field: string): number {
 
 async function outcome(bytes: Uint8Array): Promise<string> {
   try {
+    if (mode === "open") {
+      const source = await openImage(bytes, { maxPixels });
+      const { width, height } = source;
+      const level = Math.round(320 * height / width);
+      source.read({ x: 0, y: 0, width, height }, 320, level);
+      const side = Math.round(width / 8);
+      const face = { x: width / 2, y: height / 2, width: side, height: side };
+      source.read(face, 64, 64, 2);
+      source.read(face, 112, 112, 2);
+      return `ok ${width}x${height}`;
+    }
     const image = await decodeImage(bytes, { maxPixels });
     return `ok ${image.width}x${image.height}`;
   } catch (error) {
