@@ -46,6 +46,17 @@ function isRst(marker: number): boolean {
   return marker >= 0xd0 && marker <= 0xd7;
 }
 
+/**
+ * Markers with a length field that libjpeg reads (frames, tables, scans,
+ * DNL, APPn, COM): any other stops it with "unsupported marker", and a
+ * byte damaged into 0xFF inside a scan usually makes one.
+ */
+function isSegment(marker: number): boolean {
+  return isSof(marker) || marker === 0xc4 || marker === 0xcc ||
+    (marker >= 0xda && marker <= 0xdd) || (marker >= 0xe0 && marker <= 0xef) ||
+    marker === 0xfe;
+}
+
 /** Markers with no length field. */
 export function isStandalone(marker: number): boolean {
   return marker === 0x01 || isRst(marker);
@@ -119,6 +130,9 @@ export function parseJpegHeader(bytes: Uint8Array): JpegHeader {
     }
     if (marker === SOI) throw corrupt("a second SOI marker in the JPEG header");
     if (marker === EOI) throw corrupt("the JPEG stream has no image data");
+    if (!isSegment(marker)) {
+      throw corrupt(`unknown JPEG marker 0xFF${hex(marker)} in the header`);
+    }
     const length = segmentLength(bytes, m);
     const body = m + 3;
     const end = m + 1 + length;
@@ -350,6 +364,9 @@ export function checkJpegStructure(
       throw corrupt(`unexpected JPEG marker 0xFF${hex(marker)}`);
     }
     if (isSof(marker)) throw corrupt("more than one JPEG frame header (SOF)");
+    if (!isSegment(marker)) {
+      throw corrupt(`unknown JPEG marker 0xFF${hex(marker)} after a scan`);
+    }
     const length = segmentLength(bytes, m);
     const body = m + 3;
     const end = m + 1 + length;
