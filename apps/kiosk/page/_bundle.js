@@ -691,6 +691,9 @@ function isSof(marker) {
 function isRst(marker) {
   return marker >= 208 && marker <= 215;
 }
+function isSegment(marker) {
+  return isSof(marker) || marker === 196 || marker === 204 || marker >= 218 && marker <= 221 || marker >= 224 && marker <= 239 || marker === 254;
+}
 function isStandalone(marker) {
   return marker === 1 || isRst(marker);
 }
@@ -741,6 +744,9 @@ function parseJpegHeader(bytes) {
     }
     if (marker === SOI) throw corrupt("a second SOI marker in the JPEG header");
     if (marker === EOI) throw corrupt("the JPEG stream has no image data");
+    if (!isSegment(marker)) {
+      throw corrupt(`unknown JPEG marker 0xFF${hex(marker)} in the header`);
+    }
     const length = segmentLength(bytes, m);
     const body = m + 3;
     const end = m + 1 + length;
@@ -921,6 +927,9 @@ function checkJpegStructure(bytes, header) {
       throw corrupt(`unexpected JPEG marker 0xFF${hex(marker)}`);
     }
     if (isSof(marker)) throw corrupt("more than one JPEG frame header (SOF)");
+    if (!isSegment(marker)) {
+      throw corrupt(`unknown JPEG marker 0xFF${hex(marker)} after a scan`);
+    }
     const length = segmentLength(bytes, m);
     const body = m + 3;
     const end = m + 1 + length;
