@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Batcher } from "./_batcher.ts";
+import { Batcher, LOADED_WAIT_MS } from "./_batcher.ts";
 
 /** A batcher that doubles numbers and records its batches. */
 function doubler(
@@ -68,4 +68,47 @@ Deno.test("a batch that throws rejects its calls, and the next batch runs", asyn
   for (const call of failed) await assert.rejects(call, /boom/);
   fail = false;
   assert.equal(await batcher.submit(3), 3);
+});
+
+/** Resolves after `turns` turns of the event loop. */
+async function turns(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await new Promise<void>((resolve) => {
+      const { port1, port2 } = new MessageChannel();
+      port1.onmessage = () => {
+        port1.close();
+        port2.close();
+        resolve();
+      };
+      port2.postMessage(null);
+    });
+  }
+}
+
+Deno.test("after a batch of several, callers that come back with empty turns between share one batch", async () => {
+  const { batcher, batches } = doubler(16);
+  await Promise.all(Array.from({ length: 6 }, (_, i) => batcher.submit(i)));
+  // The six come back as HTTP requests would: one, then nothing for a
+  // few turns, then the rest one by one.
+  const again: Promise<number>[] = [];
+  for (let i = 0; i < 6; i++) {
+    again.push(batcher.submit(10 + i));
+    await turns(3);
+  }
+  assert.deepEqual(await Promise.all(again), [20, 22, 24, 26, 28, 30]);
+  assert.deepEqual(batches.map((b) => b.length), [6, 6]);
+});
+
+Deno.test("after a batch of several, a call alone waits at most LOADED_WAIT_MS", async () => {
+  const { batcher, batches } = doubler(16);
+  await Promise.all(Array.from({ length: 8 }, (_, i) => batcher.submit(i)));
+  const started = performance.now();
+  assert.equal(await batcher.submit(100), 200);
+  const waited = performance.now() - started;
+  // The bound, and a margin for a busy machine's timer and turns.
+  assert.ok(waited < LOADED_WAIT_MS + 50, `${waited} ms`);
+  assert.deepEqual(batches.map((b) => b.length), [8, 1]);
+  // Load gone, the next call alone runs after one turn again.
+  assert.equal(await batcher.submit(7), 14);
+  assert.deepEqual(batches.map((b) => b.length), [8, 1, 1]);
 });
