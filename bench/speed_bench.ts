@@ -17,6 +17,10 @@
  * to `bench/results/speed.json`, what it ran on to
  * `bench/results/speed-run.json`, and prints the ratios.
  *
+ * Over 500 lines on purpose: every row is measured in this one run, beside
+ * its peers, on inputs made and models loaded once at the top; its inputs
+ * are made in `_speed_inputs.ts` and its recorder is `_speed.ts`.
+ *
  * @module
  */
 

@@ -10,6 +10,11 @@
  * outputs depend on is lowered; anything the kernels cannot run throws
  * `UnsupportedGraphError`.
  *
+ * Over 500 lines on purpose: the lowering is one walk over the graph
+ * (`Lowering`), whose cases share its state (shapes, aliases, views, the
+ * nodes already fused), and the fusions it asks for are in
+ * `_compile_fuse.ts` already.
+ *
  * @module
  */
 

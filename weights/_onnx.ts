@@ -2,6 +2,8 @@
  * Reads and edits ONNX models at the protobuf wire level. Only the fields an
  * edit needs are decoded; everything else is carried over byte for byte, so
  * an edit is deterministic and leaves no trace beyond what it changed.
+ * The tensors are read and written in `_onnx_tensor.ts`, the graph's inputs
+ * and outputs in `_onnx_value_info.ts`.
  *
  * Field numbers are those of onnx.proto (IR version 3 onwards).
  *
@@ -16,11 +18,36 @@ import {
   stringValue,
   toInt64,
   toSafeNumber,
-  varintField,
   varintValue,
   WireType,
   writeFields,
 } from "./_protobuf.ts";
+import {
+  assertInline,
+  DATA_TYPE_FLOAT,
+  dataType,
+  type Initializer,
+  int64Values,
+  last,
+  littleEndianFloats,
+  OnnxFormatError,
+  readTensor,
+  stringOf,
+  TENSOR_DIMS,
+  TENSOR_FLOAT_DATA,
+  TENSOR_RAW_DATA,
+  tensorName,
+  withInt64Values,
+} from "./_onnx_tensor.ts";
+import {
+  symbolicBatch,
+  VALUE_INFO_NAME,
+  type ValueSummary,
+  valueSummary,
+} from "./_onnx_value_info.ts";
+
+export { type Initializer, OnnxFormatError } from "./_onnx_tensor.ts";
+export type { ValueSummary } from "./_onnx_value_info.ts";
 
 const MODEL_GRAPH = 7;
 const GRAPH_NODE = 1;
@@ -39,43 +66,6 @@ const ATTRIBUTE_I = 3;
 const ATTRIBUTE_T = 5;
 const ATTRIBUTE_FLOATS = 7;
 const ATTRIBUTE_INTS = 8;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_FLOAT_DATA = 4;
-const TENSOR_INT64_DATA = 7;
-const TENSOR_NAME = 8;
-const TENSOR_RAW_DATA = 9;
-const TENSOR_DATA_LOCATION = 14;
-const VALUE_INFO_NAME = 1;
-const VALUE_INFO_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TYPE_TENSOR_ELEM_TYPE = 1;
-const TYPE_TENSOR_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_VALUE = 1;
-const DIM_PARAM = 2;
-
-const DATA_TYPE_FLOAT = 1n;
-const DATA_TYPE_INT64 = 7n;
-
-/** The model is not an ONNX model this module can read or edit as asked. */
-export class OnnxFormatError extends Error {
-  /** Creates the error; `message` says what was wrong with the model. */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "OnnxFormatError";
-  }
-}
-
-/** A graph input or output: its name, element type and dimensions. */
-export interface ValueSummary {
-  /** The tensor's name in the graph. */
-  readonly name: string;
-  /** ONNX `TensorProto.DataType` code; 1 is float32. */
-  readonly elemType: number;
-  /** Each dimension: a fixed size, a symbolic name, or `null` when unset. */
-  readonly shape: readonly (number | string | null)[];
-}
 
 /** What a model declares and holds, read without changing it. */
 export interface ModelSummary {
@@ -125,13 +115,6 @@ export interface GraphNode {
    * other kinds (strings, tensors, graphs) are left out.
    */
   readonly attributes: Readonly<Record<string, AttributeValue>>;
-}
-
-/** An initializer's dimensions and values. */
-export interface Initializer {
-  readonly dims: readonly number[];
-  /** float32 values, or int64 values for int64 tensors. */
-  readonly data: Float32Array | BigInt64Array;
 }
 
 /** A graph read whole: what a compiler of the model needs. */
@@ -395,30 +378,6 @@ export function readGraph(model: Uint8Array): Graph {
   };
 }
 
-function readTensor(tensor: readonly Field[], name: string): Initializer {
-  const dims = repeatedVarints(tensor, TENSOR_DIMS).map((dim) =>
-    toSafeNumber(dim, "initializer dimension")
-  );
-  const type = dataType(tensor);
-  const data = type === DATA_TYPE_FLOAT
-    ? floatValues(tensor, name)
-    : type === DATA_TYPE_INT64
-    ? BigInt64Array.from(int64Values(tensor, name))
-    : undefined;
-  if (!data) {
-    throw new OnnxFormatError(
-      `tensor ${name} has data type ${type}; only float32 (1) and int64 (7) are read`,
-    );
-  }
-  const count = dims.reduce((product, dim) => product * dim, 1);
-  if (data.length !== count) {
-    throw new OnnxFormatError(
-      `tensor ${name} holds ${data.length} values for dimensions [${dims}]`,
-    );
-  }
-  return { dims, data };
-}
-
 /**
  * Exporters write INT64_MAX / INT64_MIN to mean "unbounded" (a `Slice` to
  * the end of an axis); those become ±Infinity so every other value stays an
@@ -447,28 +406,6 @@ function attributeValue(parts: readonly Field[]): AttributeValue | undefined {
   return undefined;
 }
 
-function littleEndianFloats(bytes: Uint8Array): Float32Array {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  return Float32Array.from(
-    { length: bytes.length >> 2 },
-    (_, i) => view.getFloat32(i * 4, true),
-  );
-}
-
-function floatValues(tensor: readonly Field[], name: string): Float32Array {
-  assertInline(tensor);
-  const raw = last(tensor, TENSOR_RAW_DATA);
-  if (raw) return littleEndianFloats(raw.payload);
-  const parts = tensor.filter((f) => f.number === TENSOR_FLOAT_DATA);
-  if (parts.some((f) => f.payload.length % 4 !== 0)) {
-    throw new OnnxFormatError(`initializer ${name} has truncated float_data`);
-  }
-  // Packed (one length-delimited field) or one fixed32 field per value.
-  return Float32Array.from(
-    parts.flatMap((f) => Array.from(littleEndianFloats(f.payload))),
-  );
-}
-
 function editGraph(
   model: Uint8Array,
   edit: (graph: Field[]) => Field[],
@@ -490,180 +427,4 @@ function graphField(model: readonly Field[]): Field {
     );
   }
   return graphs[0];
-}
-
-function last(fields: readonly Field[], number: number): Field | undefined {
-  // Protobuf lets a later occurrence of a singular field win.
-  for (let i = fields.length - 1; i >= 0; i--) {
-    if (fields[i].number === number) return fields[i];
-  }
-  return undefined;
-}
-
-function stringOf(fields: readonly Field[], number: number): string {
-  const field = last(fields, number);
-  return field ? stringValue(field) : "";
-}
-
-function tensorName(tensor: readonly Field[]): string {
-  return stringOf(tensor, TENSOR_NAME);
-}
-
-function dataType(tensor: readonly Field[]): bigint {
-  const field = last(tensor, TENSOR_DATA_TYPE);
-  return field ? varintValue(field) : 0n;
-}
-
-function assertInline(tensor: readonly Field[]): void {
-  const location = last(tensor, TENSOR_DATA_LOCATION);
-  if (location && varintValue(location) !== 0n) {
-    throw new OnnxFormatError(
-      `initializer ${
-        tensorName(tensor)
-      } keeps its data in an external file, which this converter does not read`,
-    );
-  }
-}
-
-function int64Values(tensor: readonly Field[], name: string): bigint[] {
-  if (dataType(tensor) !== DATA_TYPE_INT64) {
-    throw new OnnxFormatError(
-      `Reshape shape initializer ${name} has data type ${
-        dataType(tensor)
-      }, expected int64 (7)`,
-    );
-  }
-  assertInline(tensor);
-  const raw = last(tensor, TENSOR_RAW_DATA);
-  if (raw) {
-    const view = new DataView(
-      raw.payload.buffer,
-      raw.payload.byteOffset,
-      raw.payload.length,
-    );
-    return Array.from(
-      { length: raw.payload.length / 8 },
-      (_, i) => view.getBigInt64(i * 8, true),
-    );
-  }
-  return repeatedVarints(tensor, TENSOR_INT64_DATA).map(toInt64);
-}
-
-function withInt64Values(
-  tensor: readonly Field[],
-  values: readonly bigint[],
-): Uint8Array {
-  const hasRaw = last(tensor, TENSOR_RAW_DATA) !== undefined;
-  const out: Field[] = [];
-  let written = false;
-  for (const field of tensor) {
-    const isData =
-      field.number === (hasRaw ? TENSOR_RAW_DATA : TENSOR_INT64_DATA);
-    if (!isData) {
-      out.push(field);
-    } else if (!written) {
-      written = true;
-      if (hasRaw) {
-        const bytes = new Uint8Array(values.length * 8);
-        const view = new DataView(bytes.buffer);
-        values.forEach((value, i) => view.setBigInt64(i * 8, value, true));
-        out.push(lenField(TENSOR_RAW_DATA, bytes));
-      } else {
-        for (const value of values) {
-          out.push(varintField(TENSOR_INT64_DATA, value));
-        }
-      }
-    }
-  }
-  return writeFields(out);
-}
-
-/** A ValueInfoProto parsed down to its shape, each level kept for editing. */
-interface ParsedValueInfo {
-  readonly name: string;
-  readonly valueInfo: Field[];
-  readonly type: Field;
-  readonly typeFields: Field[];
-  readonly tensorType: Field;
-  readonly tensorTypeFields: Field[];
-  readonly shape: Field;
-  readonly dims: Field[];
-}
-
-function parseValueInfo(bytes: Uint8Array): ParsedValueInfo {
-  const valueInfo = readFields(bytes);
-  const name = stringOf(valueInfo, VALUE_INFO_NAME);
-  const type = last(valueInfo, VALUE_INFO_TYPE);
-  const typeFields = type ? readFields(type.payload) : [];
-  const tensorType = last(typeFields, TYPE_TENSOR);
-  const tensorTypeFields = tensorType ? readFields(tensorType.payload) : [];
-  const shape = last(tensorTypeFields, TYPE_TENSOR_SHAPE);
-  if (!type || !tensorType || !shape) {
-    throw new OnnxFormatError(`graph value ${name} has no tensor shape`);
-  }
-  return {
-    name,
-    valueInfo,
-    type,
-    typeFields,
-    tensorType,
-    tensorTypeFields,
-    shape,
-    dims: readFields(shape.payload),
-  };
-}
-
-function valueSummary(bytes: Uint8Array): ValueSummary {
-  const { name, tensorTypeFields, dims } = parseValueInfo(bytes);
-  const elem = last(tensorTypeFields, TYPE_TENSOR_ELEM_TYPE);
-  return {
-    name,
-    elemType: elem ? Number(varintValue(elem)) : 0,
-    shape: dims.filter((f) => f.number === SHAPE_DIM).map(
-      (dim) => {
-        const parts = readFields(dim.payload);
-        const value = last(parts, DIM_VALUE);
-        const param = last(parts, DIM_PARAM);
-        if (value) return toSafeNumber(varintValue(value), "dimension");
-        return param ? stringValue(param) : null;
-      },
-    ),
-  };
-}
-
-/** Rewrites a ValueInfoProto so that its dimension 0, now 1, is `dimName`. */
-function symbolicBatch(bytes: Uint8Array, dimName: string): Uint8Array {
-  const parsed = parseValueInfo(bytes);
-  const { name, dims } = parsed;
-  const first = dims.find((f) => f.number === SHAPE_DIM);
-  const value = first && last(readFields(first.payload), DIM_VALUE);
-  if (!first || !value || varintValue(value) !== 1n) {
-    throw new OnnxFormatError(
-      `graph value ${name} does not have a fixed batch of 1 in dimension 0`,
-    );
-  }
-  const param = lenField(DIM_PARAM, new TextEncoder().encode(dimName));
-  // Keep a denotation or any other part of the dimension; only the value
-  // becomes a name.
-  const newFirst = lenField(
-    SHAPE_DIM,
-    writeFields(
-      readFields(first.payload).map((f) => f.number === DIM_VALUE ? param : f),
-    ),
-  );
-  const replace = (fields: Field[], old: Field, next: Field): Uint8Array =>
-    writeFields(fields.map((f) => f === old ? next : f));
-  const newShape = lenField(
-    TYPE_TENSOR_SHAPE,
-    replace(dims, first, newFirst),
-  );
-  const newTensorType = lenField(
-    TYPE_TENSOR,
-    replace(parsed.tensorTypeFields, parsed.shape, newShape),
-  );
-  const newType = lenField(
-    VALUE_INFO_TYPE,
-    replace(parsed.typeFields, parsed.tensorType, newTensorType),
-  );
-  return replace(parsed.valueInfo, parsed.type, newType);
 }

@@ -1,6 +1,7 @@
 /**
  * Subjects, their faces and 1:N identification, stored in Deno KV and
- * searched in memory.
+ * searched in memory. Their records and what each write commits are in
+ * `_records.ts`.
  *
  * @module
  */
@@ -14,6 +15,17 @@ import {
   type SubjectRecord,
   TenantStore,
 } from "./_store.ts";
+import {
+  addFaceRecord,
+  createSubjectRecord,
+  deleteSubjectRecords,
+  faceRecords,
+  listSubjectPage,
+  removeFaceRecord,
+  requireSubject,
+  subjectKey,
+  toSubject,
+} from "./_records.ts";
 import { SyncedIndex } from "./_synced_index.ts";
 import { Snapshots } from "./_snapshot.ts";
 import { rowBytes } from "./_kernel.ts";
@@ -41,7 +53,6 @@ import {
   type IdentifyOptions,
   type ListSubjectsOptions,
   type Match,
-  MAX_FACES_PER_SUBJECT,
   MAX_IDENTIFY_LIMIT,
   type SnapshotSummary,
   type Subject,
@@ -160,22 +171,9 @@ export class Gallery {
   ): Promise<Subject> {
     checkId("subject id", subjectId);
     const metadata = checkMetadata(options.metadata);
-    return await this.#store.write(async (op) => {
-      const existing = await this.#store.get(this.#subjectKey(subjectId));
-      if (existing.value !== null) {
-        throw new FaceError(
-          "already_exists",
-          `subject ${JSON.stringify(subjectId)} already exists`,
-        );
-      }
-      const record: SubjectRecord = {
-        metadata,
-        faceCount: 0,
-        createdAt: new Date(),
-      };
-      op.set(this.#subjectKey(subjectId), record);
-      return { result: toSubject(subjectId, record), change: NO_FACES };
-    });
+    return await this.#store.write((op) =>
+      createSubjectRecord(this.#store, op, subjectId, metadata)
+    );
   }
 
   /**
@@ -186,7 +184,7 @@ export class Gallery {
   async getSubject(subjectId: string): Promise<Subject | undefined> {
     checkId("subject id", subjectId);
     const entry = await this.#store.get<SubjectRecord>(
-      this.#subjectKey(subjectId),
+      subjectKey(this.#store, subjectId),
     );
     return entry.value ? toSubject(subjectId, entry.value) : undefined;
   }
@@ -218,9 +216,9 @@ export class Gallery {
     checkId("subject id", subjectId);
     const metadata = checkMetadata(options?.metadata);
     return await this.#store.write(async (op) => {
-      const subject = await this.#requireSubject(subjectId);
+      const subject = await requireSubject(this.#store, subjectId);
       const record: SubjectRecord = { ...subject, metadata };
-      op.set(this.#subjectKey(subjectId), record);
+      op.set(subjectKey(this.#store, subjectId), record);
       return { result: toSubject(subjectId, record), change: NO_FACES };
     });
   }
@@ -237,21 +235,7 @@ export class Gallery {
     const limit = options.limit ?? 100;
     checkLimit(limit, 1000);
     checkCursor(options.cursor);
-    // One entry more than asked tells whether another page exists.
-    const entries = this.#store.list<SubjectRecord>(
-      { prefix: this.#store.key("subject") },
-      { limit: limit + 1, cursor: options.cursor },
-    );
-    const subjects: Subject[] = [];
-    let cursor: string | undefined;
-    for await (const entry of entries) {
-      if (subjects.length === limit) {
-        return { subjects, cursor };
-      }
-      subjects.push(toSubject(entry.key.at(-1) as string, entry.value));
-      cursor = entries.cursor;
-    }
-    return { subjects, cursor: undefined };
+    return await listSubjectPage(this.#store, limit, options.cursor);
   }
 
   /**
@@ -267,17 +251,7 @@ export class Gallery {
     checkId("subject id", subjectId);
     let buckets: number[] = [];
     await this.#store.write(async (op) => {
-      await this.#requireSubject(subjectId);
-      const removed: string[] = [];
-      for await (const entry of this.#faceRecords(subjectId)) {
-        const faceId = entry.key.at(-1) as string;
-        removed.push(faceId);
-        op.delete(entry.key).delete(this.#store.key("face_subject", faceId));
-        if (entry.value.source !== null) {
-          op.delete(this.#store.key("source", subjectId, entry.value.source));
-        }
-      }
-      op.delete(this.#subjectKey(subjectId));
+      const removed = await deleteSubjectRecords(this.#store, op, subjectId);
       buckets = this.#snapshots.tombstone(op, removed);
       return { change: { added: [], removed }, result: undefined };
     });
@@ -311,31 +285,9 @@ export class Gallery {
       source,
       createdAt: new Date(),
     };
-    return await this.#store.write(async (op) => {
-      const subject = await this.#requireSubject(subjectId);
-      if (source !== null) {
-        const known = await this.#store.get<string>(
-          this.#store.key("source", subjectId, source),
-        );
-        if (known.value !== null) return { result: known.value };
-        op.set(this.#store.key("source", subjectId, source), faceId);
-      }
-      if (subject.faceCount >= MAX_FACES_PER_SUBJECT) {
-        throw new FaceError(
-          "limit_exceeded",
-          `subject ${
-            JSON.stringify(subjectId)
-          } already has ${subject.faceCount} faces; at most ${MAX_FACES_PER_SUBJECT} are allowed`,
-        );
-      }
-      op.set(this.#store.key("face", subjectId, faceId), record)
-        .set(this.#store.key("face_subject", faceId), subjectId)
-        .set(this.#subjectKey(subjectId), {
-          ...subject,
-          faceCount: subject.faceCount + 1,
-        });
-      return { change: { added: [faceId], removed: [] }, result: faceId };
-    });
+    return await this.#store.write((op) =>
+      addFaceRecord(this.#store, op, subjectId, faceId, record)
+    );
   }
 
   /**
@@ -346,9 +298,9 @@ export class Gallery {
    */
   async listFaces(subjectId: string): Promise<FaceInfo[]> {
     checkId("subject id", subjectId);
-    await this.#requireSubject(subjectId);
+    await requireSubject(this.#store, subjectId);
     const faces: FaceInfo[] = [];
-    for await (const { key, value } of this.#faceRecords(subjectId)) {
+    for await (const { key, value } of faceRecords(this.#store, subjectId)) {
       faces.push({
         faceId: key.at(-1) as string,
         subjectId,
@@ -383,9 +335,9 @@ export class Gallery {
    */
   async exportFaces(subjectId: string): Promise<ExportedFace[]> {
     checkId("subject id", subjectId);
-    await this.#requireSubject(subjectId);
+    await requireSubject(this.#store, subjectId);
     const faces: ExportedFace[] = [];
-    for await (const { key, value } of this.#faceRecords(subjectId)) {
+    for await (const { key, value } of faceRecords(this.#store, subjectId)) {
       const faceId = key.at(-1) as string;
       faces.push({
         faceId,
@@ -409,31 +361,7 @@ export class Gallery {
     checkId("face id", faceId);
     let buckets: number[] = [];
     await this.#store.write(async (op) => {
-      const owner = await this.#store.get<string>(
-        this.#store.key("face_subject", faceId),
-      );
-      if (owner.value === null) {
-        throw new FaceError(
-          "not_found",
-          `face ${JSON.stringify(faceId)} does not exist`,
-        );
-      }
-      const subjectId = owner.value;
-      const [face, subject] = await this.#store.getMany<
-        [FaceRecord, SubjectRecord]
-      >([
-        this.#store.key("face", subjectId, faceId),
-        this.#subjectKey(subjectId),
-      ]);
-      // The owner key, the face and its subject are written and deleted
-      // in the same commits, so the first implies the other two.
-      const { source } = face.value as FaceRecord;
-      const { faceCount, ...rest } = subject.value as SubjectRecord;
-      op.delete(face.key).delete(owner.key)
-        .set(subject.key, { ...rest, faceCount: faceCount - 1 });
-      if (source !== null) {
-        op.delete(this.#store.key("source", subjectId, source));
-      }
+      await removeFaceRecord(this.#store, op, faceId);
       buckets = this.#snapshots.tombstone(op, [faceId]);
       return { change: { added: [], removed: [faceId] }, result: undefined };
     });
@@ -487,9 +415,9 @@ export class Gallery {
     checkId("subject id", subjectId);
     const query = unitEmbedding(embedding, this.dims);
     checkThreshold(options.threshold);
-    await this.#requireSubject(subjectId);
+    await requireSubject(this.#store, subjectId);
     let best: Match | undefined;
-    for await (const { key, value } of this.#faceRecords(subjectId)) {
+    for await (const { key, value } of faceRecords(this.#store, subjectId)) {
       const faceId = key.at(-1) as string;
       const vector = await this.#openEmbedding(faceId, value);
       const score = similarity(query, vector, 0);
@@ -554,25 +482,6 @@ export class Gallery {
     }
   }
 
-  #faceRecords(subjectId: string): AsyncIterable<Deno.KvEntry<FaceRecord>> {
-    return this.#store.list<FaceRecord>({
-      prefix: this.#store.key("face", subjectId),
-    });
-  }
-
-  async #requireSubject(subjectId: string): Promise<SubjectRecord> {
-    const entry = await this.#store.get<SubjectRecord>(
-      this.#subjectKey(subjectId),
-    );
-    if (entry.value === null) {
-      throw new FaceError(
-        "not_found",
-        `subject ${JSON.stringify(subjectId)} does not exist`,
-      );
-    }
-    return entry.value;
-  }
-
   #openEmbedding(faceId: string, record: FaceRecord): Promise<Float32Array> {
     return openEmbedding(
       record.embedding,
@@ -586,17 +495,4 @@ export class Gallery {
   #context(faceId: string): string {
     return `tenant ${JSON.stringify(this.tenant)} face ${faceId}`;
   }
-
-  #subjectKey(subjectId: string): Deno.KvKey {
-    return this.#store.key("subject", subjectId);
-  }
-}
-
-function toSubject(id: string, record: SubjectRecord): Subject {
-  return {
-    id,
-    metadata: record.metadata,
-    faceCount: record.faceCount,
-    createdAt: record.createdAt,
-  };
 }

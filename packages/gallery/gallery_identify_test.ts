@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { nearby, unitVectors } from "@facever/testing";
-import { Gallery, type Match } from "./mod.ts";
+import { join } from "node:path";
+import { FaceEngine } from "@facever/model";
+import { lfwRoot, nearby, unitVectors } from "@facever/testing";
+import { type CandidateFace, enrolFolder, Gallery, type Match } from "./mod.ts";
 import { TEST_OPTIONS as OPTIONS } from "./_test_util.ts";
 
 const DIMS = OPTIONS.dims;
@@ -156,4 +158,79 @@ Deno.test("concurrent identify calls share scans and each get the answer it gets
   assert.ok([0, 1].includes((await pending).length));
   assert.equal((await after)[0].faceId, lateFace);
   kv.close();
+});
+
+// LFW: enrol one photo of each of 40 people who have at least two, plus 40
+// people with one photo as distractors, through the real pipeline, then
+// identify everyone's second photo.
+const root = lfwRoot();
+if (!root) {
+  console.log(
+    "skipping identification on real faces: LFW not found (set LFW_DIR or place it at ../shared/datasets/lfw)",
+  );
+}
+Deno.test({
+  name: "identify finds LFW people from another photo (top-1 rate)",
+  ignore: root === undefined,
+  async fn() {
+    const images = join(root!, "images_deepfunneled");
+    const people: { name: string; photos: number }[] = [];
+    for await (const entry of Deno.readDir(images)) {
+      if (!entry.isDirectory) continue;
+      let photos = 0;
+      for await (const _ of Deno.readDir(join(images, entry.name))) photos++;
+      people.push({ name: entry.name, photos });
+    }
+    people.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const pick = (list: typeof people, count: number) =>
+      list.filter((_, i) => i % Math.floor(list.length / count) === 0).slice(
+        0,
+        count,
+      );
+    const known = pick(people.filter((p) => p.photos >= 2), 40);
+    const distractors = pick(people.filter((p) => p.photos === 1), 40);
+
+    const folder = await Deno.makeTempDir({ prefix: "gallery_lfw_" });
+    for (const { name } of [...known, ...distractors]) {
+      await Deno.mkdir(join(folder, name));
+      await Deno.copyFile(
+        join(images, name, `${name}_0001.jpg`),
+        join(folder, name, `${name}_0001.jpg`),
+      );
+    }
+    const engine = await FaceEngine.create();
+    const kv = await Deno.openKv(":memory:");
+    const gallery = await Gallery.open(kv, {
+      tenant: "lfw",
+      modelId: "mobilefacenet",
+      dims: 512,
+    });
+    const summary = await enrolFolder(
+      gallery,
+      folder,
+      (image): Promise<CandidateFace[]> => engine.faces(image),
+    );
+    let asked = 0, right = 0;
+    for (const { name } of known) {
+      if ((await gallery.getSubject(name))?.faceCount !== 1) continue;
+      const query = await engine.embedImage(
+        await Deno.readFile(join(images, name, `${name}_0002.jpg`)),
+      );
+      const [best] = await gallery.identify(query.embedding, { threshold: -1 });
+      asked++;
+      if (best.subjectId === name) right++;
+    }
+    console.log(
+      `LFW identification: top-1 ${right}/${asked} = ${
+        (100 * right / asked).toFixed(1)
+      }% ` +
+        `(gallery of ${summary.enrolled} people; ${summary.rejected} photos rejected: ${
+          JSON.stringify(summary.rejections)
+        })`,
+    );
+    assert.ok(asked >= 30, `only ${asked} of 40 people enrolled`);
+    assert.ok(right / asked >= 0.9, `top-1 rate ${right}/${asked}`);
+    kv.close();
+    await Deno.remove(folder, { recursive: true });
+  },
 });

@@ -1,7 +1,9 @@
 /**
  * Face detection with five landmarks: the RFB-320 Ultra-Light-Fast-Generic
  * face detector over an image pyramid, then a 68-point landmark net on every
- * face, reduced to the five points that alignment needs.
+ * face, reduced to the five points that alignment needs. The search over
+ * the pyramid is in `_pyramid.ts`, the two nets as it runs them in
+ * `_detector_net.ts`.
  *
  * @module
  */
@@ -16,23 +18,11 @@ import {
 import type { Backend, ModelSource } from "./types.ts";
 import { OnnxModel, resolveBackend } from "./runner.ts";
 import {
-  DETECTOR_SMALL_WASM_URLS,
   DETECTOR_URL,
-  DETECTOR_WASM_URL,
   LANDMARKER_URL,
   LANDMARKER_WASM_URL,
 } from "@facever/weights";
-import { nonMaxSuppression, type ScoredBox } from "./_nms.ts";
-import {
-  DETECTOR_HEIGHT,
-  DETECTOR_WIDTH,
-  type InputSize,
-  type Level,
-  planLevels,
-} from "./_tiles.ts";
 import { loadBundledWasm } from "./_bundled.ts";
-import type { WasmModel } from "./_compiled.ts";
-import { type Candidate, decodeHeads, priorBoxes } from "./_detector_heads.ts";
 import {
   fivePoints,
   LANDMARK_INPUT_SIZE,
@@ -40,6 +30,13 @@ import {
   landmarkRegion,
   writeLandmarkInput,
 } from "./_landmarks68.ts";
+import {
+  type DetectorNet,
+  type LandmarkNet,
+  loadCompiledDetector,
+  onnxDetector,
+} from "./_detector_net.ts";
+import { findFaces } from "./_pyramid.ts";
 
 /**
  * A face found by {@linkcode FaceDetector.detectFaces}.
@@ -174,33 +171,6 @@ export const DEFAULT_MIN_SCORE = 0.7;
  */
 export const DEFAULT_MIN_FACE_SIZE = 40;
 
-/**
- * When a box is a duplicate of a better one: IoU 0.4 is the reference
- * implementation's; 0.8 coverage removes parts of large faces scored as
- * faces, while a real face is never mostly inside another face's box.
- */
-const SUPPRESSION = { maxIou: 0.4, maxCovered: 0.8 } as const;
-/**
- * Face width, in detector pixels, that finer levels bring `minFaceSize` to.
- * Measured with 80 LFW faces shrunk onto grey: 16 px and wider were found
- * 99 % of the time at score 0.65, 12 px 75 %, 10 px 34 %.
- */
-const MIN_DETECTABLE = 20;
-/**
- * Decoded pixels per level pixel the finer pyramid levels are read from,
- * where the image offers reduced resolutions (a large JPEG, whose first
- * level comes from its 1/8-scale image): their faces are small, and their
- * boxes and landmarks follow every change of input, so they are read from
- * twice their resolution, which for a phone photo means its full decode,
- * as when it is decoded whole. Measured on made-up 12 MP photos, faces of
- * 41–160 pixels found at those levels then match a full decode's
- * (cosine 0.995–1.0, from 0.915–0.994 at 1).
- */
-const FINE_LEVEL_DETAIL = 2;
-/** Boxes this close (in detector pixels) to a window edge shared with another window are cut faces. */
-const EDGE_MARGIN = 2;
-/** Windows per detector run: batches of 4 ran fastest per window on wasm. */
-const DETECTOR_BATCH = 4;
 /** Faces per landmark run, to bound the input tensor's size. */
 const LANDMARK_BATCH = 16;
 
@@ -313,46 +283,9 @@ export class FaceDetector {
     image: RgbImage | ImageSource,
     options: DetectOptions = {},
   ): Promise<DetectedFace[]> {
-    const { minScore, minFaceSize, maxFaces } = validateOptions(options);
+    const settings = validateOptions(options);
     const source = "data" in image ? imageSource(image) : image;
-    const whole = { x: 0, y: 0, width: source.width, height: source.height };
-    const candidates: ScoredBox[] = [];
-    const levels = planLevels(
-      source.width,
-      source.height,
-      minFaceSize,
-      MIN_DETECTABLE,
-      EDGE_MARGIN,
-      this.#detector.smaller,
-    );
-    for (const [k, level] of levels.entries()) {
-      if (k > 0 && enoughFound(candidates, level, source, maxFaces)) break;
-      const scaled = source.read(
-        whole,
-        level.width,
-        level.height,
-        k === 0 ? 1 : FINE_LEVEL_DETAIL,
-      );
-      for (let i = 0; i < level.windows.length; i += DETECTOR_BATCH) {
-        const windows = level.windows.slice(i, i + DETECTOR_BATCH);
-        for (
-          const found of await this.#detect(
-            scaled,
-            level.input,
-            level.maxFaceWidth,
-            windows,
-            source,
-            minScore,
-          )
-        ) {
-          if (found.box.width >= minFaceSize) candidates.push(found);
-        }
-      }
-    }
-    const faces = nonMaxSuppression(candidates, SUPPRESSION)
-      .map(({ box, score }) => ({ box: clipBox(box, source), score }))
-      .sort((a, b) => area(b.box) - area(a.box))
-      .slice(0, maxFaces);
+    const faces = await findFaces(this.#detector, source, settings);
     const detected: DetectedFace[] = [];
     for (let i = 0; i < faces.length; i += LANDMARK_BATCH) {
       const batch = faces.slice(i, i + LANDMARK_BATCH);
@@ -362,65 +295,6 @@ export class FaceDetector {
       );
     }
     return detected;
-  }
-
-  /**
-   * Boxes scoring at least `minScore` and at most `maxFaceWidth` wide (in
-   * `scaled` pixels) in some windows of the resized image, in `image` pixels.
-   */
-  async #detect(
-    scaled: RgbImage,
-    size: InputSize,
-    maxFaceWidth: number,
-    windows: readonly Box[],
-    image: ImageSource,
-    minScore: number,
-  ): Promise<ScoredBox[]> {
-    const plane = size.width * size.height;
-    const input = new Float32Array(windows.length * 3 * plane);
-    windows.forEach((window, n) =>
-      writeDetectorInput(scaled, window, size, input, n * 3 * plane)
-    );
-    const candidates = await this.#detector.run(
-      input,
-      windows.length,
-      size,
-      minScore,
-    );
-    const toImageX = image.width / scaled.width;
-    const toImageY = image.height / scaled.height;
-    const found: ScoredBox[] = [];
-    windows.forEach((window, n) => {
-      const cutLeft = window.x > 0;
-      const cutTop = window.y > 0;
-      const cutRight = window.x + window.width < scaled.width;
-      const cutBottom = window.y + window.height < scaled.height;
-      for (const candidate of candidates[n]) {
-        const { score } = candidate;
-        const x1 = candidate.x1 * size.width;
-        const y1 = candidate.y1 * size.height;
-        const x2 = candidate.x2 * size.width;
-        const y2 = candidate.y2 * size.height;
-        if (x2 - x1 > maxFaceWidth) continue;
-        // A face cut by an edge that a neighbouring window overlaps is
-        // found whole in that window; this part of it would survive NMS.
-        if (
-          (cutLeft && x1 < EDGE_MARGIN) || (cutTop && y1 < EDGE_MARGIN) ||
-          (cutRight && x2 > window.width - EDGE_MARGIN) ||
-          (cutBottom && y2 > window.height - EDGE_MARGIN)
-        ) continue;
-        found.push({
-          score,
-          box: {
-            x: (window.x + x1) * toImageX,
-            y: (window.y + y1) * toImageY,
-            width: (x2 - x1) * toImageX,
-            height: (y2 - y1) * toImageY,
-          },
-        });
-      }
-    });
-    return found;
   }
 
   async #landmarks(
@@ -444,176 +318,6 @@ export class FaceDetector {
       fivePoints(output.data, n * LANDMARK_OUTPUT_SIZE, region)
     );
   }
-}
-
-/**
- * What the detector needs of its net: for a batch of inputs of one size,
- * the priors of each that score at least `minScore`. The ONNX file decodes
- * every prior in its graph; the compiled heads are decoded here, only where
- * the score is high enough.
- */
-interface DetectorNet {
-  /** Input sizes the net runs besides the full 320×240. */
-  readonly smaller: readonly InputSize[];
-  run(
-    input: Float32Array,
-    batch: number,
-    size: InputSize,
-    minScore: number,
-  ): Promise<Candidate[][]>;
-}
-
-/** What the detector needs of the landmark net: an ONNX session or the compiled module. */
-type LandmarkNet = Pick<OnnxModel, "run">;
-
-/**
- * The ONNX detector for its own 320×240 input, and `compiled` for the
- * smaller ones it has.
- */
-function onnxDetector(
-  model: OnnxModel,
-  compiled: DetectorNet | undefined,
-): DetectorNet {
-  return {
-    smaller: compiled?.smaller ?? [],
-    async run(input, batch, size, minScore) {
-      if (
-        compiled &&
-        (size.width !== DETECTOR_WIDTH || size.height !== DETECTOR_HEIGHT)
-      ) {
-        return await compiled.run(input, batch, size, minScore);
-      }
-      const { scores, boxes } = await model.run({
-        input: { data: input, dims: [batch, 3, size.height, size.width] },
-      });
-      const priors = scores.dims[1];
-      return Array.from({ length: batch }, (_, n) => {
-        const found: Candidate[] = [];
-        for (let i = n * priors; i < (n + 1) * priors; i++) {
-          // [background, face] pairs: the face column.
-          const score = scores.data[2 * i + 1];
-          if (score < minScore) continue;
-          const [x1, y1, x2, y2] = boxes.data.subarray(4 * i, 4 * i + 4);
-          found.push({ score, x1, y1, x2, y2 });
-        }
-        return found;
-      });
-    },
-  };
-}
-
-/**
- * The compiled detector: one module per input size, the full 320×240 one
- * only when `full` (onnxruntime runs it otherwise), or `undefined` where
- * the runtime cannot compile them.
- */
-async function loadCompiledDetector(
-  full: boolean,
-): Promise<DetectorNet | undefined> {
-  const urls = full
-    ? [DETECTOR_WASM_URL, ...DETECTOR_SMALL_WASM_URLS]
-    : DETECTOR_SMALL_WASM_URLS;
-  const modules = await Promise.all(urls.map(loadBundledWasm));
-  if (modules.some((m) => m === undefined)) return undefined;
-  const bySize = new Map<string, { model: WasmModel; priors: Float32Array }>();
-  const sizes: InputSize[] = [];
-  for (const model of modules as WasmModel[]) {
-    const [, height, width] = model.inputDims;
-    sizes.push({ width, height });
-    bySize.set(`${width}x${height}`, {
-      model,
-      priors: priorBoxes(width, height),
-    });
-  }
-  return {
-    smaller: sizes.filter((s) =>
-      s.width * s.height < DETECTOR_WIDTH * DETECTOR_HEIGHT
-    ),
-    async run(input, batch, size, minScore) {
-      const found = bySize.get(`${size.width}x${size.height}`);
-      if (!found) {
-        throw new RangeError(`no detector for ${size.width}x${size.height}`);
-      }
-      const { model, priors } = found;
-      const candidates: Candidate[][] = [];
-      const itemSize = input.length / batch;
-      // The module's outputs: four class heads, then four box heads.
-      const names = model.outputNames;
-      for (let n = 0; n < batch; n++) {
-        const heads = await model.run({
-          input: {
-            data: input.subarray(n * itemSize, (n + 1) * itemSize),
-            dims: [1, 3, size.height, size.width],
-          },
-        });
-        candidates.push(decodeHeads(
-          names.slice(0, 4).map((name) => heads[name].data),
-          names.slice(4).map((name) => heads[name].data),
-          priors,
-          minScore,
-        ));
-      }
-      return candidates;
-    },
-  };
-}
-
-/**
- * Writes one window of `image` into `out` from `offset` as the detector's
- * CHW input of `size`, (v - 127) / 128. The rest of the input stays 0, the
- * value of mid-grey, so a letterboxed image has a neutral border.
- */
-function writeDetectorInput(
-  image: RgbImage,
-  window: Box,
-  size: InputSize,
-  out: Float32Array,
-  offset: number,
-): void {
-  const plane = size.width * size.height;
-  const src = image.data;
-  for (let y = 0; y < window.height; y++) {
-    let p = ((window.y + y) * image.width + window.x) * 3;
-    let o = offset + y * size.width;
-    for (let x = 0; x < window.width; x++, p += 3, o++) {
-      out[o] = (src[p] - 127) / 128;
-      out[o + plane] = (src[p + 1] - 127) / 128;
-      out[o + 2 * plane] = (src[p + 2] - 127) / 128;
-    }
-  }
-}
-
-/**
- * Whether `maxFaces` faces are already found that are larger than anything
- * `level` and the finer levels after it can report (faces at most
- * `maxFaceWidth` wide there, and taller by up to a third), so that they
- * need not run: a frame with someone close to the camera then takes one
- * pass on a reduced image instead of a pyramid.
- */
-function enoughFound(
-  candidates: readonly ScoredBox[],
-  level: Level,
-  image: ImageSource,
-  maxFaces: number,
-): boolean {
-  if (!Number.isFinite(maxFaces)) return false;
-  const widest = level.maxFaceWidth * image.width / level.width;
-  const bound = widest * widest * 4 / 3;
-  const larger = nonMaxSuppression(candidates, SUPPRESSION)
-    .filter(({ box }) => area(clipBox(box, image)) > bound);
-  return larger.length >= maxFaces;
-}
-
-function area(box: Box): number {
-  return box.width * box.height;
-}
-
-function clipBox(box: Box, image: ImageSource): Box {
-  const x1 = Math.min(Math.max(box.x, 0), image.width);
-  const y1 = Math.min(Math.max(box.y, 0), image.height);
-  const x2 = Math.min(Math.max(box.x + box.width, 0), image.width);
-  const y2 = Math.min(Math.max(box.y + box.height, 0), image.height);
-  return { x: x1, y: y1, width: x2 - x1, height: y2 - y1 };
 }
 
 function validateOptions(options: DetectOptions): Required<DetectOptions> {

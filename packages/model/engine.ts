@@ -2,6 +2,10 @@
  * The whole pipeline behind one facade: decode, detect, align, embed,
  * compare; and, when asked, a passive liveness check of the faces used.
  *
+ * Over 500 lines on purpose: it is one class, `FaceEngine`, with the
+ * options and answers of its methods, and each step it runs already lives
+ * in its own module (detector, embedder, liveness, eyes).
+ *
  * @module
  */
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { runFuzzChild } from "./fuzz_runner.ts";
+import { runFuzzChild } from "./fuzz_child.ts";
 
 /**
  * What an input does, from the sum of its bytes: hang (a synchronous loop,

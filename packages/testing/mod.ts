@@ -13,6 +13,8 @@ export * from "./http_fuzz.ts";
 export * from "./formats.ts";
 export * from "./heif.ts";
 export * from "./image_fuzz.ts";
+export * from "./fuzz_pipeline.ts";
+export * from "./fuzz_child.ts";
 export * from "./fuzz_runner.ts";
 export * from "./photo_attacks.ts";
 export * from "./canvas.ts";

@@ -5111,119 +5111,6 @@ var EYE_STATE_WASM_URL = new URL("./eye_state.wasm", import.meta.url);
 var MANIFEST_URL = new URL("./manifest.json", import.meta.url);
 var CALIBRATION = operating_points_default;
 
-// packages/model/_nms.ts
-function intersection(a, b) {
-  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  return width > 0 && height > 0 ? width * height : 0;
-}
-function intersectionOverUnion(a, b) {
-  const shared = intersection(a, b);
-  return shared === 0 ? 0 : shared / (a.width * a.height + b.width * b.height - shared);
-}
-function nonMaxSuppression(candidates, limits) {
-  const sorted = [
-    ...candidates
-  ].sort((a, b) => b.score - a.score);
-  const kept = [];
-  for (const candidate of sorted) {
-    const { box } = candidate;
-    const area2 = box.width * box.height;
-    const duplicate = kept.some((k) => intersectionOverUnion(k.box, box) > limits.maxIou || intersection(k.box, box) > limits.maxCovered * area2);
-    if (!duplicate) kept.push(candidate);
-  }
-  return kept;
-}
-
-// packages/model/_tiles.ts
-var DETECTOR_WIDTH = 320;
-var DETECTOR_HEIGHT = 240;
-var MAX_PASSES = 64;
-var MAX_LEVEL_STEP = 3;
-function planLevels(width, height, minFaceSize, minDetectable, edgeMargin, smaller = []) {
-  const bySize = [
-    ...smaller
-  ].sort((a, b) => a.width * a.height - b.width * b.height);
-  for (const input of bySize) {
-    const scale = Math.min(input.width / width, input.height / height);
-    if (minFaceSize * scale >= minDetectable) {
-      return [
-        wholeImage(width, height, scale, input)
-      ];
-    }
-  }
-  const maxFaceWidth = MAX_LEVEL_STEP * minDetectable;
-  const overlap = Math.ceil(maxFaceWidth * 4 / 3) + 2 * edgeMargin;
-  const base = Math.min(DETECTOR_WIDTH / width, DETECTOR_HEIGHT / height);
-  let finest = minDetectable / minFaceSize;
-  for (; ; ) {
-    const levels = [
-      wholeImage(width, height, base, FULL_INPUT)
-    ];
-    const steps2 = finest > base ? Math.ceil(Math.log(finest / base) / Math.log(MAX_LEVEL_STEP) - 1e-9) : 0;
-    for (let k = 1; k <= steps2; k++) {
-      const scale = base * (finest / base) ** (k / steps2);
-      levels.push(tiled(width, height, scale, overlap, maxFaceWidth));
-    }
-    const passes = levels.reduce((n, level) => n + level.windows.length, 0);
-    if (passes <= MAX_PASSES) return levels;
-    finest *= 0.9;
-  }
-}
-var FULL_INPUT = {
-  width: DETECTOR_WIDTH,
-  height: DETECTOR_HEIGHT
-};
-function wholeImage(width, height, scale, input) {
-  const w = Math.max(1, Math.round(width * scale));
-  const h = Math.max(1, Math.round(height * scale));
-  return {
-    width: w,
-    height: h,
-    windows: [
-      {
-        x: 0,
-        y: 0,
-        width: w,
-        height: h
-      }
-    ],
-    maxFaceWidth: Infinity,
-    input
-  };
-}
-function tiled(width, height, scale, overlap, maxFaceWidth) {
-  const w = Math.max(1, Math.round(width * scale));
-  const h = Math.max(1, Math.round(height * scale));
-  const windows = [];
-  for (const y of starts(h, DETECTOR_HEIGHT, overlap)) {
-    for (const x of starts(w, DETECTOR_WIDTH, overlap)) {
-      windows.push({
-        x,
-        y,
-        width: Math.min(DETECTOR_WIDTH, w),
-        height: Math.min(DETECTOR_HEIGHT, h)
-      });
-    }
-  }
-  return {
-    width: w,
-    height: h,
-    windows,
-    maxFaceWidth,
-    input: FULL_INPUT
-  };
-}
-function starts(length, window, overlap) {
-  if (length <= window) return [
-    0
-  ];
-  const count = Math.ceil((length - window) / (window - overlap)) + 1;
-  return Array.from({
-    length: count
-  }, (_, i) => Math.round(i * (length - window) / (count - 1)));
-}
-
 // packages/model/_compiled_interface.ts
 var INTERFACE_SECTION = "facever.interface";
 
@@ -5419,6 +5306,138 @@ async function load(url) {
   }
 }
 
+// packages/model/_landmarks68.ts
+var LANDMARK_INPUT_SIZE = 64;
+var LANDMARK_OUTPUT_SIZE = 136;
+var LANDMARK_DETAIL = 2;
+function landmarkRegion(image, box) {
+  const x0 = Math.min(Math.max(Math.round(box.x), 0), image.width - 1);
+  const y0 = Math.min(Math.max(Math.round(box.y), 0), image.height - 1);
+  const x1 = Math.max(Math.min(Math.round(box.x + box.width), image.width), x0 + 1);
+  const y1 = Math.max(Math.min(Math.round(box.y + box.height), image.height), y0 + 1);
+  return {
+    x: x0,
+    y: y0,
+    width: x1 - x0,
+    height: y1 - y0
+  };
+}
+function writeLandmarkInput(image, region, out, offset) {
+  const face = image.read(region, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE, LANDMARK_DETAIL);
+  const luma = toGrayscale(face);
+  for (let i = 0; i < luma.length; i++) out[offset + i] = luma[i] / 256;
+}
+function fivePoints(output, offset, region) {
+  const mean = (...indices) => {
+    let x = 0;
+    let y = 0;
+    for (const i of indices) {
+      x += output[offset + 2 * i];
+      y += output[offset + 2 * i + 1];
+    }
+    return {
+      x: region.x + x / indices.length * region.width - 0.5,
+      y: region.y + y / indices.length * region.height - 0.5
+    };
+  };
+  return [
+    mean(37, 38, 40, 41),
+    mean(43, 44, 46, 47),
+    mean(30),
+    mean(48, 60),
+    mean(54, 64)
+  ];
+}
+
+// packages/model/_tiles.ts
+var DETECTOR_WIDTH = 320;
+var DETECTOR_HEIGHT = 240;
+var MAX_PASSES = 64;
+var MAX_LEVEL_STEP = 3;
+function planLevels(width, height, minFaceSize, minDetectable, edgeMargin, smaller = []) {
+  const bySize = [
+    ...smaller
+  ].sort((a, b) => a.width * a.height - b.width * b.height);
+  for (const input of bySize) {
+    const scale = Math.min(input.width / width, input.height / height);
+    if (minFaceSize * scale >= minDetectable) {
+      return [
+        wholeImage(width, height, scale, input)
+      ];
+    }
+  }
+  const maxFaceWidth = MAX_LEVEL_STEP * minDetectable;
+  const overlap = Math.ceil(maxFaceWidth * 4 / 3) + 2 * edgeMargin;
+  const base = Math.min(DETECTOR_WIDTH / width, DETECTOR_HEIGHT / height);
+  let finest = minDetectable / minFaceSize;
+  for (; ; ) {
+    const levels = [
+      wholeImage(width, height, base, FULL_INPUT)
+    ];
+    const steps2 = finest > base ? Math.ceil(Math.log(finest / base) / Math.log(MAX_LEVEL_STEP) - 1e-9) : 0;
+    for (let k = 1; k <= steps2; k++) {
+      const scale = base * (finest / base) ** (k / steps2);
+      levels.push(tiled(width, height, scale, overlap, maxFaceWidth));
+    }
+    const passes = levels.reduce((n, level) => n + level.windows.length, 0);
+    if (passes <= MAX_PASSES) return levels;
+    finest *= 0.9;
+  }
+}
+var FULL_INPUT = {
+  width: DETECTOR_WIDTH,
+  height: DETECTOR_HEIGHT
+};
+function wholeImage(width, height, scale, input) {
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  return {
+    width: w,
+    height: h,
+    windows: [
+      {
+        x: 0,
+        y: 0,
+        width: w,
+        height: h
+      }
+    ],
+    maxFaceWidth: Infinity,
+    input
+  };
+}
+function tiled(width, height, scale, overlap, maxFaceWidth) {
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const windows = [];
+  for (const y of starts(h, DETECTOR_HEIGHT, overlap)) {
+    for (const x of starts(w, DETECTOR_WIDTH, overlap)) {
+      windows.push({
+        x,
+        y,
+        width: Math.min(DETECTOR_WIDTH, w),
+        height: Math.min(DETECTOR_HEIGHT, h)
+      });
+    }
+  }
+  return {
+    width: w,
+    height: h,
+    windows,
+    maxFaceWidth,
+    input: FULL_INPUT
+  };
+}
+function starts(length, window, overlap) {
+  if (length <= window) return [
+    0
+  ];
+  const count = Math.ceil((length - window) / (window - overlap)) + 1;
+  return Array.from({
+    length: count
+  }, (_, i) => Math.round(i * (length - window) / (count - 1)));
+}
+
 // packages/model/_detector_heads.ts
 var STRIDES = [
   8,
@@ -5494,240 +5513,7 @@ function decodeHeads(classes, offsets, priors, minScore) {
   return found;
 }
 
-// packages/model/_landmarks68.ts
-var LANDMARK_INPUT_SIZE = 64;
-var LANDMARK_OUTPUT_SIZE = 136;
-var LANDMARK_DETAIL = 2;
-function landmarkRegion(image, box) {
-  const x0 = Math.min(Math.max(Math.round(box.x), 0), image.width - 1);
-  const y0 = Math.min(Math.max(Math.round(box.y), 0), image.height - 1);
-  const x1 = Math.max(Math.min(Math.round(box.x + box.width), image.width), x0 + 1);
-  const y1 = Math.max(Math.min(Math.round(box.y + box.height), image.height), y0 + 1);
-  return {
-    x: x0,
-    y: y0,
-    width: x1 - x0,
-    height: y1 - y0
-  };
-}
-function writeLandmarkInput(image, region, out, offset) {
-  const face = image.read(region, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE, LANDMARK_DETAIL);
-  const luma = toGrayscale(face);
-  for (let i = 0; i < luma.length; i++) out[offset + i] = luma[i] / 256;
-}
-function fivePoints(output, offset, region) {
-  const mean = (...indices) => {
-    let x = 0;
-    let y = 0;
-    for (const i of indices) {
-      x += output[offset + 2 * i];
-      y += output[offset + 2 * i + 1];
-    }
-    return {
-      x: region.x + x / indices.length * region.width - 0.5,
-      y: region.y + y / indices.length * region.height - 0.5
-    };
-  };
-  return [
-    mean(37, 38, 40, 41),
-    mean(43, 44, 46, 47),
-    mean(30),
-    mean(48, 60),
-    mean(54, 64)
-  ];
-}
-
-// packages/model/detector.ts
-var DEFAULT_MIN_SCORE = 0.7;
-var DEFAULT_MIN_FACE_SIZE = 40;
-var SUPPRESSION = {
-  maxIou: 0.4,
-  maxCovered: 0.8
-};
-var MIN_DETECTABLE = 20;
-var FINE_LEVEL_DETAIL = 2;
-var EDGE_MARGIN = 2;
-var DETECTOR_BATCH = 4;
-var LANDMARK_BATCH = 16;
-var FaceDetector = class _FaceDetector {
-  #detector;
-  #landmarker;
-  constructor(detector, landmarker) {
-    this.#detector = detector;
-    this.#landmarker = landmarker;
-  }
-  /**
-   * Loads both models; a model already loaded in this process is shared
-   * (see {@linkcode OnnxModel.load}). The bundled models' compiled modules
-   * need relaxed SIMD (every Deno 2); without it the ONNX files run on
-   * onnxruntime instead.
-   *
-   * @throws {FaceError} `model_load_failed` when either model cannot be
-   * loaded.
-   * @throws {RangeError} When `threads` is invalid.
-   *
-   * @example
-   * ```ts
-   * import { FaceDetector } from "@facever/model";
-   * const detector = await FaceDetector.load({ threads: 1 });
-   * ```
-   */
-  static async load(options = {}) {
-    const runner = {
-      backend: options.backend,
-      threads: options.threads
-    };
-    const wasm = await resolveBackend(options.backend) === "wasm";
-    const [compiled2, compiledLandmarker] = await Promise.all([
-      options.detector === void 0 ? loadCompiledDetector(wasm) : void 0,
-      wasm && options.landmarks === void 0 ? loadBundledWasm(LANDMARKER_WASM_URL) : void 0
-    ]);
-    const [detector, landmarker] = await Promise.all([
-      wasm && compiled2 ? compiled2 : OnnxModel.load(options.detector ?? DETECTOR_URL, runner).then((model) => onnxDetector(model, compiled2)),
-      compiledLandmarker ?? OnnxModel.load(options.landmarks ?? LANDMARKER_URL, runner)
-    ]);
-    return new _FaceDetector(detector, landmarker);
-  }
-  /**
-   * Finds every face at least `minFaceSize` pixels wide, largest box first.
-   *
-   * The image is letterboxed whole, at its own aspect ratio, into the
-   * detector's 320×240 input, where faces from about 20 pixels up to the
-   * whole input are found. When `minFaceSize` comes out smaller than 20
-   * pixels there, finer pyramid levels (each at most 3× the one before, the
-   * finest bringing `minFaceSize` to 20 pixels) are run on 320×240 windows
-   * that overlap by 84 pixels, so that every face too small for the level
-   * before fits whole in one of them. **At most 64 detector passes run per
-   * image**: a 250×250 image takes 1, a 1920×1080 frame 13 and a 3840×2160
-   * one 52 at the default `minFaceSize`. When an image would need more, the
-   * finest level is made coarser until 64 suffice, so faces close to
-   * `minFaceSize` in very large images may be missed.
-   *
-   * Two shortcuts give the same faces for less work. The compiled detector
-   * also runs a 128×128 input (on both backends), used instead when the image
-   * fits it with `minFaceSize` still 20 pixels or more (photos of up to 256
-   * pixels a side at the default `minFaceSize`). With `maxFaces`,
-   * finer levels are skipped once that many faces are found that are larger
-   * than any those levels report: a 1920×1080 frame with someone close to
-   * the camera takes one pass on a 320×180 copy, and the face is then cut
-   * from the full-resolution image for the landmarks and alignment.
-   *
-   * @param image The image, any size and aspect ratio: decoded pixels, or
-   * an `ImageSource` (see `openImage`), from which each pyramid level and
-   * each face's landmark input is read at the resolution it needs (a large
-   * JPEG's first level from its 1/8-scale image, finer levels and faces
-   * from at least twice their resolution).
-   * @param options Thresholds; see {@linkcode DetectOptions}.
-   * @returns The faces, boxes clipped to the image, largest box first.
-   * @throws {RangeError} When an option is out of range.
-   *
-   * @example
-   * ```ts
-   * import { decodeImage } from "@facever/core";
-   * import { FaceDetector } from "@facever/model";
-   * const detector = await FaceDetector.load();
-   * const image = await decodeImage(await Deno.readFile("group.jpg"));
-   * for (const { box, score } of await detector.detectFaces(image)) {
-   *   console.log(box, score.toFixed(2));
-   * }
-   * ```
-   */
-  async detectFaces(image, options = {}) {
-    const { minScore, minFaceSize, maxFaces } = validateOptions(options);
-    const source = "data" in image ? imageSource(image) : image;
-    const whole = {
-      x: 0,
-      y: 0,
-      width: source.width,
-      height: source.height
-    };
-    const candidates = [];
-    const levels = planLevels(source.width, source.height, minFaceSize, MIN_DETECTABLE, EDGE_MARGIN, this.#detector.smaller);
-    for (const [k, level] of levels.entries()) {
-      if (k > 0 && enoughFound(candidates, level, source, maxFaces)) break;
-      const scaled = source.read(whole, level.width, level.height, k === 0 ? 1 : FINE_LEVEL_DETAIL);
-      for (let i = 0; i < level.windows.length; i += DETECTOR_BATCH) {
-        const windows = level.windows.slice(i, i + DETECTOR_BATCH);
-        for (const found of await this.#detect(scaled, level.input, level.maxFaceWidth, windows, source, minScore)) {
-          if (found.box.width >= minFaceSize) candidates.push(found);
-        }
-      }
-    }
-    const faces = nonMaxSuppression(candidates, SUPPRESSION).map(({ box, score }) => ({
-      box: clipBox2(box, source),
-      score
-    })).sort((a, b) => area(b.box) - area(a.box)).slice(0, maxFaces);
-    const detected = [];
-    for (let i = 0; i < faces.length; i += LANDMARK_BATCH) {
-      const batch = faces.slice(i, i + LANDMARK_BATCH);
-      const landmarks = await this.#landmarks(source, batch.map((f) => f.box));
-      batch.forEach((face, k) => detected.push({
-        ...face,
-        landmarks: landmarks[k]
-      }));
-    }
-    return detected;
-  }
-  /**
-   * Boxes scoring at least `minScore` and at most `maxFaceWidth` wide (in
-   * `scaled` pixels) in some windows of the resized image, in `image` pixels.
-   */
-  async #detect(scaled, size, maxFaceWidth, windows, image, minScore) {
-    const plane = size.width * size.height;
-    const input = new Float32Array(windows.length * 3 * plane);
-    windows.forEach((window, n) => writeDetectorInput(scaled, window, size, input, n * 3 * plane));
-    const candidates = await this.#detector.run(input, windows.length, size, minScore);
-    const toImageX = image.width / scaled.width;
-    const toImageY = image.height / scaled.height;
-    const found = [];
-    windows.forEach((window, n) => {
-      const cutLeft = window.x > 0;
-      const cutTop = window.y > 0;
-      const cutRight = window.x + window.width < scaled.width;
-      const cutBottom = window.y + window.height < scaled.height;
-      for (const candidate of candidates[n]) {
-        const { score } = candidate;
-        const x1 = candidate.x1 * size.width;
-        const y1 = candidate.y1 * size.height;
-        const x2 = candidate.x2 * size.width;
-        const y2 = candidate.y2 * size.height;
-        if (x2 - x1 > maxFaceWidth) continue;
-        if (cutLeft && x1 < EDGE_MARGIN || cutTop && y1 < EDGE_MARGIN || cutRight && x2 > window.width - EDGE_MARGIN || cutBottom && y2 > window.height - EDGE_MARGIN) continue;
-        found.push({
-          score,
-          box: {
-            x: (window.x + x1) * toImageX,
-            y: (window.y + y1) * toImageY,
-            width: (x2 - x1) * toImageX,
-            height: (y2 - y1) * toImageY
-          }
-        });
-      }
-    });
-    return found;
-  }
-  async #landmarks(image, boxes) {
-    const size = LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE;
-    const input = new Float32Array(boxes.length * size);
-    const regions = boxes.map((box, n) => {
-      const region = landmarkRegion(image, box);
-      writeLandmarkInput(image, region, input, n * size);
-      return region;
-    });
-    const { output } = await this.#landmarker.run({
-      input: {
-        data: input,
-        dims: [
-          boxes.length,
-          1,
-          LANDMARK_INPUT_SIZE,
-          LANDMARK_INPUT_SIZE
-        ]
-      }
-    });
-    return regions.map((region, n) => fivePoints(output.data, n * LANDMARK_OUTPUT_SIZE, region));
-  }
-};
+// packages/model/_detector_net.ts
 function onnxDetector(model, compiled2) {
   return {
     smaller: compiled2?.smaller ?? [],
@@ -5817,6 +5603,98 @@ async function loadCompiledDetector(full) {
     }
   };
 }
+
+// packages/model/_nms.ts
+function intersection(a, b) {
+  const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return width > 0 && height > 0 ? width * height : 0;
+}
+function intersectionOverUnion(a, b) {
+  const shared = intersection(a, b);
+  return shared === 0 ? 0 : shared / (a.width * a.height + b.width * b.height - shared);
+}
+function nonMaxSuppression(candidates, limits) {
+  const sorted = [
+    ...candidates
+  ].sort((a, b) => b.score - a.score);
+  const kept = [];
+  for (const candidate of sorted) {
+    const { box } = candidate;
+    const area2 = box.width * box.height;
+    const duplicate = kept.some((k) => intersectionOverUnion(k.box, box) > limits.maxIou || intersection(k.box, box) > limits.maxCovered * area2);
+    if (!duplicate) kept.push(candidate);
+  }
+  return kept;
+}
+
+// packages/model/_pyramid.ts
+var SUPPRESSION = {
+  maxIou: 0.4,
+  maxCovered: 0.8
+};
+var MIN_DETECTABLE = 20;
+var FINE_LEVEL_DETAIL = 2;
+var EDGE_MARGIN = 2;
+var DETECTOR_BATCH = 4;
+async function findFaces(net, source, { minScore, minFaceSize, maxFaces }) {
+  const whole = {
+    x: 0,
+    y: 0,
+    width: source.width,
+    height: source.height
+  };
+  const candidates = [];
+  const levels = planLevels(source.width, source.height, minFaceSize, MIN_DETECTABLE, EDGE_MARGIN, net.smaller);
+  for (const [k, level] of levels.entries()) {
+    if (k > 0 && enoughFound(candidates, level, source, maxFaces)) break;
+    const scaled = source.read(whole, level.width, level.height, k === 0 ? 1 : FINE_LEVEL_DETAIL);
+    for (let i = 0; i < level.windows.length; i += DETECTOR_BATCH) {
+      const windows = level.windows.slice(i, i + DETECTOR_BATCH);
+      for (const found of await detectWindows(net, scaled, level.input, level.maxFaceWidth, windows, source, minScore)) {
+        if (found.box.width >= minFaceSize) candidates.push(found);
+      }
+    }
+  }
+  return nonMaxSuppression(candidates, SUPPRESSION).map(({ box, score }) => ({
+    box: clipBox2(box, source),
+    score
+  })).sort((a, b) => area(b.box) - area(a.box)).slice(0, maxFaces);
+}
+async function detectWindows(net, scaled, size, maxFaceWidth, windows, image, minScore) {
+  const plane = size.width * size.height;
+  const input = new Float32Array(windows.length * 3 * plane);
+  windows.forEach((window, n) => writeDetectorInput(scaled, window, size, input, n * 3 * plane));
+  const candidates = await net.run(input, windows.length, size, minScore);
+  const toImageX = image.width / scaled.width;
+  const toImageY = image.height / scaled.height;
+  const found = [];
+  windows.forEach((window, n) => {
+    const cutLeft = window.x > 0;
+    const cutTop = window.y > 0;
+    const cutRight = window.x + window.width < scaled.width;
+    const cutBottom = window.y + window.height < scaled.height;
+    for (const candidate of candidates[n]) {
+      const { score } = candidate;
+      const x1 = candidate.x1 * size.width;
+      const y1 = candidate.y1 * size.height;
+      const x2 = candidate.x2 * size.width;
+      const y2 = candidate.y2 * size.height;
+      if (x2 - x1 > maxFaceWidth) continue;
+      if (cutLeft && x1 < EDGE_MARGIN || cutTop && y1 < EDGE_MARGIN || cutRight && x2 > window.width - EDGE_MARGIN || cutBottom && y2 > window.height - EDGE_MARGIN) continue;
+      found.push({
+        score,
+        box: {
+          x: (window.x + x1) * toImageX,
+          y: (window.y + y1) * toImageY,
+          width: (x2 - x1) * toImageX,
+          height: (y2 - y1) * toImageY
+        }
+      });
+    }
+  });
+  return found;
+}
 function writeDetectorInput(image, window, size, out, offset) {
   const plane = size.width * size.height;
   const src = image.data;
@@ -5852,6 +5730,131 @@ function clipBox2(box, image) {
     height: y2 - y1
   };
 }
+
+// packages/model/detector.ts
+var DEFAULT_MIN_SCORE = 0.7;
+var DEFAULT_MIN_FACE_SIZE = 40;
+var LANDMARK_BATCH = 16;
+var FaceDetector = class _FaceDetector {
+  #detector;
+  #landmarker;
+  constructor(detector, landmarker) {
+    this.#detector = detector;
+    this.#landmarker = landmarker;
+  }
+  /**
+   * Loads both models; a model already loaded in this process is shared
+   * (see {@linkcode OnnxModel.load}). The bundled models' compiled modules
+   * need relaxed SIMD (every Deno 2); without it the ONNX files run on
+   * onnxruntime instead.
+   *
+   * @throws {FaceError} `model_load_failed` when either model cannot be
+   * loaded.
+   * @throws {RangeError} When `threads` is invalid.
+   *
+   * @example
+   * ```ts
+   * import { FaceDetector } from "@facever/model";
+   * const detector = await FaceDetector.load({ threads: 1 });
+   * ```
+   */
+  static async load(options = {}) {
+    const runner = {
+      backend: options.backend,
+      threads: options.threads
+    };
+    const wasm = await resolveBackend(options.backend) === "wasm";
+    const [compiled2, compiledLandmarker] = await Promise.all([
+      options.detector === void 0 ? loadCompiledDetector(wasm) : void 0,
+      wasm && options.landmarks === void 0 ? loadBundledWasm(LANDMARKER_WASM_URL) : void 0
+    ]);
+    const [detector, landmarker] = await Promise.all([
+      wasm && compiled2 ? compiled2 : OnnxModel.load(options.detector ?? DETECTOR_URL, runner).then((model) => onnxDetector(model, compiled2)),
+      compiledLandmarker ?? OnnxModel.load(options.landmarks ?? LANDMARKER_URL, runner)
+    ]);
+    return new _FaceDetector(detector, landmarker);
+  }
+  /**
+   * Finds every face at least `minFaceSize` pixels wide, largest box first.
+   *
+   * The image is letterboxed whole, at its own aspect ratio, into the
+   * detector's 320×240 input, where faces from about 20 pixels up to the
+   * whole input are found. When `minFaceSize` comes out smaller than 20
+   * pixels there, finer pyramid levels (each at most 3× the one before, the
+   * finest bringing `minFaceSize` to 20 pixels) are run on 320×240 windows
+   * that overlap by 84 pixels, so that every face too small for the level
+   * before fits whole in one of them. **At most 64 detector passes run per
+   * image**: a 250×250 image takes 1, a 1920×1080 frame 13 and a 3840×2160
+   * one 52 at the default `minFaceSize`. When an image would need more, the
+   * finest level is made coarser until 64 suffice, so faces close to
+   * `minFaceSize` in very large images may be missed.
+   *
+   * Two shortcuts give the same faces for less work. The compiled detector
+   * also runs a 128×128 input (on both backends), used instead when the image
+   * fits it with `minFaceSize` still 20 pixels or more (photos of up to 256
+   * pixels a side at the default `minFaceSize`). With `maxFaces`,
+   * finer levels are skipped once that many faces are found that are larger
+   * than any those levels report: a 1920×1080 frame with someone close to
+   * the camera takes one pass on a 320×180 copy, and the face is then cut
+   * from the full-resolution image for the landmarks and alignment.
+   *
+   * @param image The image, any size and aspect ratio: decoded pixels, or
+   * an `ImageSource` (see `openImage`), from which each pyramid level and
+   * each face's landmark input is read at the resolution it needs (a large
+   * JPEG's first level from its 1/8-scale image, finer levels and faces
+   * from at least twice their resolution).
+   * @param options Thresholds; see {@linkcode DetectOptions}.
+   * @returns The faces, boxes clipped to the image, largest box first.
+   * @throws {RangeError} When an option is out of range.
+   *
+   * @example
+   * ```ts
+   * import { decodeImage } from "@facever/core";
+   * import { FaceDetector } from "@facever/model";
+   * const detector = await FaceDetector.load();
+   * const image = await decodeImage(await Deno.readFile("group.jpg"));
+   * for (const { box, score } of await detector.detectFaces(image)) {
+   *   console.log(box, score.toFixed(2));
+   * }
+   * ```
+   */
+  async detectFaces(image, options = {}) {
+    const settings = validateOptions(options);
+    const source = "data" in image ? imageSource(image) : image;
+    const faces = await findFaces(this.#detector, source, settings);
+    const detected = [];
+    for (let i = 0; i < faces.length; i += LANDMARK_BATCH) {
+      const batch = faces.slice(i, i + LANDMARK_BATCH);
+      const landmarks = await this.#landmarks(source, batch.map((f) => f.box));
+      batch.forEach((face, k) => detected.push({
+        ...face,
+        landmarks: landmarks[k]
+      }));
+    }
+    return detected;
+  }
+  async #landmarks(image, boxes) {
+    const size = LANDMARK_INPUT_SIZE * LANDMARK_INPUT_SIZE;
+    const input = new Float32Array(boxes.length * size);
+    const regions = boxes.map((box, n) => {
+      const region = landmarkRegion(image, box);
+      writeLandmarkInput(image, region, input, n * size);
+      return region;
+    });
+    const { output } = await this.#landmarker.run({
+      input: {
+        data: input,
+        dims: [
+          boxes.length,
+          1,
+          LANDMARK_INPUT_SIZE,
+          LANDMARK_INPUT_SIZE
+        ]
+      }
+    });
+    return regions.map((region, n) => fivePoints(output.data, n * LANDMARK_OUTPUT_SIZE, region));
+  }
+};
 function validateOptions(options) {
   const { minScore = DEFAULT_MIN_SCORE, minFaceSize = DEFAULT_MIN_FACE_SIZE, maxFaces = Infinity } = options;
   if (!(minScore > 0 && minScore <= 1)) {

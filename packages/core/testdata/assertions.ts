@@ -11,6 +11,7 @@ import { checkJpegStructure, parseJpegHeader } from "../_jpeg_header.ts";
 import { planBaseline } from "../_jpeg_baseline.ts";
 import { JpegSource } from "../_jpeg_source.ts";
 import {
+  encodeFlatJpeg,
   heifWithTransforms,
   LFW_MISSING,
   lfwImagePath,
@@ -158,4 +159,52 @@ export function withIspe(file: Uint8Array, width: number, height: number) {
     }
   }
   return out;
+}
+
+const COLOURS = [
+  [200, 30, 30],
+  [30, 200, 30],
+  [30, 30, 200],
+  [220, 220, 40],
+  [40, 220, 220],
+  [120, 120, 120],
+];
+
+/** Upright test picture: 3x2 blocks of 8x8 flat, distinct colours. */
+export function blocks(): RgbImage {
+  const width = 24, height = 16;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      data.set(COLOURS[(y >> 3) * 3 + (x >> 3)], (y * width + x) * 3);
+    }
+  }
+  return { width, height, data };
+}
+
+/** `image` as a baseline RGB JPEG, with `segments` after its SOI. */
+export function flatRgbJpeg(image: RgbImage, segments: Uint8Array[] = []) {
+  return encodeFlatJpeg({
+    width: image.width,
+    height: image.height,
+    components: 3,
+    samples: image.data,
+    segments,
+  });
+}
+
+/** 4-byte big-endian write. */
+export function setU32(bytes: Uint8Array, pos: number, value: number) {
+  bytes.set(
+    [value >>> 24, (value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff],
+    pos,
+  );
+}
+
+/** Position of the first occurrence of marker 0xFF `code`. */
+export function markerPos(jpeg: Uint8Array, code: number): number {
+  for (let i = 0; i + 1 < jpeg.length; i++) {
+    if (jpeg[i] === 0xff && jpeg[i + 1] === code) return i;
+  }
+  throw new Error(`marker ${code.toString(16)} not found`);
 }
