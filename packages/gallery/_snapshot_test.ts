@@ -263,3 +263,26 @@ Deno.test("snapshotEvery is the program's option: Type- and RangeErrors", async 
   await Gallery.open(kv, { ...TEST_OPTIONS, snapshotEvery: 1 });
   kv.close();
 });
+
+Deno.test("writeSnapshot in a process whose first load started a run writes the snapshot, not busy", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const options: GalleryOptions = { ...TEST_OPTIONS, dims: DIMS };
+    await enrol(
+      await Gallery.open(kv, options),
+      "s",
+      40,
+      5,
+      unitVectors(5, DIMS),
+    );
+    // A new process: its first load finds no snapshot (every bucket
+    // unusable) and, the tenant being large enough, starts a run at once.
+    const reader = await Gallery.open(kv, { ...options, snapshotEvery: 50 });
+    const summary = await reader.writeSnapshot();
+    assert.notEqual(summary.status, "busy");
+    const { headers } = await snapshotKeys(kv, options.tenant);
+    assert.equal(headers.size, 128);
+  } finally {
+    kv.close();
+  }
+});

@@ -102,8 +102,11 @@ export class SyncedIndex {
    * process, if any).
    */
   async writeSnapshot(): Promise<SnapshotSummary> {
-    while (this.#writing !== undefined) await this.#writing;
     await this.fresh();
+    // The sync may have started a run in the background: it holds the
+    // lease, so a second run of ours would find it taken ("busy"). Wait for
+    // it; what it wrote is then not written again.
+    while (this.#writing !== undefined) await this.#writing;
     return await this.#run();
   }
 
