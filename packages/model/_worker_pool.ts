@@ -191,7 +191,6 @@ export class WorkerPool<I, R, Q, A> {
   #nextId = 0;
   #closing: Promise<void> | undefined;
   #ready: R | undefined;
-  #others: Promise<unknown> = Promise.resolve();
 
   private constructor(options: WorkerPoolOptions<I>) {
     this.#url = options.url;
@@ -200,12 +199,8 @@ export class WorkerPool<I, R, Q, A> {
   }
 
   /**
-   * Starts the first worker and waits until it is set up; rejects with its
-   * error, after stopping it, when it cannot be. The others start once it
-   * is: alone on the cores, the first is ready sooner, and a server that
-   * has just started answers its first request on it while they start. A
-   * later worker that cannot be set up leaves the pool smaller, as a
-   * replacement that fails does.
+   * Starts the workers and waits until all are set up; rejects with the
+   * first worker's error, after stopping every worker, when one cannot be.
    */
   static async start<I, R, Q, A>(
     options: WorkerPoolOptions<I>,
@@ -217,24 +212,17 @@ export class WorkerPool<I, R, Q, A> {
       );
     }
     const pool = new WorkerPool<I, R, Q, A>(options);
-    try {
-      pool.#ready = await pool.#spawn();
-    } catch (error) {
-      await pool.close();
-      throw error;
-    }
-    pool.#others = Promise.allSettled(
-      Array.from({ length: size - 1 }, () => pool.#spawn()),
+    const started = await Promise.allSettled(
+      Array.from({ length: size }, () => pool.#spawn()),
     );
+    for (const result of started) {
+      if (result.status === "rejected") {
+        await pool.close();
+        throw result.reason;
+      }
+      pool.#ready ??= result.value;
+    }
     return pool;
-  }
-
-  /**
-   * Resolves once the workers started after the first are set up (or have
-   * failed to be, leaving the pool smaller).
-   */
-  async othersStarted(): Promise<void> {
-    await this.#others;
   }
 
   /** What the first worker sent when it was ready. */
@@ -242,10 +230,7 @@ export class WorkerPool<I, R, Q, A> {
     return this.#ready!;
   }
 
-  /**
-   * Workers running or being set up: fewer than started once a replacement
-   * (or a worker started after the first) failed.
-   */
+  /** Workers running now: fewer than started once a replacement failed. */
   get size(): number {
     return this.#slots.length;
   }
@@ -262,11 +247,8 @@ export class WorkerPool<I, R, Q, A> {
         new WorkerError("closed", "the pool is closed; create a new one"),
       );
     }
-    // A worker still being set up takes requests only when none is ready.
-    const ready = this.#slots.filter((slot) => slot.started);
-    const slots = ready.length > 0 ? ready : this.#slots;
-    let slot = slots[0];
-    for (const other of slots) {
+    let slot = this.#slots[0];
+    for (const other of this.#slots) {
       if (other.pending.size < slot.pending.size) slot = other;
     }
     if (!slot) {

@@ -117,10 +117,8 @@ export class FacePool implements AsyncDisposable {
   }
 
   /**
-   * Starts the workers, each loading its own models; resolves once the
-   * first is ready, and the others start then (a server that has just
-   * started answers its first request sooner than if all started at once
-   * on the same cores). Requests go to the ready workers.
+   * Starts the workers and loads every worker's models; resolves once all
+   * are ready.
    *
    * @throws {RangeError} When `workers` or an engine option is invalid.
    * @throws {FaceError} `model_load_failed` when a model cannot be loaded.
@@ -153,10 +151,7 @@ export class FacePool implements AsyncDisposable {
     return new FacePool(pool);
   }
 
-  /**
-   * Workers running or starting: fewer than asked for once one could not
-   * be started or replaced.
-   */
+  /** Workers running now: fewer than asked for once a replacement failed. */
   get workers(): number {
     return this.#workers.size;
   }
