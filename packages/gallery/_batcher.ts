@@ -1,17 +1,22 @@
 /**
- * Coalescing of concurrent calls into batches. A server that runs the
- * index on its main thread gets its requests one event-loop turn at a
- * time, and while a scan runs, the next requests wait in the runtime. So a
- * call does not run at once: the batch waits one turn of the event loop,
- * and one more for as long as each turn brings new calls (requests that
- * arrived during the last scan) and the batch is not full. A call alone
- * waits one turn, some microseconds.
+ * Coalescing of concurrent calls into batches. A call does not run at
+ * once: the batch waits one turn of the event loop, and one more for as
+ * long as each turn brings new calls and the batch is not full. A call
+ * alone waits one turn, some microseconds.
  *
- * Under load that is not enough: the callers of the last batch come back
- * over HTTP (a socket read, the body, the handler's own awaits), a few per
- * turn with empty turns between, and each would get a scan of its own.
- * So after a batch of several, the next one waits for as many calls as
- * the last one had, up to {@linkcode LOADED_WAIT_MS} after its first.
+ * Behind `Deno.serve` that is not enough. A turn of our own (a message to
+ * ourselves) comes back before the runtime has read the sockets again, and
+ * while a scan runs it reads none: requests that arrived meanwhile reach
+ * the handler one at a time, each after the last one's scan. A timer lets
+ * the runtime read them all; it costs about a millisecond. So:
+ *
+ * - after a batch of several, the next waits, timer by timer, for as many
+ *   calls as that one had, up to {@linkcode LOADED_WAIT_MS} after its
+ *   first;
+ * - after {@linkcode PROBE_EVERY} batches of one in a row, the next single
+ *   waits one timer to see whether others were held back: under load that
+ *   finds them and the batches grow; a caller alone pays the millisecond on
+ *   one call in {@linkcode PROBE_EVERY}.
  *
  * @module
  */
@@ -27,10 +32,18 @@ const MAX_TURNS = 16;
 
 /**
  * Most a batch waits, after its first call, for the callers of the last
- * batch to come back: about what one query alone takes to scan 100,000
+ * batch to come back: less than one query alone takes to scan 100,000
  * faces, so that the wait costs at most one scan while it can save many.
  */
 export const LOADED_WAIT_MS = 2;
+
+/** Batches of one in a row after which the next looks for held-back calls. */
+export const PROBE_EVERY = 8;
+
+/** Waits a timer: long enough for the runtime to read its sockets. */
+function nextTimer(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /**
  * One turn of the event loop: a message to ourselves, which the runtime
@@ -57,6 +70,8 @@ export class Batcher<Q, A> {
   #waiting = false;
   /** Calls the last gathering answered. */
   #last = 0;
+  /** Gatherings of one call in a row. */
+  #singles = 0;
 
   /** `run` answers a batch of queries in order, synchronously. */
   constructor(run: (queries: Q[]) => A[], max: number) {
@@ -78,18 +93,30 @@ export class Batcher<Q, A> {
   async #gather(): Promise<void> {
     const started = performance.now();
     const expected = Math.min(this.#last, this.#max);
-    let seen = -1;
-    for (let turn = 0;; turn++) {
-      const count = this.#pending.length;
-      if (count >= this.#max) break;
-      if (expected > 1) {
-        if (count >= expected) break;
-        if (performance.now() - started >= LOADED_WAIT_MS) break;
-      } else if (turn >= MAX_TURNS || count === seen) break;
-      seen = count;
-      await nextTurn();
+    if (expected > 1) {
+      while (
+        this.#pending.length < expected &&
+        performance.now() - started < LOADED_WAIT_MS
+      ) await nextTimer();
+    } else {
+      let seen = -1;
+      for (
+        let turn = 0;
+        turn < MAX_TURNS && this.#pending.length < this.#max &&
+        this.#pending.length !== seen;
+        turn++
+      ) {
+        seen = this.#pending.length;
+        await nextTurn();
+      }
+      if (
+        this.#pending.length === 1 && (this.#singles + 1) % PROBE_EVERY === 0
+      ) {
+        await nextTimer();
+      }
     }
     this.#last = this.#pending.length;
+    this.#singles = this.#last === 1 ? this.#singles + 1 : 0;
     // Those that did not fit have waited too: their batches run now.
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#max);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Batcher, LOADED_WAIT_MS } from "./_batcher.ts";
+import { Batcher, LOADED_WAIT_MS, PROBE_EVERY } from "./_batcher.ts";
 
 /** A batcher that doubles numbers and records its batches. */
 function doubler(
@@ -111,4 +111,24 @@ Deno.test("after a batch of several, a call alone waits at most LOADED_WAIT_MS",
   // Load gone, the next call alone runs after one turn again.
   assert.equal(await batcher.submit(7), 14);
   assert.deepEqual(batches.map((b) => b.length), [8, 1, 1]);
+});
+
+Deno.test("every PROBE_EVERY-th single waits a timer for calls the runtime held back", async () => {
+  const { batcher, batches } = doubler(16);
+  /** A call, and another that comes in on the next timer. */
+  async function pair(first: number): Promise<void> {
+    const late = new Promise<number>((resolve) =>
+      setTimeout(() => resolve(batcher.submit(first + 1)), 0)
+    );
+    await Promise.all([batcher.submit(first), late]);
+  }
+  // Not a probe: the late call runs in a batch of its own.
+  await pair(0);
+  assert.deepEqual(batches.map((b) => b.length), [1, 1]);
+  // Singles up to the one before a probe…
+  for (let i = 2; i < PROBE_EVERY - 1; i++) await batcher.submit(10 + i);
+  assert.equal(batches.length, PROBE_EVERY - 1);
+  // …then the probe finds the late call.
+  await pair(100);
+  assert.deepEqual(batches.at(-1), [100, 101]);
 });
