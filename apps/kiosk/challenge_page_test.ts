@@ -90,13 +90,13 @@ Deno.test({
         await page.click("#challenge-button");
         const moves = new Set<string>();
         for (const end = Date.now() + 60_000; Date.now() < end;) {
-          const state = await page.getAttribute(
-            "#challenge-status",
-            "data-state",
-          );
-          if (state === "filming") {
-            moves.add((await page.textContent("#challenge-status"))!);
-          }
+          // State and text read together: read apart, the page may move
+          // from filming to judging ("Checking") between the two.
+          const [state, text] = await page.evaluate(() => {
+            const status = document.getElementById("challenge-status")!;
+            return [status.dataset.state, status.textContent];
+          });
+          if (state === "filming") moves.add(text!);
           if (state === "passed" || state === "failed") break;
           await page.waitForTimeout(100);
         }
