@@ -1,8 +1,7 @@
 /**
  * What `FacePool.analyze` makes of many images (every face's box, score,
  * sharpness and pose, and the embedding of the face nearest the centre),
- * run on one worker per core and kept in a disk cache like the LFW
- * embeddings: one append-only file of JSON lines per configuration under
+ * run on one worker per core and kept on disk (`_jsonl_cache.ts`) under
  * `.cache/lfw-analyses/` (gitignored), so a stopped run keeps every image
  * it finished and a rerun only re-scores.
  *
@@ -10,9 +9,8 @@
  */
 
 import { Buffer } from "node:buffer";
-import { fileURLToPath } from "node:url";
 import { type AnalyzedFace, FacePool, type ImageInput } from "@facever/model";
-import { sha256 } from "./_cache.ts";
+import { JsonLinesCache } from "./_jsonl_cache.ts";
 
 const CACHE_DIR = new URL("../.cache/lfw-analyses/", import.meta.url);
 
@@ -113,6 +111,19 @@ export function toAnalysis(
  *
  * @example
  * ```ts
+ * import type { AnalysisCache } from "./_analyses.ts";
+ * const faces = (cache: AnalysisCache, id: string) => cache.get(id)?.faces;
+ * console.log(typeof faces);
+ * ```
+ */
+export type AnalysisCache = JsonLinesCache<ImageAnalysis>;
+
+/**
+ * Opens the analyses of the configuration `key` (see `cacheKey`) in `dir`
+ * (default `.cache/lfw-analyses/`).
+ *
+ * @example
+ * ```ts
  * import { AnalysisCache } from "./_analyses.ts";
  * import { pathToFileURL } from "node:url";
  * const dir = pathToFileURL(`${await Deno.makeTempDir()}/`);
@@ -128,102 +139,25 @@ export function toAnalysis(
  * await cache.close();
  * ```
  */
-export class AnalysisCache {
-  readonly #entries: Map<string, ImageAnalysis>;
-  readonly #file: Deno.FsFile;
-  #writing = Promise.resolve();
-  #failure: unknown;
-
-  private constructor(entries: Map<string, ImageAnalysis>, file: Deno.FsFile) {
-    this.#entries = entries;
-    this.#file = file;
-  }
-
-  /**
-   * Opens (or creates) the file of the configuration `key` (see
-   * `cacheKey`) in `dir` (default `.cache/lfw-analyses/`), named by the
-   * key's sha256, with the key beside it. A last line cut short by a
-   * stopped run is dropped and the file truncated before it.
-   *
-   * @throws {SyntaxError} When a whole line is not a record.
-   */
-  static async open(
+export const AnalysisCache = {
+  open(
     key: Readonly<Record<string, unknown>>,
     dir: URL = CACHE_DIR,
   ): Promise<AnalysisCache> {
-    const name = await sha256(JSON.stringify(key));
-    await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(
-      new URL(`${name}.json`, dir),
-      JSON.stringify(key, null, 2) + "\n",
-    );
-    const path = fileURLToPath(new URL(`${name}.jsonl`, dir));
-    let text = "";
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    const end = text.lastIndexOf("\n") + 1;
-    const entries = new Map<string, ImageAnalysis>();
-    for (const line of text.slice(0, end).split("\n")) {
-      if (line === "") continue;
-      const { id, embedding, ...analysis } = JSON.parse(line);
-      entries.set(id, {
-        ...analysis,
-        embedding: embedding === undefined
-          ? undefined
-          : decodeFloats(embedding),
-      });
-    }
-    const file = await Deno.open(path, { create: true, write: true });
-    const bytes = new TextEncoder().encode(text.slice(0, end)).length;
-    await file.truncate(bytes);
-    await file.seek(bytes, Deno.SeekMode.Start);
-    return new AnalysisCache(entries, file);
-  }
-
-  /** The cached analysis of `id`, if any. */
-  get(id: string): ImageAnalysis | undefined {
-    return this.#entries.get(id);
-  }
-
-  /**
-   * Records the analysis of `id`: in memory at once, on disk in the order
-   * of the calls. A failed write is reported by {@linkcode close}.
-   */
-  put(id: string, analysis: ImageAnalysis): void {
-    this.#entries.set(id, analysis);
-    const { embedding, ...rest } = analysis;
-    const line = JSON.stringify({
-      id,
-      ...rest,
-      embedding: embedding && encodeFloats(embedding),
-    }) + "\n";
-    const bytes = new TextEncoder().encode(line);
-    this.#writing = this.#writing.then(async () => {
-      if (this.#failure) return;
-      try {
-        for (let done = 0; done < bytes.length;) {
-          done += await this.#file.write(bytes.subarray(done));
-        }
-      } catch (error) {
-        this.#failure = error;
-      }
+    return JsonLinesCache.open<ImageAnalysis>(key, dir, {
+      toLine: ({ embedding, ...rest }) => ({
+        ...rest,
+        embedding: embedding && encodeFloats(embedding),
+      }),
+      fromLine: ({ embedding, ...analysis }) => ({
+        ...analysis as Omit<ImageAnalysis, "embedding">,
+        embedding: typeof embedding === "string"
+          ? decodeFloats(embedding)
+          : undefined,
+      }),
     });
-  }
-
-  /**
-   * Waits for pending writes and closes the file.
-   *
-   * @throws The error of the first write that failed.
-   */
-  async close(): Promise<void> {
-    await this.#writing;
-    this.#file.close();
-    if (this.#failure) throw this.#failure;
-  }
-}
+  },
+};
 
 function encodeFloats(values: Float32Array): string {
   const bytes = new Uint8Array(values.length * 4);

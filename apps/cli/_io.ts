@@ -4,8 +4,12 @@
  *
  * @module
  */
-import { type Box, FaceError, type Point } from "@facever/core";
-import type { AnalyzedFace, FaceQuality } from "@facever/model";
+import { FaceError } from "@facever/core";
+import {
+  type AnalyzedFace,
+  type RoundedFace,
+  roundedFace,
+} from "@facever/model";
 import type { CliOptions } from "./_engine.ts";
 
 /** What went wrong with one input, as printed by the CLI. */
@@ -14,13 +18,9 @@ export interface FileError {
   readonly message: string;
 }
 
-/** A face as printed: rounded box, score, landmarks and quality. */
-export interface FaceSummary {
+/** A face as printed: which face of its image, then `roundedFace`. */
+export interface FaceSummary extends RoundedFace {
   readonly faceIndex: number;
-  readonly box: Box;
-  readonly score: number;
-  readonly landmarks: Point[];
-  readonly quality: FaceQuality;
 }
 
 /** The code of an error that is not a `FaceError`: a bug, not bad input. */
@@ -116,34 +116,12 @@ export function reportFailure(file: string, error: FileError): number {
   return exitStatus(error);
 }
 
-/** A face as printed, its numbers rounded. */
+/** A face as printed, its numbers rounded as everywhere (`roundedFace`). */
 export function faceSummary(
   face: AnalyzedFace,
   faceIndex: number,
 ): FaceSummary {
-  const { pose } = face.quality;
-  return {
-    faceIndex,
-    box: {
-      x: round(face.box.x, 2),
-      y: round(face.box.y, 2),
-      width: round(face.box.width, 2),
-      height: round(face.box.height, 2),
-    },
-    score: round(face.score, 4),
-    landmarks: face.landmarks.map((p: Point) => ({
-      x: round(p.x, 2),
-      y: round(p.y, 2),
-    })),
-    quality: {
-      sharpness: round(face.quality.sharpness, 1),
-      pose: {
-        yaw: round(pose.yaw, 1),
-        pitch: round(pose.pitch, 1),
-        roll: round(pose.roll, 1),
-      },
-    },
-  };
+  return { faceIndex, ...roundedFace(face) };
 }
 
 /** `value` to `digits` decimals. */

@@ -5,17 +5,11 @@
  * @module
  */
 import type { Box } from "@facever/core";
+import { roundedFace } from "@facever/model";
 import { HELP } from "./_help.ts";
 import { checkStdin, fileLimit, parse, UsageError } from "./_args.ts";
 import { type CliEngine, type CliOptions, createEngine } from "./_engine.ts";
-import {
-  describe,
-  exitStatus,
-  faceSummary,
-  type FileError,
-  readInput,
-  round,
-} from "./_io.ts";
+import { describe, exitStatus, type FileError, readInput } from "./_io.ts";
 
 /** One line of `liveness`'s output. */
 type LivenessLine =
@@ -78,13 +72,11 @@ async function livenessFile(
     }
     return {
       file,
-      faces: faces.map((face) => ({
-        box: faceSummary(face, 0).box,
-        liveness: {
-          score: round(face.liveness!.score, 4),
-          live: face.liveness!.live,
-        },
-      })),
+      faces: faces.map((face) => {
+        // Every face was checked: liveness was asked for.
+        const { box, liveness } = roundedFace(face);
+        return { box, liveness: liveness! };
+      }),
     };
   } catch (error) {
     return { file, error: describe(error) };

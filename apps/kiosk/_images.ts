@@ -2,7 +2,7 @@
 // this thread (a worker would only add its start-up time).
 
 import { FaceError } from "@facever/core";
-import type { Face, FaceEngine } from "@facever/model";
+import { type Face, type FaceEngine, roundedFace } from "@facever/model";
 import {
   EXIT_CODES,
   numberFlag,
@@ -64,11 +64,10 @@ export async function verifyCommand(args: readonly string[]): Promise<number> {
     similarity: round(result.similarity, 6),
     match: result.match,
     threshold: result.threshold,
-    faces: faces.map((face, i) => ({
-      file: files[i],
-      box: roundBox(face.box),
-      score: round(face.score, 4),
-    })),
+    faces: faces.map((face, i) => {
+      const { box, score } = roundedFace(face);
+      return { file: files[i], box, score };
+    }),
   }));
   return 0;
 }
@@ -104,7 +103,7 @@ export async function identifyCommand(
     const known = best !== undefined && best.similarity >= threshold;
     console.log(JSON.stringify({
       file,
-      box: roundBox(face.box),
+      box: roundedFace(face).box,
       subjectId: known ? best.subjectId : null,
       similarity: best ? round(best.similarity, 6) : null,
       threshold,
@@ -137,16 +136,4 @@ async function largestFace(
     }
     throw error;
   }
-}
-
-/** A box rounded to hundredths of a pixel, for printing. */
-export function roundBox(
-  box: { x: number; y: number; width: number; height: number },
-): { x: number; y: number; width: number; height: number } {
-  return {
-    x: round(box.x, 2),
-    y: round(box.y, 2),
-    width: round(box.width, 2),
-    height: round(box.height, 2),
-  };
 }

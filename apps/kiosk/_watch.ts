@@ -6,7 +6,12 @@
 
 import type { RgbImage } from "@facever/core";
 import type { Gallery } from "@facever/gallery";
-import { type Face, type FacePool, OPERATING_POINTS } from "@facever/model";
+import {
+  type Face,
+  type FacePool,
+  OPERATING_POINTS,
+  roundedFace,
+} from "@facever/model";
 import {
   EXIT_CODES,
   numberFlag,
@@ -27,7 +32,6 @@ import {
   stdoutSink,
 } from "./_events.ts";
 import { FrameSource } from "./_frames.ts";
-import { roundBox } from "./_images.ts";
 import { Presences, type Sighting } from "./_presence.ts";
 import { kvPath, openGallery, openKv } from "./_store.ts";
 import { webhookSink } from "./_webhook.ts";
@@ -298,6 +302,7 @@ function eventOf(
   settings: WatchSettings,
   source: FrameSource,
 ): RecognitionEvent {
+  const rounded = roundedFace(recognition.face);
   return {
     type: recognition.spoof
       ? "spoof"
@@ -311,8 +316,8 @@ function eventOf(
       ? null
       : round(recognition.similarity, 6),
     threshold: settings.threshold,
-    box: roundBox(recognition.face.box),
-    score: round(recognition.face.score, 4),
+    box: rounded.box,
+    score: rounded.score,
     frame: { width: source.width, height: source.height },
   };
 }

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { decodeImage, readImageInfo } from "./decode.ts";
-import { FaceError, ImageDecodeError } from "./errors.ts";
+import { ImageDecodeError } from "./errors.ts";
 import {
   concat,
   encodeFlatJpeg,
@@ -14,32 +14,13 @@ import {
   pngChunk,
 } from "@facever/testing";
 import {
+  assertDecodeError,
   blocks,
+  type DecodeCode,
   flatRgbJpeg,
   markerPos,
   setU32,
 } from "./testdata/assertions.ts";
-
-type DecodeCode = "unsupported_format" | "truncated_image" | "corrupt_image";
-
-async function assertDecodeError(
-  bytes: Uint8Array,
-  code: DecodeCode,
-  label: string,
-): Promise<ImageDecodeError> {
-  try {
-    await decodeImage(bytes);
-  } catch (error) {
-    assert.ok(
-      error instanceof ImageDecodeError,
-      `${label}: expected ImageDecodeError, got ${error}`,
-    );
-    assert.ok(error instanceof FaceError);
-    assert.equal(error.code, code, `${label}: ${error.message}`);
-    return error;
-  }
-  assert.fail(`${label}: decodeImage did not throw`);
-}
 
 function assertInfoError(bytes: Uint8Array, code: DecodeCode, label: string) {
   assert.throws(

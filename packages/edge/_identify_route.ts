@@ -1,13 +1,14 @@
 // Who is this? Every face of an image (or the largest), or an embedding,
 // against the tenant's gallery: the best subjects of each, or unknown.
 
+import { roundedFace } from "@facever/model";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./_context.ts";
 import { decide } from "./_decision.ts";
 import { IMAGE_BODY } from "./_image_routes.ts";
 import { readInputs } from "./_inputs.ts";
 import { IdentifyQuerySchema, IdentifyResponseSchema } from "./_schemas.ts";
-import { errorResponses, faceJson } from "./_shared.ts";
+import { errorResponses } from "./_shared.ts";
 
 const identify = createRoute({
   method: "post",
@@ -50,7 +51,7 @@ export function identifyRoute(
         });
         const best = candidates[0];
         return {
-          face: face && faceJson(face),
+          face: face && roundedFace(face),
           subjectId: best?.subjectId ?? null,
           similarity: best ? round(best.similarity) : null,
           candidates: candidates.map((match) => ({

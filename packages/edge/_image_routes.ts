@@ -2,6 +2,7 @@
 // and verify.
 
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { roundedFace } from "@facever/model";
 import { MANIFEST } from "@facever/weights";
 import type { AppEnv } from "./_context.ts";
 import { decide } from "./_decision.ts";
@@ -23,7 +24,6 @@ import {
   compareEmbeddings,
   embeddingJson,
   errorResponses,
-  faceJson,
   largestFace,
 } from "./_shared.ts";
 
@@ -136,7 +136,7 @@ export function imageRoutes(
     return c.json({
       width: analysis.width,
       height: analysis.height,
-      faces: analysis.faces.map(faceJson),
+      faces: analysis.faces.map(roundedFace),
     }, 200);
   });
 
@@ -152,7 +152,7 @@ export function imageRoutes(
       height: analysis.height,
       faces: analysis.faces.flatMap((face) =>
         face.embedding
-          ? [{ ...faceJson(face), embedding: embeddingJson(face.embedding) }]
+          ? [{ ...roundedFace(face), embedding: embeddingJson(face.embedding) }]
           : []
       ),
     }, 200);
@@ -169,7 +169,7 @@ export function imageRoutes(
     return c.json({
       ...compareEmbeddings(a.embedding, b.embedding, decision.threshold),
       ...decision,
-      faces: [a, b].map(({ face }) => face && faceJson(face)),
+      faces: [a, b].map(({ face }) => face && roundedFace(face)),
     }, 200);
   });
 }

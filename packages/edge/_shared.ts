@@ -1,12 +1,11 @@
 // Pieces every route file uses: the error answers of the OpenAPI document,
-// the JSON form of a face, and one face's analysis from an input.
+// the JSON form of an embedding, and one face's analysis from an input.
 
 import { cosineSimilarity, FaceError } from "@facever/core";
 import type { AnalyzedFace } from "@facever/model";
-import type { z } from "@hono/zod-openapi";
 import type { Services } from "./_context.ts";
 import type { Input } from "./_inputs.ts";
-import { ErrorSchema, type FaceSchema } from "./_schemas.ts";
+import { ErrorSchema } from "./_schemas.ts";
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   400: "the request is malformed (see error.details)",
@@ -31,40 +30,6 @@ export function errorResponses(...statuses: number[]) {
       content: { "application/json": { schema: ErrorSchema } },
     }]),
   );
-}
-
-/** A face as the API reports it: no embedding, numbers rounded. */
-export function faceJson(face: AnalyzedFace): z.infer<typeof FaceSchema> {
-  const round = (value: number, digits: number) =>
-    Math.round(value * 10 ** digits) / 10 ** digits;
-  const { pose } = face.quality;
-  return {
-    box: {
-      x: round(face.box.x, 2),
-      y: round(face.box.y, 2),
-      width: round(face.box.width, 2),
-      height: round(face.box.height, 2),
-    },
-    score: round(face.score, 4),
-    landmarks: face.landmarks.map((p) => ({
-      x: round(p.x, 2),
-      y: round(p.y, 2),
-    })),
-    quality: {
-      sharpness: round(face.quality.sharpness, 1),
-      pose: {
-        yaw: round(pose.yaw, 1),
-        pitch: round(pose.pitch, 1),
-        roll: round(pose.roll, 1),
-      },
-    },
-    ...(face.liveness && {
-      liveness: {
-        score: round(face.liveness.score, 4),
-        live: face.liveness.live,
-      },
-    }),
-  };
 }
 
 /** An embedding as JSON numbers, at float32's precision. */

@@ -4,6 +4,7 @@
 
 import { FaceError } from "@facever/core";
 import type { FaceInfo, Gallery, Subject } from "@facever/gallery";
+import { roundedFace } from "@facever/model";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./_context.ts";
 import { decide } from "./_decision.ts";
@@ -22,7 +23,7 @@ import {
   SubjectSchema,
   SubjectVerifyResponseSchema,
 } from "./_schemas.ts";
-import { errorResponses, faceJson, largestFace } from "./_shared.ts";
+import { errorResponses, largestFace } from "./_shared.ts";
 import { IMAGE_BODY } from "./_image_routes.ts";
 import { ApiError } from "./errors.ts";
 import {
@@ -265,7 +266,7 @@ export function subjectRoutes(
       faceId,
       subjectId: id,
       faceCount,
-      face: face && faceJson(face),
+      face: face && roundedFace(face),
     }, 201);
   });
 
@@ -306,7 +307,7 @@ export function subjectRoutes(
       similarity: Math.round(result.similarity * 1e6) / 1e6,
       match: result.match,
       ...decision,
-      face: used.face && faceJson(used.face),
+      face: used.face && roundedFace(used.face),
     }, 200);
   });
 }

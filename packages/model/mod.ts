@@ -14,3 +14,4 @@ export * from "./liveness.ts";
 export * from "./eyes.ts";
 export * from "./operating_points.ts";
 export * from "./pool.ts";
+export * from "./rounded_face.ts";

@@ -42,6 +42,7 @@ export async function assertDecodeError(
       error instanceof ImageDecodeError,
       `${label}: expected ImageDecodeError, got ${error}`,
     );
+    assert.ok(error instanceof FaceError);
     assert.equal(error.code, code, `${label}: ${error.message}`);
     return error;
   }
