@@ -1,9 +1,10 @@
 /**
  * The API under load, beside the same work done in-process: a real server
  * (`apps/deploy/main.ts` with the permissions of `deno task start`,
- * WORKERS=2) on 127.0.0.1 takes bounded runs of autocannon, and each run
- * is followed by the same requests' work done directly with a `FacePool`
- * of 2 workers and a `Gallery` at the same concurrency. The ratio of the
+ * WORKERS=2, SCAN_THREADS=1) on 127.0.0.1 takes bounded runs of
+ * autocannon, and each run is followed by the same requests' work done
+ * directly with a `FacePool` of 2 workers and a `Gallery` with a
+ * `ScanPool` of 1 helper at the same concurrency. The ratio of the
  * two throughputs is what the HTTP layer (parsing, validation, keys, rate
  * limit, logging, the loopback network and the load generator itself, on
  * the same two cores) keeps of the engine's speed.
@@ -39,7 +40,7 @@ import { parseArgs } from "node:util";
 import { cosineSimilarity } from "@facever/core";
 import { createKey, startServer } from "@facever/deploy/test_server";
 import { MODEL_ID } from "@facever/edge";
-import { Gallery } from "@facever/gallery";
+import { Gallery, ScanPool } from "@facever/gallery";
 import { DEFAULT_THRESHOLD, FacePool } from "@facever/model";
 import { lfwRoot, unitVectors } from "@facever/testing";
 import {
@@ -74,6 +75,8 @@ const SECONDS = Number(values.duration);
 const ROUNDS = Number(values.rounds);
 const FACES = Number(values.faces);
 const WORKERS = 2;
+/** Threads helping the scans of a large gallery, the server's default here. */
+const SCAN_THREADS = 1;
 const PEOPLE = 50;
 /** Different inputs each scenario cycles through. */
 const INPUTS = 16;
@@ -108,13 +111,19 @@ const kvPath = await copyGallery(built.path, run.dir);
 const key = await createKey(kvPath, LOAD_TENANT);
 // A tenant with no face: what the HTTP path alone allows an identification.
 const emptyKey = await createKey(kvPath, "empty");
-await using server = await startServer({ kvPath, workers: WORKERS });
+await using server = await startServer({
+  kvPath,
+  workers: WORKERS,
+  env: { SCAN_THREADS: String(SCAN_THREADS) },
+});
 await using pool = await FacePool.create({ workers: WORKERS });
+using scanPool = ScanPool.create({ threads: SCAN_THREADS });
 const kv = await Deno.openKv(kvPath);
 const gallery = await Gallery.open(kv, {
   tenant: LOAD_TENANT,
   modelId: MODEL_ID,
   dims: 512,
+  scanPool,
 });
 const emptyGallery = await Gallery.open(kv, {
   tenant: "empty",
@@ -330,7 +339,11 @@ const results = {
   command: `deno task load ${Deno.args.join(" ")}`.trim(),
   machine: describeMachine(),
   secondsPerRun: SECONDS,
-  server: { workers: WORKERS, backend: pool.backend },
+  server: {
+    workers: WORKERS,
+    scanThreads: SCAN_THREADS,
+    backend: pool.backend,
+  },
   gallery: {
     faces: built.faces,
     subjects: built.subjects,
@@ -360,7 +373,7 @@ const table = [
 ];
 console.log(table.join("\n"));
 console.log(
-  `${built.faces} faces (${built.people.length} real) in ${built.subjects} subjects; ${probeHits} of ${probeEmbeddings.length} embedding probes are hits; ${SECONDS} s per cell and round; server WORKERS=${WORKERS}; bugs logged by the server: ${bugs.length}; ${
+  `${built.faces} faces (${built.people.length} real) in ${built.subjects} subjects; ${probeHits} of ${probeEmbeddings.length} embedding probes are hits; ${SECONDS} s per cell and round; server WORKERS=${WORKERS}, SCAN_THREADS=${SCAN_THREADS}; bugs logged by the server: ${bugs.length}; ${
     values.only === undefined
       ? "written to bench/results/load.json"
       : "not written (--only)"

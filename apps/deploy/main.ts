@@ -12,14 +12,16 @@
  * KV when unset, elsewhere `data/facever.kv`), `FACEVER_GALLERY_KEY` (seals
  * stored embeddings; see the gallery README), `WORKERS` (engines on worker
  * threads, default one per core; 0 runs one engine on the main thread, as
- * on Deno Deploy), `RATE_LIMIT` (requests per minute per key, default
+ * on Deno Deploy), `SCAN_THREADS` (threads that help the main thread scan
+ * a large gallery, default one core less than the machine has; 0 on Deno
+ * Deploy), `RATE_LIMIT` (requests per minute per key, default
  * 600), `MAX_BODY_BYTES` (default 10 MB).
  *
  * @module
  */
 
 import { createApp } from "@facever/edge";
-import { encryptionKeyFromEnv } from "@facever/gallery";
+import { encryptionKeyFromEnv, ScanPool } from "@facever/gallery";
 import { FaceEngine, FacePool } from "@facever/model";
 import { openStore, serverSettings } from "./settings.ts";
 
@@ -28,9 +30,11 @@ const kv = await openStore(settings.kvPath);
 const engine = settings.workers === 0
   ? await FaceEngine.create({ backend: "wasm" })
   : await FacePool.create({ workers: settings.workers });
+const scanPool = ScanPool.create({ threads: settings.scanThreads });
 const app = createApp({
   engine,
   kv,
+  scanPool,
   encryptionKey: await encryptionKeyFromEnv(),
   requestsPerMinute: settings.requestsPerMinute,
   maxBodyBytes: settings.maxBodyBytes,
@@ -45,6 +49,7 @@ const server = Deno.serve({
         listening: `http://${hostname}:${port}`,
         kv: settings.kvPath ?? "Deno Deploy",
         workers: settings.workers,
+        scanThreads: settings.scanThreads,
         backend: engine.backend,
       }),
     ),
@@ -57,6 +62,7 @@ if (Deno.env.get("DENO_DEPLOYMENT_ID") === undefined) {
     Deno.addSignalListener(signal, async () => {
       await server.shutdown();
       if (engine instanceof FacePool) await engine.close();
+      scanPool.close();
       kv.close();
       Deno.exit(0);
     });

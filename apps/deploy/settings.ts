@@ -25,6 +25,8 @@ export interface ServerSettings {
   readonly kvPath: string | undefined;
   /** Engines on worker threads; 0 runs one on the main thread. */
   readonly workers: number;
+  /** Threads that help the main thread scan large galleries; 0 for none. */
+  readonly scanThreads: number;
   readonly requestsPerMinute: number | undefined;
   readonly maxBodyBytes: number | undefined;
 }
@@ -57,6 +59,13 @@ export function serverSettings(
       env,
       "WORKERS",
       onDeploy ? 0 : navigator.hardwareConcurrency,
+      0,
+      256,
+    ),
+    scanThreads: whole(
+      env,
+      "SCAN_THREADS",
+      onDeploy ? 0 : Math.max(0, navigator.hardwareConcurrency - 1),
       0,
       256,
     ),

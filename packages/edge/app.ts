@@ -8,7 +8,7 @@
  */
 
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Gallery } from "@facever/gallery";
+import { Gallery, type ScanPool } from "@facever/gallery";
 import { MANIFEST } from "@facever/weights";
 import type { ApiEngine, AppEnv, Services } from "./_context.ts";
 import { docsRoutes } from "./_docs.ts";
@@ -116,6 +116,11 @@ export interface ApiOptions {
    */
   readonly maxStalenessMs?: number;
   /**
+   * Threads that share the scans of large galleries with the thread that
+   * serves (see `ScanPool`); default none. The caller closes it.
+   */
+  readonly scanPool?: ScanPool;
+  /**
    * The tenant of requests without a key from a loopback address (a
    * kiosk's own page); `undefined`, the default, requires a key from
    * everyone.
@@ -183,6 +188,7 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
           dims: EMBEDDING_LENGTH,
           encryptionKey: options.encryptionKey,
           maxStalenessMs: options.maxStalenessMs,
+          scanPool: options.scanPool,
         });
         // A failed open is retried by the next request.
         gallery.catch(() => galleries.delete(tenant));

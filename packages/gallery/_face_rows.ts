@@ -19,13 +19,15 @@
 import { FaceError } from "@facever/core";
 import {
   codeBytes,
-  GROUP,
   type Kernel,
   PARAM_BYTES,
   QUERY_MAX,
   rowBytes,
+  type ScanJob,
   scanKernel,
+  scanRange,
 } from "./_kernel.ts";
+import type { ScanThreads } from "./_scan_threads.ts";
 import { float32Below, type SelectFunction, selectKernel } from "./_select.ts";
 import { similarity } from "./_vector.ts";
 
@@ -96,6 +98,7 @@ export class FaceRows {
   readonly #rowsAt: number;
   readonly #memory: WebAssembly.Memory;
   readonly #kernel: Kernel;
+  readonly #threads: ScanThreads | undefined;
   readonly #select: SelectFunction;
   readonly #vectors: Float32Array[] = [];
   readonly #faceIds: string[] = [];
@@ -106,15 +109,23 @@ export class FaceRows {
   #floats: Float32Array;
   #words: Int32Array;
 
-  /** No faces yet; `dims` is checked by the caller. */
-  constructor(dims: number) {
+  /**
+   * No faces yet; `dims` is checked by the caller. With `threads`, the
+   * memory is shared and large scans are shared with them.
+   */
+  constructor(dims: number, threads?: ScanThreads) {
     this.dims = dims;
+    this.#threads = threads?.threads ? threads : undefined;
     this.#rowBytes = rowBytes(dims);
     this.#codeBytes = codeBytes(dims);
     this.#paramsAt = MAX_BATCH * this.#codeBytes;
     this.#listAt = this.#paramsAt + MAX_BATCH * PARAM_BYTES;
     this.#rowsAt = this.#listAt + 4 * MAX_CANDIDATES;
-    this.#memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
+    this.#memory = new WebAssembly.Memory({
+      initial: 1,
+      maximum: MAX_PAGES,
+      shared: this.#threads !== undefined,
+    });
     this.#kernel = scanKernel(dims, this.#memory);
     this.#select = selectKernel(this.#memory);
     this.#bytes = new Uint8Array(this.#memory.buffer);
@@ -300,30 +311,18 @@ export class FaceRows {
     const count = this.size;
     const outAt = this.#rowAt(this.#capacity);
     const stride = 4 * this.#capacity;
-    if (queries.length === 1) {
-      // Alone, a query takes the kernel that keeps nothing but its rows
-      // in flight: the same bits, a little faster.
-      const param = this.#paramsAt / 4;
-      this.#kernel.scan(
-        this.#rowsAt,
-        count,
-        0,
-        outAt,
-        this.#floats[param],
-        this.#floats[param + 1],
-      );
-    } else {
-      this.#kernel.scanBatch(
-        this.#rowsAt,
-        count,
-        0,
-        Math.floor(queries.length / GROUP),
-        queries.length % GROUP,
-        this.#paramsAt,
-        outAt,
-        stride,
-      );
-    }
+    const job: ScanJob = {
+      rows: this.#rowsAt,
+      count,
+      rowBytes: this.#rowBytes,
+      queries: 0,
+      size: queries.length,
+      params: this.#paramsAt,
+      out: outAt,
+      stride,
+    };
+    if (this.#threads === undefined) scanRange(this.#kernel, job, 0, count);
+    else this.#threads.scan(this.#kernel, this.dims, job);
     const bounds = queries.map((_, b) =>
       new Float32Array(this.#memory.buffer, outAt + b * stride, count)
     );

@@ -48,6 +48,7 @@ import {
   I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S,
   I8X16_SHUFFLE,
   instantiate,
+  isShared,
   LOCAL_GET,
   LOCAL_SET,
   LOCAL_TEE,
@@ -121,17 +122,73 @@ export type BatchScanFunction = (
 
 /** The kernel's two functions, compiled for one memory. */
 export interface Kernel {
+  readonly memory: WebAssembly.Memory;
   readonly scan: ScanFunction;
   readonly scanBatch: BatchScanFunction;
 }
 
-/** Compiles the kernel for `dims` over `memory` (at most 65536 pages). */
+/**
+ * Compiles the kernel for `dims` over `memory` (at most 65536 pages,
+ * shared or not).
+ */
 export function scanKernel(dims: number, memory: WebAssembly.Memory): Kernel {
-  const exports = instantiate(kernelBytes(dims), memory);
+  const exports = instantiate(kernelBytes(dims, isShared(memory)), memory);
   return {
+    memory,
     scan: exports.scan as ScanFunction,
     scanBatch: exports.scan_batch as BatchScanFunction,
   };
+}
+
+/** One pass of the kernel: where its rows, queries and bounds are, in bytes. */
+export interface ScanJob {
+  /** The first row. */
+  readonly rows: number;
+  /** Rows to scan. */
+  readonly count: number;
+  /** Bytes of a row, `rowBytes(dims)`. */
+  readonly rowBytes: number;
+  /** The first query; the others follow it. */
+  readonly queries: number;
+  /** Queries, at least 1. */
+  readonly size: number;
+  /** The queries' parameters, `PARAM_BYTES` each. */
+  readonly params: number;
+  /** The bounds of the first query, 4 bytes per row. */
+  readonly out: number;
+  /** From one query's bounds to the next's. */
+  readonly stride: number;
+}
+
+/**
+ * Runs `job` over its rows from `start` to `end`. A row's bound does not
+ * depend on the other rows, so a scan cut into ranges, on any threads,
+ * writes the same bits as one pass. One query alone takes `scan`, which
+ * keeps nothing but its rows in flight: the same bits, a little faster.
+ */
+export function scanRange(
+  kernel: Kernel,
+  job: ScanJob,
+  start: number,
+  end: number,
+): void {
+  const rows = job.rows + start * job.rowBytes;
+  const out = job.out + 4 * start;
+  if (job.size === 1) {
+    const [scale, norm] = new Float32Array(kernel.memory.buffer, job.params, 2);
+    kernel.scan(rows, end - start, job.queries, out, scale, norm);
+  } else {
+    kernel.scanBatch(
+      rows,
+      end - start,
+      job.queries,
+      Math.floor(job.size / GROUP),
+      job.size % GROUP,
+      job.params,
+      out,
+      job.stride,
+    );
+  }
 }
 
 /**
@@ -415,7 +472,10 @@ function batchBody(dims: number): number[] {
 }
 
 /** The module's bytes: `scan` and `scan_batch` over an imported memory. */
-export function kernelBytes(dims: number): Uint8Array<ArrayBuffer> {
+export function kernelBytes(
+  dims: number,
+  shared: boolean,
+): Uint8Array<ArrayBuffer> {
   return moduleBytes([
     {
       name: "scan",
@@ -431,5 +491,5 @@ export function kernelBytes(dims: number): Uint8Array<ArrayBuffer> {
       locals: [[4, I32], [1 + 2 * GROUP, V128]],
       body: batchBody(dims),
     },
-  ]);
+  ], shared);
 }

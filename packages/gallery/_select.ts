@@ -28,6 +28,7 @@ import {
   I32X4_BITMASK,
   IF,
   instantiate,
+  isShared,
   LOCAL_GET,
   LOCAL_SET,
   LOCAL_TEE,
@@ -59,7 +60,7 @@ const BOUNDS = 0, COUNT = 1, FLOOR = 2, LIST = 3, CAP = 4;
 const I = 5, N = 6, MASK = 7, INDEX = 8, FLOORS = 9;
 
 /** The module's bytes: `select` over an imported memory. */
-export function selectBytes(): Uint8Array<ArrayBuffer> {
+export function selectBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const body = [
     LOCAL_GET,
     FLOOR,
@@ -188,12 +189,13 @@ export function selectBytes(): Uint8Array<ArrayBuffer> {
     results: [I32],
     locals: [[4, I32], [1, V128]],
     body,
-  }]);
+  }], shared);
 }
 
 /** Compiles `select` over `memory`. */
 export function selectKernel(memory: WebAssembly.Memory): SelectFunction {
-  return instantiate(selectBytes(), memory).select as SelectFunction;
+  return instantiate(selectBytes(isShared(memory)), memory)
+    .select as SelectFunction;
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 
 import { FaceRows } from "./_face_rows.ts";
+import type { ScanThreads } from "./_scan_threads.ts";
 import type { Snapshots } from "./_snapshot.ts";
 import { type SnapshotSource, writeSnapshot } from "./_snapshot_writer.ts";
 import { bucketOf, bucketRange, BUCKETS } from "./_snapshot_format.ts";
@@ -37,6 +38,8 @@ export interface SyncedIndexOptions {
   readonly open: EmbeddingOpener;
   readonly snapshots: Snapshots;
   readonly snapshotEvery: number;
+  /** Helpers for the scans, if any. */
+  readonly threads: ScanThreads | undefined;
 }
 
 /**
@@ -50,6 +53,7 @@ export class SyncedIndex {
   readonly #open: EmbeddingOpener;
   readonly #snapshots: Snapshots;
   readonly #snapshotEvery: number;
+  readonly #threads: ScanThreads | undefined;
   #index: FaceRows | undefined;
   #indexSeq = 0;
   #syncedAt = -Infinity;
@@ -67,6 +71,7 @@ export class SyncedIndex {
     this.#open = options.open;
     this.#snapshots = options.snapshots;
     this.#snapshotEvery = options.snapshotEvery;
+    this.#threads = options.threads;
   }
 
   /**
@@ -170,7 +175,7 @@ export class SyncedIndex {
    * from the face records, read after `target` was.
    */
   async #load(target: number): Promise<FaceRows> {
-    const index = new FaceRows(this.#dims);
+    const index = new FaceRows(this.#dims, this.#threads);
     const { stamps, missing } = await this.#snapshots.load(index, target);
     this.#unusable = new Set(missing);
     if (missing.length > BUCKETS / 8) {

@@ -10,6 +10,7 @@
  */
 
 import { FaceError } from "@facever/core";
+import { threadsOf } from "./_scan_threads.ts";
 import {
   type GalleryOptions,
   MAX_DIMS,
@@ -192,6 +193,7 @@ export function checkGalleryOptions(options: GalleryOptions): void {
       allowed: "a finite number of milliseconds of at least 0",
     });
   }
+  if (options.scanPool !== undefined) threadsOf(options.scanPool);
   if (options.snapshotEvery !== undefined) {
     checkNumber("snapshotEvery", options.snapshotEvery, {
       min: 1,

@@ -2,7 +2,7 @@
  * Just enough of a WebAssembly assembler for the index's kernels: the
  * instruction encodings they use, LEB128 numbers, and a module of functions
  * over an imported memory (`env.memory`, up to 65536 pages, which the
- * index grows and views from JavaScript). The kernels are emitted byte by
+ * index grows and views from JavaScript; shared when threads help scan it). The kernels are emitted byte by
  * byte, so no toolchain is needed to build them.
  *
  * @module
@@ -76,9 +76,13 @@ export interface WasmFunction {
   readonly body: readonly number[];
 }
 
-/** A module that imports `env.memory` and exports `functions` by name. */
+/**
+ * A module that imports `env.memory` (shared or not, as the memory it will
+ * be given) and exports `functions` by name.
+ */
 export function moduleBytes(
   functions: readonly WasmFunction[],
+  shared: boolean,
 ): Uint8Array<ArrayBuffer> {
   const types = functions.flatMap((f) => [
     0x60,
@@ -99,7 +103,7 @@ export function moduleBytes(
       ...name("env"),
       ...name("memory"),
       0x02,
-      0x01,
+      shared ? 0x03 : 0x01,
       ...uleb(1),
       ...uleb(65536),
     ]),
@@ -110,6 +114,11 @@ export function moduleBytes(
     ]),
     ...section(10, [functions.length, ...codes]),
   ]);
+}
+
+/** Whether `memory` is shared between threads. */
+export function isShared(memory: WebAssembly.Memory): boolean {
+  return memory.buffer instanceof SharedArrayBuffer;
 }
 
 /** Compiles `bytes` over `memory` and returns its exports. */

@@ -27,6 +27,7 @@ import {
   toSubject,
 } from "./_records.ts";
 import { SyncedIndex } from "./_synced_index.ts";
+import { threadsOf } from "./_scan_threads.ts";
 import { Snapshots } from "./_snapshot.ts";
 import { rowBytes } from "./_kernel.ts";
 import { Batcher } from "./_batcher.ts";
@@ -120,6 +121,7 @@ export class Gallery {
       open: (faceId, record) => this.#openEmbedding(faceId, record),
       snapshots: this.#snapshots,
       snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
+      threads: options.scanPool && threadsOf(options.scanPool),
     });
     // Every request in a batch waited for a fresh index before it joined.
     this.#searches = new Batcher(

@@ -25,3 +25,4 @@ export * from "./enrol.ts";
 export * from "./progress.ts";
 export * from "./gates.ts";
 export * from "./challenge.ts";
+export * from "./scan_pool.ts";

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { ScanPool } from "./scan_pool.ts";
+
 /**
  * Free-form data kept with a subject or a face: a flat object of JSON
  * scalars, at most {@linkcode MAX_METADATA_BYTES} as JSON. It is stored in
@@ -188,6 +190,12 @@ export interface GalleryOptions {
    * whatever this is.
    */
   readonly snapshotEvery?: number;
+  /**
+   * Helper threads that share the scans of {@linkcode Gallery.identify}
+   * once the index holds at least 16,384 faces (see `ScanPool`). Default:
+   * none, every scan runs on the calling thread.
+   */
+  readonly scanPool?: ScanPool;
 }
 
 /**

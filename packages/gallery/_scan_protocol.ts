@@ -1,0 +1,137 @@
+/**
+ * How the thread that owns an index and the helpers of a `ScanPool` share
+ * one scan, through a few words of shared memory (the control block).
+ *
+ * The owner writes the job (which memory, where its rows, queries and
+ * bounds are), resets the claim word to chunk 0 of a new job number, bumps
+ * the job number and wakes the helpers. Then everyone, the owner too, takes
+ * the next chunk by compare-and-swap on the claim word until none is left,
+ * and counts each chunk done; the owner waits until all are. A helper that
+ * wakes late finds the claim word on another job, or past the last chunk,
+ * and takes nothing: the owner never depends on a helper to start, only to
+ * finish a chunk it took.
+ *
+ * The number of chunks is the same for every job, so a helper that read a
+ * job's words and then wins a claim of that job read them before the owner
+ * could move on to the next job (which needs every chunk done).
+ *
+ * @module
+ */
+
+import type { ScanJob } from "./_kernel.ts";
+
+/** Chunks every scan is cut into: enough to even out threads of unequal speed. */
+export const CHUNKS = 32;
+const CHUNK_BITS = 6;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+/** Job numbers wrap at this; only "the same as before or not" matters. */
+const JOB_MASK = (1 << (31 - CHUNK_BITS)) - 1;
+
+// The control block's words.
+const JOB = 0, CLAIM = 1, DONE = 2, MEMORY = 3;
+const FIELDS = [
+  "rows",
+  "count",
+  "rowBytes",
+  "queries",
+  "size",
+  "params",
+  "out",
+  "stride",
+] as const;
+const WORDS = 4 + FIELDS.length;
+
+/** A new control block. */
+export function controlBlock(): Int32Array<SharedArrayBuffer> {
+  return new Int32Array(new SharedArrayBuffer(4 * WORDS));
+}
+
+/** Rows from and to of chunk `chunk` of `count` rows. */
+export function chunkRange(count: number, chunk: number): [number, number] {
+  return [
+    Math.floor(count * chunk / CHUNKS),
+    Math.floor(count * (chunk + 1) / CHUNKS),
+  ];
+}
+
+/**
+ * Publishes a job over memory `memory` (an id the helpers were given) and
+ * wakes the helpers; returns its number.
+ */
+export function publishJob(
+  control: Int32Array<SharedArrayBuffer>,
+  memory: number,
+  job: ScanJob,
+): number {
+  const number = (Atomics.load(control, JOB) + 1) & JOB_MASK;
+  Atomics.store(control, MEMORY, memory);
+  FIELDS.forEach((field, i) => Atomics.store(control, 4 + i, job[field]));
+  Atomics.store(control, DONE, 0);
+  Atomics.store(control, CLAIM, number << CHUNK_BITS);
+  Atomics.store(control, JOB, number);
+  Atomics.notify(control, JOB);
+  return number;
+}
+
+/** The job last published: its number, memory id and job. */
+export function readJob(
+  control: Int32Array<SharedArrayBuffer>,
+): { number: number; memory: number; job: ScanJob } {
+  const number = Atomics.load(control, JOB);
+  const memory = Atomics.load(control, MEMORY);
+  const job = Object.fromEntries(
+    FIELDS.map((field, i) => [field, Atomics.load(control, 4 + i)]),
+  ) as unknown as ScanJob;
+  return { number, memory, job };
+}
+
+/** Waits, without blocking the thread, for a job after job `number`. */
+export async function nextJob(
+  control: Int32Array<SharedArrayBuffer>,
+  number: number,
+): Promise<void> {
+  const waited = Atomics.waitAsync(control, JOB, number);
+  if (waited.async) await waited.value;
+}
+
+/**
+ * Takes the next chunk of job `number`: its index, or -1 when every chunk
+ * is taken or another job has begun.
+ */
+export function claimChunk(
+  control: Int32Array<SharedArrayBuffer>,
+  number: number,
+): number {
+  for (;;) {
+    const word = Atomics.load(control, CLAIM);
+    const chunk = word & CHUNK_MASK;
+    if (word >>> CHUNK_BITS !== number || chunk >= CHUNKS) return -1;
+    if (Atomics.compareExchange(control, CLAIM, word, word + 1) === word) {
+      return chunk;
+    }
+  }
+}
+
+/** Counts a chunk done and wakes the owner. */
+export function chunkDone(control: Int32Array<SharedArrayBuffer>): void {
+  Atomics.add(control, DONE, 1);
+  Atomics.notify(control, DONE);
+}
+
+/**
+ * Blocks until every chunk of the job is done, or `timeoutMs` has passed;
+ * returns whether they all are.
+ */
+export function awaitChunks(
+  control: Int32Array<SharedArrayBuffer>,
+  timeoutMs: number,
+): boolean {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const done = Atomics.load(control, DONE);
+    if (done >= CHUNKS) return true;
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    Atomics.wait(control, DONE, done, left);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The owner's side of a `ScanPool`: the helper workers, started on the
+ * first scan that is worth sharing, and the scans shared with them. A scan
+ * stays synchronous for its caller — the owner takes chunks too and then
+ * blocks until the helpers' chunks are done — so nothing can change the
+ * index while helpers read it.
+ *
+ * @module
+ */
+
+import { type Kernel, type ScanJob, scanRange } from "./_kernel.ts";
+import {
+  awaitChunks,
+  chunkDone,
+  chunkRange,
+  claimChunk,
+  controlBlock,
+  publishJob,
+} from "./_scan_protocol.ts";
+
+/**
+ * Fewest rows a scan shares: a smaller one (under a millisecond) is done
+ * before a helper would have woken.
+ */
+export const MIN_SHARED_ROWS = 16384;
+
+/**
+ * Longest the owner waits for a chunk a helper took (a chunk takes
+ * milliseconds): past it, the helper is taken to be dead.
+ */
+const HELPER_TIMEOUT_MS = 10_000;
+
+/** What the owner posts to a helper. */
+export type ToScanHelper =
+  | { readonly kind: "start"; readonly control: Int32Array<SharedArrayBuffer> }
+  | {
+    readonly kind: "memory";
+    readonly id: number;
+    readonly memory: WebAssembly.Memory;
+    readonly dims: number;
+  }
+  | { readonly kind: "forget"; readonly id: number };
+
+/** The helpers of one pool, and the scans shared with them. */
+export class ScanThreads {
+  readonly threads: number;
+  readonly #control = controlBlock();
+  #workers: Worker[] | undefined;
+  #closed = false;
+  readonly #ids = new WeakMap<WebAssembly.Memory, number>();
+  #lastId = 0;
+  // A memory whose index is gone is let go by the helpers too.
+  readonly #forget = new FinalizationRegistry<number>((id) =>
+    this.#post({ kind: "forget", id })
+  );
+
+  constructor(threads: number) {
+    this.threads = threads;
+  }
+
+  /**
+   * Runs `job` over the rows of `kernel`'s memory (which holds `dims`-value
+   * rows), with the helpers when it is large enough and they are up.
+   */
+  scan(kernel: Kernel, dims: number, job: ScanJob): void {
+    if (
+      this.threads === 0 || this.#closed || job.count < MIN_SHARED_ROWS ||
+      !(kernel.memory.buffer instanceof SharedArrayBuffer)
+    ) {
+      scanRange(kernel, job, 0, job.count);
+      return;
+    }
+    const memory = this.#idOf(kernel.memory, dims);
+    const control = this.#control;
+    const number = publishJob(control, memory, job);
+    for (let chunk; (chunk = claimChunk(control, number)) !== -1;) {
+      scanRange(kernel, job, ...chunkRange(job.count, chunk));
+      chunkDone(control);
+    }
+    if (!awaitChunks(control, HELPER_TIMEOUT_MS)) {
+      throw new Error(
+        `a scan helper took a chunk and did not finish it within ${HELPER_TIMEOUT_MS} ms`,
+      );
+    }
+  }
+
+  /** Stops the helpers; later scans run on the owner alone. */
+  close(): void {
+    this.#closed = true;
+    for (const worker of this.#workers ?? []) worker.terminate();
+    this.#workers = [];
+  }
+
+  /** The id the helpers know `memory` by, telling them of it the first time. */
+  #idOf(memory: WebAssembly.Memory, dims: number): number {
+    let id = this.#ids.get(memory);
+    if (id === undefined) {
+      id = ++this.#lastId;
+      this.#ids.set(memory, id);
+      this.#forget.register(memory, id);
+      this.#post({ kind: "memory", id, memory, dims });
+    }
+    return id;
+  }
+
+  #post(message: ToScanHelper): void {
+    this.#workers ??= this.#start();
+    for (const worker of this.#workers) worker.postMessage(message);
+  }
+
+  #start(): Worker[] {
+    const url = new URL("./_scan_worker.ts", import.meta.url);
+    return Array.from({ length: this.threads }, () => {
+      const worker = new Worker(url, { type: "module" });
+      // A helper that cannot start takes no chunk: the owner scans alone.
+      worker.onerror = (event) => {
+        event.preventDefault();
+        worker.terminate();
+        this.#workers = this.#workers?.filter((w) => w !== worker);
+      };
+      worker.postMessage({ kind: "start", control: this.#control });
+      return worker;
+    });
+  }
+}
+
+const linked = new WeakMap<object, ScanThreads>();
+
+/** Makes `threads` those of the public `pool` object. */
+export function linkThreads(pool: object, threads: ScanThreads): void {
+  linked.set(pool, threads);
+}
+
+/**
+ * The threads of `pool`, a `ScanPool` given in options.
+ *
+ * @throws {TypeError} when `pool` is not one.
+ */
+export function threadsOf(pool: object): ScanThreads {
+  const threads = linked.get(pool);
+  if (threads === undefined) {
+    throw new TypeError("scanPool must be made by ScanPool.create");
+  }
+  return threads;
+}
