@@ -49,6 +49,7 @@ export class ScanThreads {
   #closed = false;
   readonly #ids = new WeakMap<WebAssembly.Memory, number>();
   #lastId = 0;
+  #ownerChunks = 0;
   // A memory whose index is gone is let go by the helpers too.
   readonly #forget = new FinalizationRegistry<number>((id) =>
     this.#post({ kind: "forget", id })
@@ -56,6 +57,14 @@ export class ScanThreads {
 
   constructor(threads: number) {
     this.threads = threads;
+  }
+
+  /**
+   * Chunks of the last shared scan that the owner did itself: all of them
+   * (`CHUNKS`) when no helper took part.
+   */
+  get ownerChunks(): number {
+    return this.#ownerChunks;
   }
 
   /**
@@ -73,9 +82,11 @@ export class ScanThreads {
     const memory = this.#idOf(kernel.memory, dims);
     const control = this.#control;
     const number = publishJob(control, memory, job);
+    this.#ownerChunks = 0;
     for (let chunk; (chunk = claimChunk(control, number)) !== -1;) {
       scanRange(kernel, job, ...chunkRange(job.count, chunk));
       chunkDone(control);
+      this.#ownerChunks++;
     }
     if (!awaitChunks(control, HELPER_TIMEOUT_MS)) {
       throw new Error(

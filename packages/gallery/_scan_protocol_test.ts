@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import {
+  awaitChunks,
+  chunkDone,
+  chunkRange,
+  CHUNKS,
+  claimChunk,
+  controlBlock,
+  publishJob,
+  readJob,
+} from "./_scan_protocol.ts";
+
+const JOB = {
+  rows: 4096,
+  count: 100_003,
+  rowBytes: 528,
+  queries: 0,
+  size: 5,
+  params: 8192,
+  out: 9_000_000,
+  stride: 400_012,
+};
+
+Deno.test("the chunks cover every row once, in order", () => {
+  for (const count of [0, 1, CHUNKS - 1, CHUNKS, 100_003]) {
+    let next = 0;
+    for (let chunk = 0; chunk < CHUNKS; chunk++) {
+      const [start, end] = chunkRange(count, chunk);
+      assert.equal(start, next);
+      assert.ok(end >= start);
+      next = end;
+    }
+    assert.equal(next, count);
+  }
+});
+
+Deno.test("a job's chunks are taken once each, and only by that job", () => {
+  const control = controlBlock();
+  const first = publishJob(control, 7, JOB);
+  assert.deepEqual(readJob(control), { number: first, memory: 7, job: JOB });
+  const taken = [];
+  for (let chunk; (chunk = claimChunk(control, first)) !== -1;) {
+    taken.push(chunk);
+  }
+  assert.deepEqual(taken, Array.from({ length: CHUNKS }, (_, i) => i));
+  // Not done yet: the owner would wait.
+  assert.equal(awaitChunks(control, 1), false);
+  for (let i = 0; i < CHUNKS; i++) chunkDone(control);
+  assert.equal(awaitChunks(control, 1), true);
+
+  const second = publishJob(control, 8, { ...JOB, size: 1 });
+  assert.notEqual(second, first);
+  // A helper still on the first job takes nothing of the second.
+  assert.equal(claimChunk(control, first), -1);
+  assert.equal(claimChunk(control, second), 0);
+  assert.equal(readJob(control).job.size, 1);
+});

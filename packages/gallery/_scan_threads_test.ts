@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { unitVectors } from "@facever/testing";
+import { FaceRows } from "./_face_rows.ts";
+import { CHUNKS } from "./_scan_protocol.ts";
+import { MIN_SHARED_ROWS, ScanThreads } from "./_scan_threads.ts";
+import { searchRows } from "./_search.ts";
+
+const DIMS = 128;
+const FACES = MIN_SHARED_ROWS + 3_001;
+
+/** The same faces in an index of its own and in one shared with `threads`. */
+function twoIndexes(threads: ScanThreads): [FaceRows, FaceRows] {
+  const alone = new FaceRows(DIMS);
+  const shared = new FaceRows(DIMS, threads);
+  const next = unitVectors(11, DIMS);
+  for (let i = 0; i < FACES; i++) {
+    const vector = next();
+    alone.add(`f${i}`, `s${i % 997}`, vector);
+    shared.add(`f${i}`, `s${i % 997}`, vector);
+  }
+  return [alone, shared];
+}
+
+function queries(count: number, seed: number): Float64Array[] {
+  const next = unitVectors(seed, DIMS);
+  return Array.from({ length: count }, () => Float64Array.from(next()));
+}
+
+/** Each query's bounds, copied out of the index's memory. */
+function bounds(rows: FaceRows, batch: Float64Array[]): Float32Array[] {
+  return rows.scan(batch).bounds.map((b) => b.slice());
+}
+
+Deno.test("a scan shared with helpers writes the same bits as one thread", async (t) => {
+  const threads = new ScanThreads(1);
+  try {
+    const [alone, shared] = twoIndexes(threads);
+    await t.step("the helper takes part once it has started", async () => {
+      // Helpers start on the first shared scan and learn of the memory by
+      // message: the owner does every chunk until then.
+      const deadline = Date.now() + 20_000;
+      do {
+        bounds(shared, queries(4, 1));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      } while (threads.ownerChunks === CHUNKS && Date.now() < deadline);
+      assert.ok(
+        threads.ownerChunks < CHUNKS,
+        `the owner did all ${CHUNKS} chunks`,
+      );
+    });
+    for (const size of [1, 3, 4, 16]) {
+      await t.step(`${size} queries`, () => {
+        const batch = queries(size, 100 + size);
+        assert.deepEqual(bounds(shared, batch), bounds(alone, batch));
+      });
+    }
+    await t.step("searches give the same answers", () => {
+      const requests = queries(16, 7).map((query, i) => ({
+        query,
+        limit: 1 + (i % 5),
+        threshold: i % 2 === 0 ? -1 : 0.2,
+      }));
+      assert.deepEqual(
+        searchRows(shared, requests),
+        searchRows(alone, requests),
+      );
+    });
+    await t.step("faces added (the memory grows) and removed", () => {
+      const next = unitVectors(12, DIMS);
+      for (let i = FACES; i < 2 * FACES; i++) {
+        const vector = next();
+        alone.add(`f${i}`, "s", vector);
+        shared.add(`f${i}`, "s", vector);
+      }
+      for (let i = 0; i < FACES; i += 3) {
+        alone.remove(`f${i}`);
+        shared.remove(`f${i}`);
+      }
+      // Until the helper has taken chunks of the grown memory.
+      for (let seed = 13; seed < 13 + 50; seed++) {
+        const batch = queries(6, seed);
+        assert.deepEqual(bounds(shared, batch), bounds(alone, batch));
+        if (threads.ownerChunks < CHUNKS) return;
+      }
+      assert.fail("the helper took no chunk of 50 scans");
+    });
+    await t.step("after close, the owner scans alone", () => {
+      threads.close();
+      const batch = queries(5, 9);
+      assert.deepEqual(bounds(shared, batch), bounds(alone, batch));
+    });
+  } finally {
+    threads.close();
+  }
+});
+
+Deno.test("a small index is scanned by its owner alone", () => {
+  const threads = new ScanThreads(1);
+  try {
+    const rows = new FaceRows(DIMS, threads);
+    const next = unitVectors(3, DIMS);
+    for (let i = 0; i < MIN_SHARED_ROWS - 1; i++) {
+      rows.add(`f${i}`, "s", next());
+    }
+    const batch = queries(2, 4);
+    assert.equal(bounds(rows, batch)[1].length, MIN_SHARED_ROWS - 1);
+    // No shared scan ran: no helper was started to take part in one.
+    assert.equal(threads.ownerChunks, 0);
+  } finally {
+    threads.close();
+  }
+});

@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { Gallery, MAX_SCAN_THREADS, ScanPool } from "./mod.ts";
+
+Deno.test("ScanPool.create checks its threads", () => {
+  assert.throws(
+    () => ScanPool.create({ threads: "2" as unknown as number }),
+    TypeError,
+  );
+  for (const threads of [-1, 1.5, MAX_SCAN_THREADS + 1, NaN]) {
+    assert.throws(() => ScanPool.create({ threads }), RangeError);
+  }
+  using pool = ScanPool.create();
+  assert.equal(pool.threads, Math.max(0, navigator.hardwareConcurrency - 1));
+});
+
+Deno.test("a gallery takes only a pool that ScanPool.create made", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await assert.rejects(
+      Gallery.open(kv, {
+        tenant: "t",
+        modelId: "m@1",
+        dims: 4,
+        scanPool: { threads: 1 } as unknown as ScanPool,
+      }),
+      TypeError,
+    );
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("a gallery with a pool identifies as one without", async () => {
+  const kv = await Deno.openKv(":memory:");
+  using scanPool = ScanPool.create({ threads: 1 });
+  try {
+    const options = { modelId: "m@1", dims: 4 };
+    const pooled = await Gallery.open(kv, {
+      ...options,
+      tenant: "t",
+      scanPool,
+    });
+    const plain = await Gallery.open(kv, { ...options, tenant: "t" });
+    await pooled.createSubject("ada");
+    await pooled.addFace("ada", [1, 0, 0, 0]);
+    await pooled.addFace("ada", [0.6, 0.8, 0, 0]);
+    const query = [0.8, 0.6, 0, 0];
+    const answer = await pooled.identify(query, { threshold: 0.5 });
+    assert.deepEqual(answer, await plain.identify(query, { threshold: 0.5 }));
+    assert.equal(answer[0].subjectId, "ada");
+  } finally {
+    kv.close();
+  }
+});
