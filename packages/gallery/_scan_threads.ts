@@ -45,7 +45,10 @@ export type ToScanHelper =
 export class ScanThreads {
   readonly threads: number;
   readonly #control = controlBlock();
-  #workers: Worker[] | undefined;
+  #workers: Worker[] = [];
+  /** Whether the helpers are started, or a timer will start them. */
+  #started = false;
+  #startTimer: number | undefined;
   #closed = false;
   readonly #ids = new WeakMap<WebAssembly.Memory, number>();
   #lastId = 0;
@@ -79,6 +82,14 @@ export class ScanThreads {
       scanRange(kernel, job, 0, job.count);
       return;
     }
+    if (!this.#started) {
+      // Starting a worker takes the thread tens of milliseconds: not
+      // before this scan (a cold start's first answer), but right after.
+      this.#started = true;
+      this.#startTimer = setTimeout(() => this.#start(), 0);
+      scanRange(kernel, job, 0, job.count);
+      return;
+    }
     const memory = this.#idOf(kernel.memory, dims);
     const control = this.#control;
     const number = publishJob(control, memory, job);
@@ -98,7 +109,8 @@ export class ScanThreads {
   /** Stops the helpers; later scans run on the owner alone. */
   close(): void {
     this.#closed = true;
-    for (const worker of this.#workers ?? []) worker.terminate();
+    clearTimeout(this.#startTimer);
+    for (const worker of this.#workers) worker.terminate();
     this.#workers = [];
   }
 
@@ -115,19 +127,18 @@ export class ScanThreads {
   }
 
   #post(message: ToScanHelper): void {
-    this.#workers ??= this.#start();
     for (const worker of this.#workers) worker.postMessage(message);
   }
 
-  #start(): Worker[] {
+  #start(): void {
     const url = new URL("./_scan_worker.ts", import.meta.url);
-    return Array.from({ length: this.threads }, () => {
+    this.#workers = Array.from({ length: this.threads }, () => {
       const worker = new Worker(url, { type: "module" });
       // A helper that cannot start takes no chunk: the owner scans alone.
       worker.onerror = (event) => {
         event.preventDefault();
         worker.terminate();
-        this.#workers = this.#workers?.filter((w) => w !== worker);
+        this.#workers = this.#workers.filter((w) => w !== worker);
       };
       worker.postMessage({ kind: "start", control: this.#control });
       return worker;
