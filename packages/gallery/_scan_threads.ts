@@ -48,7 +48,7 @@ export class ScanThreads {
   #workers: Worker[] = [];
   /** Whether the helpers are started, or a timer will start them. */
   #started = false;
-  #startTimer: number | undefined;
+  #startTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
   readonly #ids = new WeakMap<WebAssembly.Memory, number>();
   #lastId = 0;
