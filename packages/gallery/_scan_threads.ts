@@ -13,6 +13,7 @@ import {
   awaitChunks,
   chunkDone,
   chunkRange,
+  CHUNKS,
   claimChunk,
   controlBlock,
   publishJob,
@@ -52,7 +53,7 @@ export class ScanThreads {
   #closed = false;
   readonly #ids = new WeakMap<WebAssembly.Memory, number>();
   #lastId = 0;
-  #ownerChunks = 0;
+  #ownerChunks = CHUNKS;
   // A memory whose index is gone is let go by the helpers too.
   readonly #forget = new FinalizationRegistry<number>((id) =>
     this.#post({ kind: "forget", id })
@@ -63,8 +64,8 @@ export class ScanThreads {
   }
 
   /**
-   * Chunks of the last shared scan that the owner did itself: all of them
-   * (`CHUNKS`) when no helper took part.
+   * Chunks of the last scan that the owner did itself: all of them
+   * ({@linkcode CHUNKS}) when no helper took part.
    */
   get ownerChunks(): number {
     return this.#ownerChunks;
@@ -79,15 +80,17 @@ export class ScanThreads {
       this.threads === 0 || this.#closed || job.count < MIN_SHARED_ROWS ||
       !(kernel.memory.buffer instanceof SharedArrayBuffer)
     ) {
-      scanRange(kernel, job, 0, job.count);
+      this.#alone(kernel, job);
       return;
     }
-    if (!this.#started) {
-      // Starting a worker takes the thread tens of milliseconds: not
-      // before this scan (a cold start's first answer), but right after.
-      this.#started = true;
-      this.#startTimer = setTimeout(() => this.#start(), 0);
-      scanRange(kernel, job, 0, job.count);
+    if (this.#workers.length === 0) {
+      if (!this.#started) {
+        // Starting a worker takes the thread tens of milliseconds: not
+        // before this scan (a cold start's first answer), but right after.
+        this.#started = true;
+        this.#startTimer = setTimeout(() => this.#start(), 0);
+      }
+      this.#alone(kernel, job);
       return;
     }
     const memory = this.#idOf(kernel.memory, dims);
@@ -104,6 +107,11 @@ export class ScanThreads {
         `a scan helper took a chunk and did not finish it within ${HELPER_TIMEOUT_MS} ms`,
       );
     }
+  }
+
+  #alone(kernel: Kernel, job: ScanJob): void {
+    scanRange(kernel, job, 0, job.count);
+    this.#ownerChunks = CHUNKS;
   }
 
   /** Stops the helpers; later scans run on the owner alone. */
