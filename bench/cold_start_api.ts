@@ -11,9 +11,10 @@
  *
  * What dominates is measured in the same run by a child that does what
  * `main.ts` does, step by step, with a clock between the steps: Deno's own
- * start, the import of the modules, opening KV, starting the pool (each
- * worker loads its modules and models), the first analysis of the two
- * photos, opening the tenant and its first identification (the index
+ * start, the import of the modules, opening KV, starting the main
+ * thread's engine, the first analysis of the two photos on it, starting
+ * the pool once that is done (each worker loads its modules and models),
+ * opening the tenant and its first identification (the index
  * load), and a second identification for comparison.
  *
  * ```sh

@@ -11,8 +11,9 @@
  * `KV_PATH` (a file, or a KV Connect URL; on Deno Deploy the project's own
  * KV when unset, elsewhere `data/facever.kv`), `FACEVER_GALLERY_KEY` (seals
  * stored embeddings; see the gallery README), `WORKERS` (engines on worker
- * threads, default one per core; 0 runs one engine on the main thread, as
- * on Deno Deploy), `SCAN_THREADS` (threads that help the main thread scan
+ * threads, default one per core, started once the first answer is out —
+ * an engine on the main thread answers until they are ready; 0 runs one
+ * engine on the main thread only, as on Deno Deploy), `SCAN_THREADS` (threads that help the main thread scan
  * a large gallery, default one core less than the machine has; 0 on Deno
  * Deploy), `RATE_LIMIT` (requests per minute per key, default
  * 600), `MAX_BODY_BYTES` (default 10 MB).
@@ -22,14 +23,15 @@
 
 import { createApp } from "@facever/edge";
 import { encryptionKeyFromEnv, ScanPool } from "@facever/gallery";
-import { FaceEngine, FacePool } from "@facever/model";
+import { FaceEngine } from "@facever/model";
+import { ServerEngine } from "./_engine.ts";
 import { openStore, serverSettings } from "./settings.ts";
 
 const settings = serverSettings((name) => Deno.env.get(name));
 const kv = await openStore(settings.kvPath);
 const engine = settings.workers === 0
   ? await FaceEngine.create({ backend: "wasm" })
-  : await FacePool.create({ workers: settings.workers });
+  : await ServerEngine.create(settings.workers);
 const scanPool = ScanPool.create({ threads: settings.scanThreads });
 const app = createApp({
   engine,
@@ -61,7 +63,7 @@ if (Deno.env.get("DENO_DEPLOYMENT_ID") === undefined) {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, async () => {
       await server.shutdown();
-      if (engine instanceof FacePool) await engine.close();
+      if (engine instanceof ServerEngine) await engine.close();
       scanPool.close();
       kv.close();
       Deno.exit(0);
