@@ -13,6 +13,9 @@
  *   and what `identify` did before queries shared scans;
  * - `in-process`: `concurrency` loops calling `Gallery.identify` on the
  *   tenant (loaded from its snapshot) back to back;
+ * - `in-process, scan pool`: the same on a second `Gallery` of the tenant
+ *   opened with a `ScanPool` of one helper thread (the scans shared with
+ *   the other core);
  * - `http`: a server process (`Deno.serve` on 127.0.0.1, one `identify`
  *   per `POST /identify` with `{"embedding": [512 numbers]}`, answered
  *   with JSON) and `concurrency` loops of `fetch` in this process. Both
@@ -36,7 +39,7 @@ import process from "node:process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { FaceIndex } from "@facever/gallery/index";
-import { Gallery } from "@facever/gallery";
+import { Gallery, ScanPool } from "@facever/gallery";
 import { unitVectors } from "@facever/testing";
 import { describeMachine } from "./_machine.ts";
 import { median } from "./_statistics.ts";
@@ -79,7 +82,7 @@ function queries(): Float64Array[] {
   });
 }
 
-type Mode = "direct" | "in-process" | "http";
+type Mode = "direct" | "in-process" | "in-process, scan pool" | "http";
 
 /** One measurement: calls per second, their latencies, and CPU time. */
 interface Sample {
@@ -205,6 +208,14 @@ async function measure(seconds: number, rounds: number): Promise<Row[]> {
     await tenantOptions("plain", { snapshotEvery: Infinity }),
   );
   await gallery.identify(asked[0], OPTIONS);
+  using scanPool = ScanPool.create({ threads: 1 });
+  const pooled = await Gallery.open(kv, {
+    ...await tenantOptions("plain", { snapshotEvery: Infinity }),
+    scanPool,
+  });
+  // The helper starts after the first shared scan.
+  await pooled.identify(asked[0], OPTIONS);
+  await new Promise((resolve) => setTimeout(resolve, 200));
 
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const dir = path.slice(0, path.lastIndexOf("/"));
@@ -254,6 +265,12 @@ async function measure(seconds: number, rounds: number): Promise<Row[]> {
       concurrency,
       cpu: own,
       call: (k: number) => gallery.identify(asked[k % asked.length], OPTIONS),
+    })),
+    ...CONCURRENCY.map((concurrency) => ({
+      mode: "in-process, scan pool" as const,
+      concurrency,
+      cpu: own,
+      call: (k: number) => pooled.identify(asked[k % asked.length], OPTIONS),
     })),
     ...CONCURRENCY.map((concurrency) => ({
       mode: "http" as const,
