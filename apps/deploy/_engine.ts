@@ -24,6 +24,13 @@ import {
   type ImageInput,
 } from "@facever/model";
 
+/**
+ * How long the engine must have been idle before the pool starts: long
+ * enough for the answer it gave to be written (starting a worker holds this
+ * thread for tens of milliseconds).
+ */
+const IDLE_START_MS = 25;
+
 /** Longest the pool waits for a first answer before it starts anyway. */
 export const POOL_START_DELAY_MS = 1000;
 
@@ -81,11 +88,11 @@ export class ServerEngine implements ApiEngine, AsyncDisposable {
     try {
       return await this.#engine!.analyze(image, options);
     } finally {
-      // Once the engine is idle, and on a timer, so that the answer it
-      // was for is written before the workers take the cores.
+      // Once the engine is idle, and a little later, so that the answer
+      // it was for is written before the workers take the cores.
       if (--this.#running === 0 && this.#starting === undefined) {
         clearTimeout(this.#timer);
-        this.#timer = setTimeout(() => this.#startPool(), 0);
+        this.#timer = setTimeout(() => this.#startPool(), IDLE_START_MS);
       }
     }
   }
