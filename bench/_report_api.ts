@@ -21,7 +21,11 @@ interface LoadResult {
   readonly command: string;
   readonly machine: Machine;
   readonly secondsPerRun: number;
-  readonly server: { readonly workers: number; readonly backend: string };
+  readonly server: {
+    readonly workers: number;
+    readonly scanThreads?: number;
+    readonly backend: string;
+  };
   readonly gallery: { readonly faces: number };
   readonly targets: {
     readonly ratio: number;
@@ -55,7 +59,9 @@ export async function loadSection(): Promise<string> {
   return [
     `### HTTP load — \`results/load.json\`, ${day(load.date)}`,
     "",
-    `\`${load.command}\`: the API server (\`deno task start\`, ${load.server.workers} workers, ${load.server.backend}) under autocannon on 127.0.0.1, beside the same work called directly on \`FacePool\` and \`Gallery\` in the same run; identify runs on a tenant of ${
+    `\`${load.command}\`: the API server (\`deno task start\`, ${load.server.workers} workers, ${
+      load.server.scanThreads ?? 0
+    } scan helper thread, ${load.server.backend}) under autocannon on 127.0.0.1, beside the same work called directly on \`FacePool\` and \`Gallery\` in the same run; identify runs on a tenant of ${
       num(load.gallery.faces)
     } faces. Targets: HTTP ≥ ${load.targets.ratio} × direct, embedding-in identify ≥ ${
       num(load.targets.embeddingIdentifyReqPerSec)
@@ -111,7 +117,7 @@ export async function apiColdStartSection(): Promise<string> {
     "",
     table(["first answer", "ms", "target"], [
       [
-        `\`/v1/verify\`, ${cold.workers} workers`,
+        `\`/v1/verify\`, ${cold.workers} workers (started after the main thread's engine has answered)`,
         String(cold.verify.firstAnswerMs),
         `≤ ${cold.verify.targetMs}`,
       ],
