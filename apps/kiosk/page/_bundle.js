@@ -5946,6 +5946,22 @@ var USABLE_LAG = LOG_RETAIN / 2;
 // packages/gallery/_snapshot_writer.ts
 var REFRESH_LAG = LOG_RETAIN / 4;
 
+// packages/gallery/_scan_protocol.ts
+var CHUNK_BITS = 6;
+var CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+var JOB_MASK = (1 << 31 - CHUNK_BITS) - 1;
+var FIELDS = [
+  "rows",
+  "count",
+  "rowBytes",
+  "queries",
+  "size",
+  "params",
+  "out",
+  "stride"
+];
+var WORDS = 4 + FIELDS.length;
+
 // packages/gallery/_search.ts
 var NORM_BOUND = 1 + 1e-6;
 
