@@ -1,14 +1,11 @@
 /**
- * The two sides of `load.ts`: a bounded autocannon run against the server
- * and the same work in-process (each a leg), the CPU time both processes
- * used, the figures over legs, and the request bodies a client sends.
+ * The two sides of `load.ts`: a bounded wrk run against the server and the
+ * same work in-process (each a leg), the CPU time they used, the figures
+ * over legs, and the request bodies a client sends.
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import autocannon from "autocannon";
-
-/** One request of autocannon's list. */
+/** One request a scenario cycles through. */
 export interface HttpRequest {
   readonly method: "POST";
   readonly path: string;
@@ -26,7 +23,10 @@ export interface Leg {
   readonly non2xx: number;
   /** Connection errors and timeouts (HTTP only). */
   readonly errors: number;
-  /** CPU time of the server and this process together (NaN off Linux). */
+  /**
+   * CPU time of the server and the client together — wrk, or this process
+   * in-process (NaN off Linux).
+   */
   readonly cpuSeconds: number;
 }
 
@@ -40,21 +40,11 @@ export interface Figures {
   readonly non2xx: number;
   readonly errors: number;
   /**
-   * CPU time per answer of both processes (server, and this one with its
-   * load generator or its pool): the cost of a request, which the load of
-   * other jobs on the machine moves far less than the rate.
+   * CPU time per answer of the processes (the server and wrk, or this one
+   * with its pool): the cost of a request, which the load of other jobs on
+   * the machine moves far less than the rate.
    */
   readonly cpuMsPerRequest: number;
-}
-
-/** What this script reads of autocannon's result (it ships no types). */
-interface AutocannonResult {
-  readonly "2xx": number;
-  readonly non2xx: number;
-  /** Includes timeouts. */
-  readonly errors: number;
-  /** Seconds the run took. */
-  readonly duration: number;
 }
 
 /** The value below which `share` of the sorted values lie (nearest rank). */
@@ -111,44 +101,148 @@ export async function cpuSeconds(pids: readonly number[]): Promise<number> {
   }
 }
 
-/** A bounded autocannon run: `connections` requests in flight for `seconds`. */
-export function httpLeg(
+/**
+ * wrk's script: cycles through the raw requests whose files it is given,
+ * and prints, after its own report, one line `FACEVER {json}` with the
+ * counts and 999 quantiles of the latency (0.1 % to 99.9 %, in µs).
+ */
+const WRK_SCRIPT = `
+local raw = {}
+local turn = 0
+function init(args)
+  for _, path in ipairs(args) do
+    local file = assert(io.open(path, "rb"))
+    raw[#raw + 1] = file:read("*a")
+    file:close()
+  end
+end
+function request()
+  turn = turn % #raw + 1
+  return raw[turn]
+end
+function done(summary, latency, _)
+  local q = {}
+  for i = 1, 999 do q[i] = string.format("%d", latency:percentile(i / 10)) end
+  local e = summary.errors
+  io.write(string.format(
+    'FACEVER {"requests":%d,"duration":%d,"status":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"quantiles":[%s]}\\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write,
+    e.timeout, table.concat(q, ",")))
+end
+`;
+
+/** What wrk's script prints. */
+interface WrkResult {
+  readonly requests: number;
+  /** µs. */
+  readonly duration: number;
+  /** Answers with a status of 400 or more. */
+  readonly status: number;
+  readonly connect: number;
+  readonly read: number;
+  readonly write: number;
+  readonly timeout: number;
+  /** µs. */
+  readonly quantiles: readonly number[];
+}
+
+/** Requests written out for wrk, with its script. */
+export interface WrkRequests {
+  readonly script: string;
+  readonly files: readonly string[];
+}
+
+/**
+ * Writes `requests` as raw HTTP/1.1 requests to `origin` with the key, one
+ * file each, and wrk's script, into `dir`.
+ */
+export async function wrkRequests(
+  dir: string,
+  name: string,
   origin: string,
   key: string,
   requests: readonly HttpRequest[],
+): Promise<WrkRequests> {
+  const host = new URL(origin).host;
+  const script = `${dir}/load.lua`;
+  await Deno.writeTextFile(script, WRK_SCRIPT);
+  const files = await Promise.all(requests.map(async (request, i) => {
+    const head = [
+      `${request.method} ${request.path} HTTP/1.1`,
+      `Host: ${host}`,
+      `x-api-key: ${key}`,
+      ...Object.entries(request.headers).map(([k, v]) => `${k}: ${v}`),
+      `Content-Length: ${request.body.length}`,
+      "",
+      "",
+    ].join("\r\n");
+    const file = `${dir}/${name}_${i}.http`;
+    const headBytes = new TextEncoder().encode(head);
+    const bytes = new Uint8Array(headBytes.length + request.body.length);
+    bytes.set(headBytes);
+    bytes.set(request.body, headBytes.length);
+    await Deno.writeFile(file, bytes);
+    return file;
+  }));
+  return { script, files };
+}
+
+/**
+ * A bounded wrk run (Debian's `wrk`, one thread: a load generator in C,
+ * whose own CPU time is a small part of a request's): `connections`
+ * requests in flight for `seconds` (whole seconds, at least 1). Also
+ * gives the CPU time wrk used.
+ *
+ * @throws {Error} When wrk is missing or fails; the message says how to
+ * install it.
+ */
+export async function httpLeg(
+  origin: string,
+  { script, files }: WrkRequests,
   connections: number,
   seconds: number,
-): Promise<Omit<Leg, "cpuSeconds">> {
-  return new Promise((resolve, reject) => {
-    const times: number[] = [];
-    const instance = autocannon({
-      url: origin,
-      connections,
-      duration: seconds,
-      timeout: 30,
-      headers: { "x-api-key": key },
-      requests: requests.map(({ method, path, headers, body }) => ({
-        method,
-        path,
-        headers,
-        body: Buffer.from(body),
-      })),
-    }, (error: Error | null, result: AutocannonResult) => {
-      if (error) return reject(error);
-      resolve({
-        done: result["2xx"],
-        seconds: result.duration,
-        times,
-        non2xx: result.non2xx,
-        errors: result.errors,
-      });
-    });
-    instance.on(
-      "response",
-      (_client: unknown, _status: number, _bytes: number, ms: number) =>
-        times.push(ms),
+): Promise<Omit<Leg, "cpuSeconds"> & { clientCpuSeconds: number }> {
+  // The shell's children's CPU time, once it has waited for wrk, is wrk's.
+  const { stdout, stderr } = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      'wrk "$@"; cat /proc/$$/stat',
+      "sh",
+      "-t1",
+      `-c${connections}`,
+      `-d${Math.max(1, Math.round(seconds))}s`,
+      "--timeout",
+      "30s",
+      "-s",
+      script,
+      origin,
+      "--",
+      ...files,
+    ],
+  }).output();
+  const text = new TextDecoder().decode(stdout);
+  const line = text.split("\n").find((l) => l.startsWith("FACEVER "));
+  if (line === undefined) {
+    throw new Error(
+      `wrk gave no result (install it: apt-get install wrk): ${
+        new TextDecoder().decode(stderr)
+      }${text}`,
     );
-  });
+  }
+  const result = JSON.parse(line.slice("FACEVER ".length)) as WrkResult;
+  const stat = text.trim().split("\n").at(-1)!;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return {
+    done: result.requests - result.status,
+    seconds: result.duration / 1e6,
+    // Each leg's distribution, as its quantiles: legs of one cell run
+    // alike long, so pooling them weighs each about as its answers.
+    times: result.quantiles.map((us) => us / 1000),
+    non2xx: result.status,
+    errors: result.connect + result.read + result.write + result.timeout,
+    // cutime and cstime: the 16th and 17th fields of the line.
+    clientCpuSeconds: (Number(fields[13]) + Number(fields[14])) / 100,
+  };
 }
 
 /** The same work in-process: `concurrency` loops for `seconds`. */

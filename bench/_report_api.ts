@@ -41,7 +41,7 @@ interface LoadResult {
   }[];
 }
 
-/** The load section: the API under autocannon beside the same work in-process. */
+/** The load section: the API under wrk beside the same work in-process. */
 export async function loadSection(): Promise<string> {
   const load = await readResult<LoadResult>("load.json", "load");
   const rows = load.rows.map((row) => [
@@ -61,11 +61,11 @@ export async function loadSection(): Promise<string> {
     "",
     `\`${load.command}\`: the API server (\`deno task start\`, ${load.server.workers} workers, ${
       load.server.scanThreads ?? 0
-    } scan helper thread, ${load.server.backend}) under autocannon on 127.0.0.1, beside the same work called directly on \`FacePool\` and \`Gallery\` in the same run; identify runs on a tenant of ${
+    } scan helper thread, ${load.server.backend}) under wrk (one thread) on 127.0.0.1, beside the same work called directly on \`FacePool\` and \`Gallery\` in the same run; identify runs on a tenant of ${
       num(load.gallery.faces)
     } faces. Targets: HTTP ≥ ${load.targets.ratio} × direct, embedding-in identify ≥ ${
       num(load.targets.embeddingIdentifyReqPerSec)
-    } req/s. The CPU ratio (direct CPU per request ÷ HTTP's, both processes counted) moves less with the machine's other load than the rates do.`,
+    } req/s. The CPU ratio (direct CPU per request ÷ HTTP's, the server's and wrk's counted) moves less with the machine's other load than the rates do.`,
     "",
     table(
       [

@@ -1,8 +1,9 @@
 /**
  * The API under load, beside the same work done in-process: a real server
  * (`apps/deploy/main.ts` with the permissions of `deno task start`,
- * WORKERS=2, SCAN_THREADS=1) on 127.0.0.1 takes bounded runs of
- * autocannon, and each run is followed by the same requests' work done
+ * WORKERS=2, SCAN_THREADS=1) on 127.0.0.1 takes bounded runs of wrk
+ * (Debian's `wrk`, one thread; `apt-get install wrk`), and each run is
+ * followed by the same requests' work done
  * directly with a `FacePool` of 2 workers and a `Gallery` with a
  * `ScanPool` of 1 helper at the same concurrency. The ratio of the
  * two throughputs is what the HTTP layer (parsing, validation, keys, rate
@@ -23,7 +24,8 @@
  * deno task load [--duration 4] [--rounds 2] [--faces 100000] [--only identify]
  * ```
  *
- * `--duration` is each cell's time per side and per round; `--rounds`
+ * `--duration` is each cell's time per side and per round (wrk runs
+ * whole seconds: each HTTP leg is half of it, rounded, at least 1 s); `--rounds`
  * repeats each cell's legs; `--only` keeps the scenarios whose name holds
  * the text (and then leaves the results file alone).
  *
@@ -60,6 +62,8 @@ import {
   type HttpRequest,
   type Leg,
   multipart,
+  type WrkRequests,
+  wrkRequests,
 } from "./_load_legs.ts";
 
 const { values } = parseArgs({
@@ -246,11 +250,14 @@ const scenarios = allScenarios.filter(({ name }) =>
 );
 
 /**
- * `run`, with the CPU time both processes spent meanwhile. It starts once
- * both are idle: requests that autocannon abandoned at the end of a leg
- * are still being answered, and their work belongs to no leg.
+ * `run`, with the CPU time the server and the client (wrk, or this process)
+ * spent meanwhile. It starts once the server and this process are idle:
+ * requests that wrk abandoned at the end of a leg are still being
+ * answered, and their work belongs to no leg.
  */
-async function withCpu(run: () => Promise<Omit<Leg, "cpuSeconds">>) {
+async function withCpu(
+  run: () => Promise<Omit<Leg, "cpuSeconds"> & { clientCpuSeconds?: number }>,
+) {
   const both = () => cpuSeconds([server.process.pid, Deno.pid]);
   for (let last = await both(), tries = 0; tries < 50; tries++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -260,21 +267,30 @@ async function withCpu(run: () => Promise<Omit<Leg, "cpuSeconds">>) {
     last = now;
   }
   const before = await both();
-  const leg = await run();
-  return { ...leg, cpuSeconds: await both() - before };
+  const { clientCpuSeconds = 0, ...leg } = await run();
+  return { ...leg, cpuSeconds: await both() - before + clientCpuSeconds };
+}
+
+// The requests of each scenario, written out for wrk.
+const wrkFiles = new Map<Scenario, WrkRequests>();
+for (const [i, scenario] of scenarios.entries()) {
+  wrkFiles.set(
+    scenario,
+    await wrkRequests(
+      run.dir,
+      `scenario_${i}`,
+      server.origin,
+      scenario.key,
+      scenario.requests,
+    ),
+  );
 }
 
 // Each side's first answers (the server's index load, the workers' first
 // runs) stay out of the figures.
 for (const scenario of scenarios) {
   const count = scenario.requests.length;
-  await httpLeg(
-    server.origin,
-    scenario.key,
-    scenario.requests,
-    4,
-    WARMUP_SECONDS,
-  );
+  await httpLeg(server.origin, wrkFiles.get(scenario)!, 4, WARMUP_SECONDS);
   await directLeg(scenario.direct, count, 4, WARMUP_SECONDS);
 }
 
@@ -287,8 +303,7 @@ for (const scenario of scenarios) {
       withCpu(() =>
         httpLeg(
           server.origin,
-          scenario.key,
-          scenario.requests,
+          wrkFiles.get(scenario)!,
           concurrency,
           SECONDS / 2,
         )
