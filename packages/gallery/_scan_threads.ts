@@ -1,6 +1,7 @@
 /**
- * The owner's side of a `ScanPool`: the helper workers, started on the
- * first scan that is worth sharing, and the scans shared with them. A scan
+ * The owner's side of a `ScanPool`: the helper workers, started right
+ * after the first scan that is worth sharing, and the scans shared with
+ * them. A scan
  * stays synchronous for its caller — the owner takes chunks too and then
  * blocks until the helpers' chunks are done — so nothing can change the
  * index while helpers read it.

@@ -36,8 +36,9 @@ export interface ScanPoolOptions {
  * that one search, or one batch of concurrent searches, runs on every
  * core. The answers are the same bits as a scan on one thread.
  *
- * The helpers are Web Workers started on the first scan that is worth
- * sharing; an index's memory is then shared with them
+ * The helpers are Web Workers started right after the first scan that is
+ * worth sharing (which runs without them, so that a cold start's first
+ * answer does not wait for a worker); an index's memory is then shared with them
  * (`WebAssembly.Memory` with `shared: true`, which needs
  * `SharedArrayBuffer`). A helper that cannot start is done without. Close
  * the pool when done with it: its workers keep the process alive. Where
