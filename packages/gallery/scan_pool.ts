@@ -38,8 +38,8 @@ export interface ScanPoolOptions {
  *
  * The helpers are Web Workers started right after the first scan that is
  * worth sharing (which runs without them, so that a cold start's first
- * answer does not wait for a worker); an index's memory is then shared with them
- * (`WebAssembly.Memory` with `shared: true`, which needs
+ * answer does not wait for a worker); an index's memory is then shared
+ * with them (`WebAssembly.Memory` with `shared: true`, which needs
  * `SharedArrayBuffer`). A helper that cannot start is done without. Close
  * the pool when done with it: its workers keep the process alive. Where
  * Workers are not allowed (Deno Deploy), open galleries without a pool.
