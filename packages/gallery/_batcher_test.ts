@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Batcher, LOADED_WAIT_MS, PROBE_EVERY } from "./_batcher.ts";
+import { Batcher } from "./_batcher.ts";
 
 /** A batcher that doubles numbers and records its batches. */
 function doubler(
@@ -11,21 +11,6 @@ function doubler(
     return queries.map((q) => 2 * q);
   }, max);
   return { batcher, batches };
-}
-
-/** Resolves after `turns` turns of the event loop. */
-async function turns(count: number): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    await new Promise<void>((resolve) => {
-      const { port1, port2 } = new MessageChannel();
-      port1.onmessage = () => {
-        port1.close();
-        port2.close();
-        resolve();
-      };
-      port2.postMessage(null);
-    });
-  }
 }
 
 Deno.test("calls made together share a batch, answered in order", async () => {
@@ -44,29 +29,6 @@ Deno.test("batches hold at most `max` calls", async () => {
   );
   assert.deepEqual(answers, Array.from({ length: 10 }, (_, i) => 2 * i));
   assert.deepEqual(batches.map((b) => b.length), [4, 4, 2]);
-});
-
-Deno.test("calls that come in over the next turns join the waiting batch", async () => {
-  const { batcher, batches } = doubler(16);
-  const answers: Promise<number>[] = [batcher.submit(0)];
-  // Another call on each of the next turns, as requests would come in.
-  // Each submitted from inside the turn's message, as a request's
-  // callback would be: after `await turns(1)` it would come a microtask
-  // too late for the batch's own turn.
-  for (let i = 1; i < 4; i++) {
-    await new Promise<void>((resolve) => {
-      const { port1, port2 } = new MessageChannel();
-      port1.onmessage = () => {
-        port1.close();
-        port2.close();
-        answers.push(batcher.submit(i));
-        resolve();
-      };
-      port2.postMessage(null);
-    });
-  }
-  assert.deepEqual(await Promise.all(answers), [0, 2, 4, 6]);
-  assert.ok(batches.length < 4, `${batches.length} batches`);
 });
 
 Deno.test("a call alone runs after one turn; later calls start a new batch", async () => {
@@ -88,50 +50,39 @@ Deno.test("a batch that throws rejects its calls, and the next batch runs", asyn
   assert.equal(await batcher.submit(3), 3);
 });
 
-Deno.test("after a batch of several, callers that come back with empty turns between share one batch", async () => {
-  const { batcher, batches } = doubler(16);
-  await Promise.all(Array.from({ length: 6 }, (_, i) => batcher.submit(i)));
-  // The six come back as HTTP requests would: one, then nothing for a
-  // few turns, then the rest one by one.
-  const again: Promise<number>[] = [];
-  for (let i = 0; i < 6; i++) {
-    again.push(batcher.submit(10 + i));
-    await turns(3);
-  }
-  assert.deepEqual(await Promise.all(again), [20, 22, 24, 26, 28, 30]);
-  assert.deepEqual(batches.map((b) => b.length), [6, 6]);
-});
-
-Deno.test("after a batch of several, a call alone waits at most LOADED_WAIT_MS", async () => {
-  const { batcher, batches } = doubler(16);
-  await Promise.all(Array.from({ length: 8 }, (_, i) => batcher.submit(i)));
-  const started = performance.now();
-  assert.equal(await batcher.submit(100), 200);
-  const waited = performance.now() - started;
-  // The bound, and a margin for a busy machine's timer and turns.
-  assert.ok(waited < LOADED_WAIT_MS + 50, `${waited} ms`);
-  assert.deepEqual(batches.map((b) => b.length), [8, 1]);
-  // Load gone, the next call alone runs after one turn again.
-  assert.equal(await batcher.submit(7), 14);
-  assert.deepEqual(batches.map((b) => b.length), [8, 1, 1]);
-});
-
-Deno.test("every PROBE_EVERY-th single waits a timer for calls the runtime held back", async () => {
-  const { batcher, batches } = doubler(16);
-  /** A call, and another that comes in on the next timer. */
-  async function pair(first: number): Promise<void> {
-    const late = new Promise<number>((resolve) =>
-      setTimeout(() => resolve(batcher.submit(first + 1)), 0)
-    );
-    await Promise.all([batcher.submit(first), late]);
-  }
-  // Not a probe: the late call runs in a batch of its own.
-  await pair(0);
-  assert.deepEqual(batches.map((b) => b.length), [1, 1]);
-  // Singles up to the one before a probe…
-  for (let i = 2; i < PROBE_EVERY - 1; i++) await batcher.submit(10 + i);
-  assert.equal(batches.length, PROBE_EVERY - 1);
-  // …then the probe finds the late call.
-  await pair(100);
-  assert.deepEqual(batches.at(-1), [100, 101]);
+Deno.test("behind Deno.serve, requests that arrive during a batch's work join the next batch", async () => {
+  // Each batch holds the thread for 5 ms, as a scan of a large index
+  // does: requests that come in meanwhile are read only once it yields.
+  const batches: number[] = [];
+  const batcher = new Batcher<number, number>((queries) => {
+    batches.push(queries.length);
+    const end = performance.now() + 5;
+    while (performance.now() < end);
+    return queries;
+  }, 16);
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) =>
+      new Response(String(await batcher.submit(Number(await request.text())))),
+  );
+  // The clients in a process of their own, as a server's are: 8 of them,
+  // each sending its next request as soon as it is answered.
+  const client = `
+    const url = "http://127.0.0.1:${server.addr.port}/";
+    await Promise.all(Array.from({ length: 8 }, async (_, client) => {
+      for (let i = 0; i < 6; i++) {
+        const response = await fetch(url, { method: "POST", body: String(client) });
+        if (await response.text() !== String(client)) Deno.exit(1);
+      }
+    }));
+  `;
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", client],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  assert.equal(code, 0);
+  assert.equal(batches.reduce((sum, size) => sum + size, 0), 48);
+  // One at a time would be 48 batches.
+  assert.ok(batches.length <= 24, `batches: ${batches.join(" ")}`);
 });
