@@ -19,8 +19,6 @@
  * @module
  */
 
-import { setImmediate } from "node:timers";
-
 interface Pending<Q, A> {
   readonly query: Q;
   readonly resolve: (answer: A) => void;
