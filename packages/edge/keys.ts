@@ -106,6 +106,9 @@ export class ApiKeys {
     checkTenant(tenant);
     for (;;) {
       const id = randomText(9);
+      // A command line would take an id that begins with "-" for an option
+      // (`keys revoke ID`): such an id is drawn again.
+      if (id.startsWith("-")) continue;
       const key = `${PREFIX}${id}.${randomText(32)}`;
       const record: KeyRecord = {
         id,

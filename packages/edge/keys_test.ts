@@ -69,3 +69,17 @@ Deno.test("ApiKeys", async (t) => {
     kv.close();
   }
 });
+
+Deno.test("no key id begins with a dash, which a command line would take for an option", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const keys = new ApiKeys(kv);
+    // Base64url draws "-" first one time in 64: 400 keys would show it.
+    for (let i = 0; i < 400; i++) {
+      const { info } = await keys.create("acme");
+      assert.ok(!info.id.startsWith("-"), info.id);
+    }
+  } finally {
+    kv.close();
+  }
+});
