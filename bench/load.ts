@@ -91,8 +91,12 @@ interface Scenario {
   readonly name: string;
   readonly concurrencies: readonly number[];
   readonly requests: readonly HttpRequest[];
-  /** The work of request `i` of the list, done in-process. */
-  readonly direct: (i: number) => Promise<unknown>;
+  /**
+   * The work of request `i` of the list, done in-process; none where the
+   * scenario measures the HTTP path alone (an empty tenant: in process,
+   * there is nothing to compare).
+   */
+  readonly direct?: (i: number) => Promise<unknown>;
   /** The key of the scenario's tenant. */
   readonly key: string;
 }
@@ -129,11 +133,6 @@ const gallery = await Gallery.open(kv, {
   dims: 512,
   scanPool,
 });
-const emptyGallery = await Gallery.open(kv, {
-  tenant: "empty",
-  modelId: MODEL_ID,
-  dims: 512,
-});
 
 const photos = await Promise.all(
   people.map(async ({ enrolled, probe }) => ({
@@ -163,8 +162,8 @@ async function largest(image: Uint8Array): Promise<Float32Array> {
   return face.embedding!;
 }
 
-async function identify(embedding: Float32Array, tenant = gallery) {
-  return await tenant.identify(embedding, {
+async function identify(embedding: Float32Array) {
+  return await gallery.identify(embedding, {
     threshold: DEFAULT_THRESHOLD,
     limit: 1,
   });
@@ -240,7 +239,6 @@ const allScenarios: Scenario[] = [
       headers: { "content-type": "application/json" },
       body: embeddingJson(embedding),
     })),
-    direct: (i) => identify(probeEmbeddings[i], emptyGallery),
     key: emptyKey,
   },
 ];
@@ -291,7 +289,9 @@ for (const [i, scenario] of scenarios.entries()) {
 for (const scenario of scenarios) {
   const count = scenario.requests.length;
   await httpLeg(server.origin, wrkFiles.get(scenario)!, 4, WARMUP_SECONDS);
-  await directLeg(scenario.direct, count, 4, WARMUP_SECONDS);
+  if (scenario.direct) {
+    await directLeg(scenario.direct, count, 4, WARMUP_SECONDS);
+  }
 }
 
 // Each cell runs HTTP, direct, direct, HTTP (half the time each), per
@@ -308,33 +308,31 @@ for (const scenario of scenarios) {
           SECONDS / 2,
         )
       );
-    const runDirect = () =>
-      withCpu(() =>
-        directLeg(
-          scenario.direct,
-          scenario.requests.length,
-          concurrency,
-          SECONDS / 2,
-        )
-      );
+    const work = scenario.direct;
+    const runDirect = work &&
+      (() =>
+        withCpu(() =>
+          directLeg(work, scenario.requests.length, concurrency, SECONDS / 2)
+        ));
     const httpLegs: Leg[] = [], directLegs: Leg[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       httpLegs.push(await runHttp());
-      directLegs.push(await runDirect(), await runDirect());
+      if (runDirect) directLegs.push(await runDirect(), await runDirect());
       httpLegs.push(await runHttp());
     }
     const http = figures(httpLegs);
-    const direct = figures(directLegs);
+    const direct = runDirect ? figures(directLegs) : undefined;
     const row = {
       scenario: scenario.name,
       concurrency,
       http,
       direct,
-      ratio: Math.round(http.reqPerSec / direct.reqPerSec * 100) / 100,
+      ratio: direct &&
+        Math.round(http.reqPerSec / direct.reqPerSec * 100) / 100,
       // The same comparison by CPU per request: direct's over HTTP's.
-      cpuRatio: Math.round(
-        direct.cpuMsPerRequest / http.cpuMsPerRequest * 100,
-      ) / 100,
+      cpuRatio: direct && Math.round(
+            direct.cpuMsPerRequest / http.cpuMsPerRequest * 100,
+          ) / 100,
       // Each leg's rate, in order: how much the machine's load moved.
       legsReqPerSec: {
         http: httpLegs.map((leg) => Math.round(leg.done / leg.seconds)),
@@ -379,11 +377,11 @@ const table = [
   "| scenario | c | HTTP req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | direct req/s | HTTP/direct | CPU ms/req HTTP | CPU ms/req direct | direct/HTTP CPU |",
   "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ...rows.map(({ scenario, concurrency, http, direct, ratio, cpuRatio }) =>
-    `| ${scenario} | ${concurrency} | ${http.reqPerSec} | ${http.p50Ms} | ${http.p95Ms} | ${http.p99Ms} | ${http.errors} | ${http.non2xx} | ${direct.reqPerSec} | ${
-      ratio.toFixed(2)
-    } | ${http.cpuMsPerRequest} | ${direct.cpuMsPerRequest} | ${
-      cpuRatio.toFixed(2)
-    } |`
+    `| ${scenario} | ${concurrency} | ${http.reqPerSec} | ${http.p50Ms} | ${http.p95Ms} | ${http.p99Ms} | ${http.errors} | ${http.non2xx} | ${
+      direct?.reqPerSec ?? "—"
+    } | ${ratio?.toFixed(2) ?? "—"} | ${http.cpuMsPerRequest} | ${
+      direct?.cpuMsPerRequest ?? "—"
+    } | ${cpuRatio?.toFixed(2) ?? "—"} |`
   ),
 ];
 console.log(table.join("\n"));
