@@ -7,7 +7,7 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
+import { AppendFile } from "./_append_file.ts";
 import { MANIFEST_URL } from "@facever/weights";
 import type { ImageEmbedding } from "./_lfw_types.ts";
 
@@ -21,26 +21,6 @@ const MANIFEST = MANIFEST_URL;
  */
 export class CacheFormatError extends Error {
   override name = "CacheFormatError";
-}
-
-/**
- * The lowercase hex sha256 of `text`: the file name of a cache key.
- *
- * @example
- * ```ts
- * import { sha256 } from "./_cache.ts";
- * console.log((await sha256("")).slice(0, 8)); // "e3b0c442"
- * ```
- */
-export async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(text),
-  );
-  return Array.from(
-    new Uint8Array(digest),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
 }
 
 /**
@@ -92,11 +72,9 @@ export async function cacheKey(
  */
 export class EmbeddingCache {
   readonly #entries: Map<string, ImageEmbedding>;
-  readonly #file: Deno.FsFile;
-  #writing = Promise.resolve();
-  #failure: unknown;
+  readonly #file: AppendFile;
 
-  private constructor(entries: Map<string, ImageEmbedding>, file: Deno.FsFile) {
+  private constructor(entries: Map<string, ImageEmbedding>, file: AppendFile) {
     this.#entries = entries;
     this.#file = file;
   }
@@ -111,24 +89,13 @@ export class EmbeddingCache {
     key: Readonly<Record<string, unknown>>,
     dir: URL = CACHE_DIR,
   ): Promise<EmbeddingCache> {
-    const name = await sha256(JSON.stringify(key));
-    await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(
-      new URL(`${name}.json`, dir),
-      JSON.stringify(key, null, 2) + "\n",
+    const { file, read } = await AppendFile.open(
+      key,
+      dir,
+      "bin",
+      decodeRecords,
     );
-    const path = fileURLToPath(new URL(`${name}.bin`, dir));
-    let bytes = new Uint8Array();
-    try {
-      bytes = await Deno.readFile(path);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    const { entries, end } = decodeRecords(bytes);
-    const file = await Deno.open(path, { create: true, write: true });
-    await file.truncate(end);
-    await file.seek(end, Deno.SeekMode.Start);
-    return new EmbeddingCache(entries, file);
+    return new EmbeddingCache(read.entries, file);
   }
 
   /** How many images the cache holds. */
@@ -147,17 +114,7 @@ export class EmbeddingCache {
    */
   put(file: string, value: ImageEmbedding): void {
     this.#entries.set(file, value);
-    const record = encodeRecord(file, value);
-    this.#writing = this.#writing.then(async () => {
-      if (this.#failure) return;
-      try {
-        for (let done = 0; done < record.length;) {
-          done += await this.#file.write(record.subarray(done));
-        }
-      } catch (error) {
-        this.#failure = error;
-      }
-    });
+    this.#file.append(encodeRecord(file, value));
   }
 
   /**
@@ -167,9 +124,7 @@ export class EmbeddingCache {
    * are on disk.
    */
   async close(): Promise<void> {
-    await this.#writing;
-    this.#file.close();
-    if (this.#failure) throw this.#failure;
+    await this.#file.close();
   }
 }
 

@@ -1,14 +1,12 @@
 /**
- * The disk cache the benchmarks share for results by id: one append-only
- * file of JSON lines per configuration, named by the configuration's
- * sha256 with the configuration beside it, so a stopped run keeps every
- * result it finished and a rerun only does the rest.
+ * The disk cache the benchmarks share for results by id: JSON lines in an
+ * append-only file per configuration (`_append_file.ts`), so a stopped run
+ * keeps every result it finished and a rerun only does the rest.
  *
  * @module
  */
 
-import { fileURLToPath } from "node:url";
-import { sha256 } from "./_cache.ts";
+import { AppendFile } from "./_append_file.ts";
 
 /**
  * How a value becomes the fields of its line and back (`id` is added and
@@ -48,14 +46,12 @@ export interface LineCodec<T> {
  */
 export class JsonLinesCache<T> {
   readonly #entries: Map<string, T>;
-  readonly #file: Deno.FsFile;
+  readonly #file: AppendFile;
   readonly #codec: LineCodec<T>;
-  #writing = Promise.resolve();
-  #failure: unknown;
 
   private constructor(
     entries: Map<string, T>,
-    file: Deno.FsFile,
+    file: AppendFile,
     codec: LineCodec<T>,
   ) {
     this.#entries = entries;
@@ -75,31 +71,19 @@ export class JsonLinesCache<T> {
     dir: URL,
     codec: LineCodec<T>,
   ): Promise<JsonLinesCache<T>> {
-    const name = await sha256(JSON.stringify(key));
-    await Deno.mkdir(dir, { recursive: true });
-    await Deno.writeTextFile(
-      new URL(`${name}.json`, dir),
-      JSON.stringify(key, null, 2) + "\n",
-    );
-    const path = fileURLToPath(new URL(`${name}.jsonl`, dir));
-    let text = "";
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    const end = text.lastIndexOf("\n") + 1;
-    const entries = new Map<string, T>();
-    for (const line of text.slice(0, end).split("\n")) {
-      if (line === "") continue;
-      const { id, ...fields } = JSON.parse(line);
-      entries.set(id, codec.fromLine(fields));
-    }
-    const file = await Deno.open(path, { create: true, write: true });
-    const bytes = new TextEncoder().encode(text.slice(0, end)).length;
-    await file.truncate(bytes);
-    await file.seek(bytes, Deno.SeekMode.Start);
-    return new JsonLinesCache(entries, file, codec);
+    const { file, read } = await AppendFile.open(key, dir, "jsonl", (bytes) => {
+      // Up to the last newline: a line after it was cut short.
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      const entries = new Map<string, T>();
+      const text = new TextDecoder().decode(bytes.subarray(0, end));
+      for (const line of text.split("\n")) {
+        if (line === "") continue;
+        const { id, ...fields } = JSON.parse(line);
+        entries.set(id, codec.fromLine(fields));
+      }
+      return { entries, end };
+    });
+    return new JsonLinesCache(read.entries, file, codec);
   }
 
   /** The value of `id`, if any. */
@@ -113,19 +97,11 @@ export class JsonLinesCache<T> {
    */
   put(id: string, value: T): void {
     this.#entries.set(id, value);
-    const line = new TextEncoder().encode(
-      JSON.stringify({ id, ...this.#codec.toLine(value) }) + "\n",
+    this.#file.append(
+      new TextEncoder().encode(
+        JSON.stringify({ id, ...this.#codec.toLine(value) }) + "\n",
+      ),
     );
-    this.#writing = this.#writing.then(async () => {
-      if (this.#failure) return;
-      try {
-        for (let done = 0; done < line.length;) {
-          done += await this.#file.write(line.subarray(done));
-        }
-      } catch (error) {
-        this.#failure = error;
-      }
-    });
   }
 
   /**
@@ -134,8 +110,6 @@ export class JsonLinesCache<T> {
    * @throws The error of the first write that failed.
    */
   async close(): Promise<void> {
-    await this.#writing;
-    this.#file.close();
-    if (this.#failure) throw this.#failure;
+    await this.#file.close();
   }
 }
