@@ -75,6 +75,18 @@ export function figures(legs: readonly Leg[]): Figures {
 }
 
 /**
+ * CPU seconds from a line of `/proc/PID/stat` (100 clock ticks a second):
+ * the process's own (utime + stime, the 14th and 15th fields), or those of
+ * the children it has waited for (cutime + cstime, the 16th and 17th).
+ */
+function statSeconds(line: string, whose: "own" | "children"): number {
+  // After the name in parentheses come the state and fields 4….
+  const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+  const at = whose === "own" ? 11 : 13;
+  return (Number(fields[at]) + Number(fields[at + 1])) / 100;
+}
+
+/**
  * CPU seconds (user and system, every thread) that the processes `pids`
  * have used together, from /proc (Linux, 100 clock ticks a second); NaN
  * where there is none. Read through `cat`: Deno reads /proc itself only
@@ -88,12 +100,7 @@ export async function cpuSeconds(pids: readonly number[]): Promise<number> {
     }).output();
     if (!success) return Number.NaN;
     return new TextDecoder().decode(stdout).trim().split("\n").reduce(
-      (total, line) => {
-        // After the name in parentheses come the state and fields 4…;
-        // utime and stime are the 14th and 15th fields of the line.
-        const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
-        return total + (Number(fields[11]) + Number(fields[12])) / 100;
-      },
+      (total, line) => total + statSeconds(line, "own"),
       0,
     );
   } catch {
@@ -231,7 +238,6 @@ export async function httpLeg(
   }
   const result = JSON.parse(line.slice("FACEVER ".length)) as WrkResult;
   const stat = text.trim().split("\n").at(-1)!;
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return {
     done: result.requests - result.status,
     seconds: result.duration / 1e6,
@@ -240,8 +246,7 @@ export async function httpLeg(
     times: result.quantiles.map((us) => us / 1000),
     non2xx: result.status,
     errors: result.connect + result.read + result.write + result.timeout,
-    // cutime and cstime: the 16th and 17th fields of the line.
-    clientCpuSeconds: (Number(fields[13]) + Number(fields[14])) / 100,
+    clientCpuSeconds: statSeconds(stat, "children"),
   };
 }
 

@@ -19,6 +19,7 @@ import {
   controlBlock,
   publishJob,
 } from "./_scan_protocol.ts";
+import { isShared } from "./_wasm.ts";
 
 /**
  * Fewest rows a scan shares: a smaller one (under a millisecond) is done
@@ -79,7 +80,7 @@ export class ScanThreads {
   scan(kernel: Kernel, dims: number, job: ScanJob): void {
     if (
       this.threads === 0 || this.#closed || job.count < MIN_SHARED_ROWS ||
-      !(kernel.memory.buffer instanceof SharedArrayBuffer)
+      !isShared(kernel.memory)
     ) {
       this.#alone(kernel, job);
       return;
