@@ -125,18 +125,35 @@ export function timeLimit(ms: number): MiddlewareHandler<AppEnv> {
 /**
  * Refuses a body over `bytes` while it is read: from its Content-Length
  * when it declares one, else by counting as it streams in.
+ *
+ * A declared length is checked here, from the header alone: Hono's
+ * middleware first asks the request for its body stream, and a body read
+ * through that stream rather than by the runtime at once costs a small
+ * request (an embedding) about a third of its CPU time behind `Deno.serve`
+ * (measured: 0.41 → 0.30 ms per request at one connection). HTTP framing
+ * holds a body to its declared length, so nothing more can come in.
  */
 export function bodyLimit(bytes: number): MiddlewareHandler<AppEnv> {
-  return honoBodyLimit({
+  const tooLarge = () =>
+    new ApiError(
+      "payload_too_large",
+      `the body is larger than ${bytes} bytes`,
+      { maxBytes: bytes },
+    );
+  const streamed = honoBodyLimit({
     maxSize: bytes,
     onError: () => {
-      throw new ApiError(
-        "payload_too_large",
-        `the body is larger than ${bytes} bytes`,
-        { maxBytes: bytes },
-      );
+      throw tooLarge();
     },
   });
+  return async (c, next) => {
+    const declared = c.req.header("content-length");
+    if (declared === undefined || c.req.header("transfer-encoding")) {
+      return await streamed(c, next);
+    }
+    if (!(Number(declared) <= bytes)) throw tooLarge();
+    await next();
+  };
 }
 
 /**

@@ -257,12 +257,16 @@ Deno.test("requests are refused with the envelope, before any image work", async
     "413 for a body over the limit, declared or streamed",
     async () => {
       const big = new Uint8Array(50_000);
-      const declared = await api.app.request(
-        "/v1/detect",
-        raw(api.globex, big),
-      );
+      const request = raw(api.globex, big);
+      // As HTTP clients send it: refused from the header, unread.
+      const declared = await api.app.request("/v1/detect", {
+        ...request,
+        headers: { ...request.headers, "content-length": `${big.length}` },
+      });
       assert.equal(declared.status, 413);
       assert.equal((await error(declared)).code, "payload_too_large");
+      const unstated = await api.app.request("/v1/detect", request);
+      assert.equal(unstated.status, 413);
       const streamed = await api.app.request("/v1/detect", {
         method: "POST",
         headers: { "x-api-key": api.globex, "content-type": "image/jpeg" },
