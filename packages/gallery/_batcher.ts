@@ -16,8 +16,15 @@
  * holds back the runtime's own I/O by milliseconds, the very callers it
  * waits for.
  *
+ * A batch's work may be asynchronous (a scan shared with helper threads,
+ * during which this thread reads requests): batches run one at a time, and
+ * the calls made while one runs have waited already — they form the next
+ * batch as soon as it ends.
+ *
  * @module
  */
+
+import { nextTurn } from "./_turn.ts";
 
 interface Pending<Q, A> {
   readonly query: Q;
@@ -28,20 +35,15 @@ interface Pending<Q, A> {
 /** Most turns a batch waits for more calls, when each brings some. */
 const MAX_TURNS = 16;
 
-/** One turn of the event loop, after the runtime has polled its I/O. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** Runs calls of `run` in batches of at most `max`, answers in order. */
 export class Batcher<Q, A> {
-  readonly #run: (queries: Q[]) => A[];
+  readonly #run: (queries: Q[]) => A[] | Promise<A[]>;
   readonly #max: number;
   #pending: Pending<Q, A>[] = [];
   #waiting = false;
 
-  /** `run` answers a batch of queries in order, synchronously. */
-  constructor(run: (queries: Q[]) => A[], max: number) {
+  /** `run` answers a batch of queries in order. */
+  constructor(run: (queries: Q[]) => A[] | Promise<A[]>, max: number) {
     this.#run = run;
     this.#max = max;
   }
@@ -67,11 +69,12 @@ export class Batcher<Q, A> {
       seen = this.#pending.length;
       await nextTurn();
     }
-    // Those that did not fit have waited too: their batches run now.
+    // Those that did not fit, or came during the last batch's work, have
+    // waited too: their batches run now.
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#max);
       try {
-        const answers = this.#run(batch.map((p) => p.query));
+        const answers = await this.#run(batch.map((p) => p.query));
         batch.forEach((p, i) => p.resolve(answers[i]));
       } catch (error) {
         for (const p of batch) p.reject(error);

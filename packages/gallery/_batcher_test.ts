@@ -86,3 +86,21 @@ Deno.test("behind Deno.serve, requests that arrive during a batch's work join th
   // One at a time would be 48 batches.
   assert.ok(batches.length <= 24, `batches: ${batches.join(" ")}`);
 });
+
+Deno.test("an asynchronous batch runs alone; calls made during it form the next", async () => {
+  const batches: number[][] = [];
+  let running = 0;
+  const batcher = new Batcher<number, number>(async (queries) => {
+    assert.equal(++running, 1, "two batches ran at once");
+    batches.push(queries);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    running--;
+    return queries;
+  }, 16);
+  const first = batcher.submit(1);
+  // Past the first batch's start: it has taken its call.
+  while (batches.length === 0) await new Promise((r) => setTimeout(r, 0));
+  const later = [batcher.submit(2), batcher.submit(3)];
+  assert.deepEqual(await Promise.all([first, ...later]), [1, 2, 3]);
+  assert.deepEqual(batches, [[1], [2, 3]]);
+});

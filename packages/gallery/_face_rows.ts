@@ -58,6 +58,15 @@ export interface QuantisedQuery {
   readonly error: number;
 }
 
+/**
+ * A scan's output: each query's bound for every face, by slot, as views
+ * that the next change or scan invalidates; and the queries as quantised.
+ */
+export interface ScanResult {
+  readonly bounds: Float32Array[];
+  readonly quantised: QuantisedQuery[];
+}
+
 /** Faces copied out of an index, or to be put back: their rows and vectors in order. */
 export interface FaceBlock {
   readonly faceIds: string[];
@@ -105,6 +114,8 @@ export class FaceRows {
   readonly #subjectIds: string[] = [];
   readonly #slots = new Map<string, number>();
   #capacity = 0;
+  /** Whether a shared scan is in flight (see `scanShared`). */
+  #scanning = false;
   #bytes: Uint8Array;
   #floats: Float32Array;
   #words: Int32Array;
@@ -278,6 +289,7 @@ export class FaceRows {
 
   /** Removes a face; returns whether it was held. */
   remove(faceId: string): boolean {
+    this.#assertIdle();
     const slot = this.#slots.get(faceId);
     if (slot === undefined) return false;
     const last = this.size - 1;
@@ -300,33 +312,67 @@ export class FaceRows {
   }
 
   /**
-   * Runs the kernel once for up to {@linkcode MAX_BATCH} queries (unit
-   * vectors of `dims` doubles): each query's bound for every face, by
-   * slot, as views that the next change invalidates.
+   * Runs the kernel once, on this thread, for up to
+   * {@linkcode MAX_BATCH} queries (unit vectors of `dims` doubles).
    */
-  scan(
+  scan(queries: readonly Float64Array[]): ScanResult {
+    const { job, quantised } = this.#prepare(queries);
+    scanRange(this.#kernel, job, 0, job.count);
+    return this.#result(job, quantised);
+  }
+
+  /**
+   * {@linkcode FaceRows.scan}, shared with the helper threads the rows
+   * were made with (if any). Until it settles, the rows must not change:
+   * a change, or another scan, throws meanwhile.
+   */
+  async scanShared(queries: readonly Float64Array[]): Promise<ScanResult> {
+    if (this.#threads === undefined) return this.scan(queries);
+    const { job, quantised } = this.#prepare(queries);
+    this.#scanning = true;
+    try {
+      await this.#threads.scan(this.#kernel, this.dims, job);
+    } finally {
+      this.#scanning = false;
+    }
+    return this.#result(job, quantised);
+  }
+
+  /** Writes the queries and describes their scan. */
+  #prepare(
     queries: readonly Float64Array[],
-  ): { bounds: Float32Array[]; quantised: QuantisedQuery[] } {
+  ): { job: ScanJob; quantised: QuantisedQuery[] } {
+    this.#assertIdle();
     const quantised = queries.map((query, b) => this.#writeQuery(query, b));
-    const count = this.size;
-    const outAt = this.#rowAt(this.#capacity);
-    const stride = 4 * this.#capacity;
     const job: ScanJob = {
       rows: this.#rowsAt,
-      count,
+      count: this.size,
       rowBytes: this.#rowBytes,
       queries: 0,
       size: queries.length,
       params: this.#paramsAt,
-      out: outAt,
-      stride,
+      out: this.#rowAt(this.#capacity),
+      stride: 4 * this.#capacity,
     };
-    if (this.#threads === undefined) scanRange(this.#kernel, job, 0, count);
-    else this.#threads.scan(this.#kernel, this.dims, job);
-    const bounds = queries.map((_, b) =>
-      new Float32Array(this.#memory.buffer, outAt + b * stride, count)
+    return { job, quantised };
+  }
+
+  #result(job: ScanJob, quantised: QuantisedQuery[]): ScanResult {
+    const bounds = quantised.map((_, b) =>
+      new Float32Array(
+        this.#memory.buffer,
+        job.out + b * job.stride,
+        job.count,
+      )
     );
     return { bounds, quantised };
+  }
+
+  /** A shared scan reads the rows from other threads: nothing may move. */
+  #assertIdle(): void {
+    if (this.#scanning) {
+      throw new Error("the rows were used while a shared scan read them");
+    }
   }
 
   /**
@@ -430,6 +476,7 @@ export class FaceRows {
   }
 
   #reserve(count: number): void {
+    this.#assertIdle();
     if (count <= this.#capacity) return;
     // The row and its bound for each query of a batch.
     const perFace = this.#rowBytes + 4 * MAX_BATCH;

@@ -6,7 +6,8 @@
  * bounds are), resets the claim word to chunk 0 of a new job number, bumps
  * the job number and wakes the helpers. Then everyone, the owner too, takes
  * the next chunk by compare-and-swap on the claim word until none is left,
- * and counts each chunk done; the owner waits until all are. A helper that
+ * and counts each chunk done; the owner waits, without blocking its
+ * thread, until all are. A helper that
  * wakes late finds the claim word on another job, or past the last chunk,
  * and takes nothing: the owner never depends on a helper to start, only to
  * finish a chunk it took.
@@ -119,19 +120,28 @@ export function chunkDone(control: Int32Array<SharedArrayBuffer>): void {
 }
 
 /**
- * Blocks until every chunk of the job is done, or `timeoutMs` has passed;
- * returns whether they all are.
+ * Waits, without blocking the thread, until every chunk of the job is
+ * done or `timeoutMs` has passed; tells whether they all are.
  */
-export function awaitChunks(
+export async function awaitChunks(
   control: Int32Array<SharedArrayBuffer>,
   timeoutMs: number,
-): boolean {
+): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const done = Atomics.load(control, DONE);
     if (done >= CHUNKS) return true;
     const left = deadline - performance.now();
     if (left <= 0) return false;
-    Atomics.wait(control, DONE, done, left);
+    // The time limit is a timer of the runtime's: a wait's own timeout
+    // does not keep the event loop alive, and it could end first.
+    const waited = Atomics.waitAsync(control, DONE, done);
+    if (!waited.async) continue;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      waited.value,
+      new Promise((resolve) => timer = setTimeout(resolve, left)),
+    ]);
+    clearTimeout(timer);
   }
 }

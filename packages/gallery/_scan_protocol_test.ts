@@ -34,7 +34,7 @@ Deno.test("the chunks cover every row once, in order", () => {
   }
 });
 
-Deno.test("a job's chunks are taken once each, and only by that job", () => {
+Deno.test("a job's chunks are taken once each, and only by that job", async () => {
   const control = controlBlock();
   const first = publishJob(control, 7, JOB);
   assert.deepEqual(readJob(control), { number: first, memory: 7, job: JOB });
@@ -44,9 +44,16 @@ Deno.test("a job's chunks are taken once each, and only by that job", () => {
   }
   assert.deepEqual(taken, Array.from({ length: CHUNKS }, (_, i) => i));
   // Not done yet: the owner would wait.
-  assert.equal(awaitChunks(control, 1), false);
+  assert.equal(await awaitChunks(control, 1), false);
   for (let i = 0; i < CHUNKS; i++) chunkDone(control);
-  assert.equal(awaitChunks(control, 1), true);
+  assert.equal(await awaitChunks(control, 1), true);
+
+  // The owner's wait ends when the last chunk is counted done, elsewhere.
+  publishJob(control, 9, JOB);
+  setTimeout(() => {
+    for (let i = 0; i < CHUNKS; i++) chunkDone(control);
+  }, 5);
+  assert.equal(await awaitChunks(control, 10_000), true);
 
   const second = publishJob(control, 8, { ...JOB, size: 1 });
   assert.notEqual(second, first);

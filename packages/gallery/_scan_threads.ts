@@ -1,10 +1,17 @@
 /**
  * The owner's side of a `ScanPool`: the helper workers, started right
  * after the first scan that is worth sharing, and the scans shared with
- * them. A scan
- * stays synchronous for its caller — the owner takes chunks too and then
- * blocks until the helpers' chunks are done — so nothing can change the
- * index while helpers read it.
+ * them, one at a time.
+ *
+ * A shared scan is asynchronous: the owner takes chunks too, but every
+ * {@linkcode YIELD_MS} it lets its event loop run — a server reads the
+ * requests that came meanwhile, and they form the next batch — while the
+ * helpers go on; then it waits, without blocking, for the helpers' last
+ * chunks. Until the scan settles, the caller must not change the index
+ * (`SyncedIndex.read` holds its changes back). On two cores, one server
+ * with one helper, 100,000 faces, this served 7–11 % more identifications
+ * per second at 16 and 64 connections than a scan that held the thread to
+ * its end.
  *
  * @module
  */
@@ -19,6 +26,7 @@ import {
   controlBlock,
   publishJob,
 } from "./_scan_protocol.ts";
+import { nextTurn } from "./_turn.ts";
 import { isShared } from "./_wasm.ts";
 
 /**
@@ -26,6 +34,12 @@ import { isShared } from "./_wasm.ts";
  * before a helper would have woken.
  */
 export const MIN_SHARED_ROWS = 16384;
+
+/**
+ * Longest the owner scans before it lets its event loop run: a fraction of
+ * a scan of 100,000 faces (1.4 ms for one query on two threads).
+ */
+const YIELD_MS = 0.3;
 
 /**
  * Longest the owner waits for a chunk a helper took (a chunk takes
@@ -56,6 +70,8 @@ export class ScanThreads {
   readonly #ids = new WeakMap<WebAssembly.Memory, number>();
   #lastId = 0;
   #ownerChunks = CHUNKS;
+  /** The last scan asked for: the next one starts once it has settled. */
+  #last: Promise<void> = Promise.resolve();
   // A memory whose index is gone is let go by the helpers too.
   readonly #forget = new FinalizationRegistry<number>((id) =>
     this.#post({ kind: "forget", id })
@@ -75,9 +91,16 @@ export class ScanThreads {
 
   /**
    * Runs `job` over the rows of `kernel`'s memory (which holds `dims`-value
-   * rows), with the helpers when it is large enough and they are up.
+   * rows), with the helpers when it is large enough and they are up, after
+   * the scans asked for before it (they share one control block).
    */
-  scan(kernel: Kernel, dims: number, job: ScanJob): void {
+  scan(kernel: Kernel, dims: number, job: ScanJob): Promise<void> {
+    const scan = this.#last.then(() => this.#scan(kernel, dims, job));
+    this.#last = scan.catch(() => {});
+    return scan;
+  }
+
+  async #scan(kernel: Kernel, dims: number, job: ScanJob): Promise<void> {
     if (
       this.threads === 0 || this.#closed || job.count < MIN_SHARED_ROWS ||
       !isShared(kernel.memory)
@@ -99,12 +122,17 @@ export class ScanThreads {
     const control = this.#control;
     const number = publishJob(control, memory, job);
     this.#ownerChunks = 0;
+    let turnAt = performance.now();
     for (let chunk; (chunk = claimChunk(control, number)) !== -1;) {
       scanRange(kernel, job, ...chunkRange(job.count, chunk));
       chunkDone(control);
       this.#ownerChunks++;
+      if (performance.now() - turnAt >= YIELD_MS) {
+        await nextTurn();
+        turnAt = performance.now();
+      }
     }
-    if (!awaitChunks(control, HELPER_TIMEOUT_MS)) {
+    if (!(await awaitChunks(control, HELPER_TIMEOUT_MS))) {
       throw new Error(
         `a scan helper took a chunk and did not finish it within ${HELPER_TIMEOUT_MS} ms`,
       );
@@ -116,12 +144,18 @@ export class ScanThreads {
     this.#ownerChunks = CHUNKS;
   }
 
-  /** Stops the helpers; later scans run on the owner alone. */
+  /**
+   * Stops the helpers once the scan in flight, if any, has settled (they
+   * may hold chunks of it); later scans run on the owner alone.
+   */
   close(): void {
     this.#closed = true;
     clearTimeout(this.#startTimer);
-    for (const worker of this.#workers) worker.terminate();
+    const workers = this.#workers;
     this.#workers = [];
+    this.#last.then(() => {
+      for (const worker of workers) worker.terminate();
+    });
   }
 
   /** The id the helpers know `memory` by, telling them of it the first time. */

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { type FaceRows, MAX_BATCH } from "./_face_rows.ts";
+import { type FaceRows, MAX_BATCH, type ScanResult } from "./_face_rows.ts";
 import type { Match } from "./types.ts";
 
 /** ‖x‖ of a unit vector rounded to float32 is at most this. */
@@ -90,27 +90,63 @@ function ranksBefore(a: Match, b: Match): boolean {
  * whose closest face is most similar to its query, each with that face,
  * best first, all with similarity at least `threshold`, clamped to
  * [-1, 1]; ties go to the smaller face id. One scan per
- * {@linkcode MAX_BATCH} requests.
+ * {@linkcode MAX_BATCH} requests, on this thread.
  */
 export function searchRows(
   rows: FaceRows,
   requests: readonly SearchRequest[],
 ): Match[][] {
   if (rows.size === 0) return requests.map(() => []);
-  const answers: Match[][] = [];
-  for (let start = 0; start < requests.length; start += MAX_BATCH) {
-    const batch = requests.slice(start, start + MAX_BATCH);
-    const { bounds, quantised } = rows.scan(batch.map((r) => r.query));
-    for (const [b, request] of batch.entries()) {
-      const slack = quantised[b].error * NORM_BOUND + ROUNDING_SLACK;
-      // Only faces whose bound reaches the threshold can count; when they
-      // are few, they alone are looked at. (No face is below -1.)
-      const floor = request.threshold - slack;
-      const candidates = floor > -1 ? rows.candidates(b, floor) : undefined;
-      answers.push(rescore(rows, request, bounds[b], slack, candidates));
-    }
+  return batches(requests).flatMap((batch) =>
+    answers(rows, batch, rows.scan(queries(batch)))
+  );
+}
+
+/**
+ * {@linkcode searchRows} with scans shared with the rows' helper threads;
+ * the rows must not change until it settles.
+ */
+export async function searchRowsShared(
+  rows: FaceRows,
+  requests: readonly SearchRequest[],
+): Promise<Match[][]> {
+  if (rows.size === 0) return requests.map(() => []);
+  const found: Match[][] = [];
+  for (const batch of batches(requests)) {
+    found.push(...answers(rows, batch, await rows.scanShared(queries(batch))));
   }
-  return answers;
+  return found;
+}
+
+/** `requests` cut into the batches of one scan each. */
+function batches(
+  requests: readonly SearchRequest[],
+): (readonly SearchRequest[])[] {
+  const cut = [];
+  for (let start = 0; start < requests.length; start += MAX_BATCH) {
+    cut.push(requests.slice(start, start + MAX_BATCH));
+  }
+  return cut;
+}
+
+function queries(batch: readonly SearchRequest[]): Float64Array[] {
+  return batch.map((request) => request.query);
+}
+
+/** The answers of one batch, from its scan. */
+function answers(
+  rows: FaceRows,
+  batch: readonly SearchRequest[],
+  { bounds, quantised }: ScanResult,
+): Match[][] {
+  return batch.map((request, b) => {
+    const slack = quantised[b].error * NORM_BOUND + ROUNDING_SLACK;
+    // Only faces whose bound reaches the threshold can count; when they
+    // are few, they alone are looked at. (No face is below -1.)
+    const floor = request.threshold - slack;
+    const candidates = floor > -1 ? rows.candidates(b, floor) : undefined;
+    return rescore(rows, request, bounds[b], slack, candidates);
+  });
 }
 
 /**

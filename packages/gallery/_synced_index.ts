@@ -58,6 +58,8 @@ export class SyncedIndex {
   #indexSeq = 0;
   #syncedAt = -Infinity;
   #syncing: Promise<void> | undefined;
+  /** The reads in flight (see `read`), which a sync waits out. */
+  readonly #reads = new Set<Promise<unknown>>();
   /** Faces changed since the index was loaded or a snapshot was begun. */
   #changes = 0;
   /** Buckets of the snapshot the last load could not use, until written. */
@@ -103,6 +105,27 @@ export class SyncedIndex {
   }
 
   /**
+   * Runs `read` over the index (brought up to date before, by
+   * {@linkcode SyncedIndex.fresh}) with no sync changing it until `read`
+   * settles: one that is running is waited out first, and one that starts
+   * meanwhile waits. For an asynchronous read, a shared scan, which helper
+   * threads do while this thread goes on.
+   */
+  async read<T>(read: (rows: FaceRows) => Promise<T>): Promise<T> {
+    while (this.#syncing !== undefined) {
+      // Its failure is its callers'; this read takes the index as it is.
+      await this.#syncing.catch(() => {});
+    }
+    const reading = read(this.current);
+    this.#reads.add(reading);
+    try {
+      return await reading;
+    } finally {
+      this.#reads.delete(reading);
+    }
+  }
+
+  /**
    * Writes a snapshot of the index now (after one already running in this
    * process, if any).
    */
@@ -116,6 +139,8 @@ export class SyncedIndex {
   }
 
   async #sync(): Promise<void> {
+    // No read begins from here on (they wait for `#syncing`).
+    await Promise.allSettled(this.#reads);
     const started = performance.now();
     const head = await this.#store.get<HeadRecord>(this.#store.key("head"));
     const target = head.value?.seq ?? 0;

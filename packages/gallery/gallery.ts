@@ -32,7 +32,7 @@ import { Snapshots } from "./_snapshot.ts";
 import { rowBytes } from "./_kernel.ts";
 import { Batcher } from "./_batcher.ts";
 import { MAX_BATCH } from "./_face_rows.ts";
-import { type SearchRequest, searchRows } from "./_search.ts";
+import { type SearchRequest, searchRowsShared } from "./_search.ts";
 import {
   checkCursor,
   checkGalleryOptions,
@@ -125,7 +125,8 @@ export class Gallery {
     });
     // Every request in a batch waited for a fresh index before it joined.
     this.#searches = new Batcher(
-      (requests) => searchRows(this.#index.current, requests),
+      (requests) =>
+        this.#index.read((rows) => searchRowsShared(rows, requests)),
       MAX_BATCH,
     );
   }

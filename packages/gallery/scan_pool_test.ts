@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { unitVectors } from "@facever/testing";
 import { Gallery, MAX_SCAN_THREADS, ScanPool } from "./mod.ts";
 
 Deno.test("ScanPool.create checks its threads", () => {
@@ -48,6 +49,54 @@ Deno.test("a gallery with a pool identifies as one without", async () => {
     const answer = await pooled.identify(query, { threshold: 0.5 });
     assert.deepEqual(answer, await plain.identify(query, { threshold: 0.5 }));
     assert.equal(answer[0].subjectId, "ada");
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("enrolments while shared scans run: each face is found at once, nothing read half-changed", async () => {
+  const kv = await Deno.openKv(":memory:");
+  using scanPool = ScanPool.create({ threads: 1 });
+  try {
+    const dims = 8;
+    const gallery = await Gallery.open(kv, {
+      tenant: "t",
+      modelId: "m@1",
+      dims,
+      scanPool,
+      snapshotEvery: Infinity,
+    });
+    const random = unitVectors(5, dims);
+    // Large enough for the scans to be shared (16,384 faces and up).
+    for (let s = 0; s < 80; s++) await gallery.createSubject(`s${s}`);
+    for (let i = 0; i < 17_000; i++) {
+      await gallery.addFace(`s${i % 80}`, random());
+    }
+    const busy = async (until: () => boolean) => {
+      while (!until()) {
+        await Promise.all(
+          Array.from(
+            { length: 8 },
+            () => gallery.identify(random(), { threshold: 0.5, limit: 3 }),
+          ),
+        );
+      }
+    };
+    // The helper starts after the first shared scan.
+    const warm = performance.now() + 300;
+    await busy(() => performance.now() > warm);
+    let enrolled = 0;
+    const enrolments = (async () => {
+      for (let i = 0; i < 30; i++) {
+        const vector = random();
+        await gallery.createSubject(`new${i}`);
+        const faceId = await gallery.addFace(`new${i}`, vector);
+        const [best] = await gallery.identify(vector, { threshold: 0.99 });
+        assert.equal(best?.faceId, faceId);
+        enrolled++;
+      }
+    })();
+    await Promise.all([enrolments, busy(() => enrolled === 30)]);
   } finally {
     kv.close();
   }
