@@ -71,15 +71,35 @@ export class Batcher<Q, A> {
     }
     // Those that did not fit, or came during the last batch's work, have
     // waited too: their batches run now.
-    while (this.#pending.length > 0) {
-      const batch = this.#pending.splice(0, this.#max);
-      try {
-        const answers = await this.#run(batch.map((p) => p.query));
-        batch.forEach((p, i) => p.resolve(answers[i]));
-      } catch (error) {
-        for (const p of batch) p.reject(error);
+    for (let batch = this.#take(), run = this.#start(batch); batch.length;) {
+      const outcome = await run;
+      // The next batch starts before this one's callers go on: its work
+      // (a scan, on helper threads) runs while they write their answers.
+      const next = this.#take();
+      run = this.#start(next);
+      if ("answers" in outcome) {
+        batch.forEach((p, i) => p.resolve(outcome.answers[i]));
+      } else {
+        for (const p of batch) p.reject(outcome.error);
       }
+      batch = next;
     }
     this.#waiting = false;
+  }
+
+  #take(): Pending<Q, A>[] {
+    return this.#pending.splice(0, this.#max);
+  }
+
+  /** Starts the work of `batch` (none when it is empty). */
+  async #start(
+    batch: Pending<Q, A>[],
+  ): Promise<{ answers: A[] } | { error: unknown }> {
+    if (batch.length === 0) return { answers: [] };
+    try {
+      return { answers: await this.#run(batch.map((p) => p.query)) };
+    } catch (error) {
+      return { error };
+    }
   }
 }

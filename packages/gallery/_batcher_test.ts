@@ -104,3 +104,23 @@ Deno.test("an asynchronous batch runs alone; calls made during it form the next"
   assert.deepEqual(await Promise.all([first, ...later]), [1, 2, 3]);
   assert.deepEqual(batches, [[1], [2, 3]]);
 });
+
+Deno.test("the next batch starts before the last batch's callers go on", async () => {
+  const events: string[] = [];
+  // The work begins a microtask after the call, as a shared scan's does.
+  const batcher = new Batcher<number, number>(
+    (queries) =>
+      new Promise((resolve) =>
+        queueMicrotask(() => {
+          events.push(`start ${queries}`);
+          setTimeout(() => resolve(queries), 5);
+        })
+      ),
+    16,
+  );
+  const first = batcher.submit(1).then(() => events.push("answered 1"));
+  while (events.length === 0) await new Promise((r) => setTimeout(r, 0));
+  const second = batcher.submit(2).then(() => events.push("answered 2"));
+  await Promise.all([first, second]);
+  assert.deepEqual(events, ["start 1", "start 2", "answered 1", "answered 2"]);
+});
