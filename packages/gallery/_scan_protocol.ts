@@ -10,7 +10,9 @@
  * thread, until all are. A helper that
  * wakes late finds the claim word on another job, or past the last chunk,
  * and takes nothing: the owner never depends on a helper to start, only to
- * finish a chunk it took.
+ * finish a chunk it took. The count of chunks done carries the job number
+ * too, so a helper so late that the owner gave up on it counts nothing
+ * towards a later job.
  *
  * The number of chunks is the same for every job, so a helper that read a
  * job's words and then wins a claim of that job read them before the owner
@@ -67,7 +69,7 @@ export function publishJob(
   const number = (Atomics.load(control, JOB) + 1) & JOB_MASK;
   Atomics.store(control, MEMORY, memory);
   FIELDS.forEach((field, i) => Atomics.store(control, 4 + i, job[field]));
-  Atomics.store(control, DONE, 0);
+  Atomics.store(control, DONE, number << CHUNK_BITS);
   Atomics.store(control, CLAIM, number << CHUNK_BITS);
   Atomics.store(control, JOB, number);
   Atomics.notify(control, JOB);
@@ -113,24 +115,38 @@ export function claimChunk(
   }
 }
 
-/** Counts a chunk done and wakes the owner. */
-export function chunkDone(control: Int32Array<SharedArrayBuffer>): void {
-  Atomics.add(control, DONE, 1);
-  Atomics.notify(control, DONE);
+/**
+ * Counts a chunk of job `number` done and wakes the owner — unless another
+ * job has begun: a helper that the owner gave up on (see `awaitChunks`)
+ * counts nothing towards a later job.
+ */
+export function chunkDone(
+  control: Int32Array<SharedArrayBuffer>,
+  number: number,
+): void {
+  for (;;) {
+    const word = Atomics.load(control, DONE);
+    if (word >>> CHUNK_BITS !== number) return;
+    if (Atomics.compareExchange(control, DONE, word, word + 1) === word) {
+      Atomics.notify(control, DONE);
+      return;
+    }
+  }
 }
 
 /**
- * Waits, without blocking the thread, until every chunk of the job is
+ * Waits, without blocking the thread, until every chunk of job `number` is
  * done or `timeoutMs` has passed; tells whether they all are.
  */
 export async function awaitChunks(
   control: Int32Array<SharedArrayBuffer>,
+  number: number,
   timeoutMs: number,
 ): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const done = Atomics.load(control, DONE);
-    if (done >= CHUNKS) return true;
+    if (done === (number << CHUNK_BITS) + CHUNKS) return true;
     const left = deadline - performance.now();
     if (left <= 0) return false;
     // The time limit is a timer of the runtime's: a wait's own timeout

@@ -44,16 +44,9 @@ Deno.test("a job's chunks are taken once each, and only by that job", async () =
   }
   assert.deepEqual(taken, Array.from({ length: CHUNKS }, (_, i) => i));
   // Not done yet: the owner would wait.
-  assert.equal(await awaitChunks(control, 1), false);
-  for (let i = 0; i < CHUNKS; i++) chunkDone(control);
-  assert.equal(await awaitChunks(control, 1), true);
-
-  // The owner's wait ends when the last chunk is counted done, elsewhere.
-  publishJob(control, 9, JOB);
-  setTimeout(() => {
-    for (let i = 0; i < CHUNKS; i++) chunkDone(control);
-  }, 5);
-  assert.equal(await awaitChunks(control, 10_000), true);
+  assert.equal(await awaitChunks(control, first, 1), false);
+  for (let i = 0; i < CHUNKS; i++) chunkDone(control, first);
+  assert.equal(await awaitChunks(control, first, 1), true);
 
   const second = publishJob(control, 8, { ...JOB, size: 1 });
   assert.notEqual(second, first);
@@ -61,4 +54,20 @@ Deno.test("a job's chunks are taken once each, and only by that job", async () =
   assert.equal(claimChunk(control, first), -1);
   assert.equal(claimChunk(control, second), 0);
   assert.equal(readJob(control).job.size, 1);
+
+  // The owner's wait ends when the last chunk is counted done, elsewhere.
+  const third = publishJob(control, 9, JOB);
+  setTimeout(() => {
+    for (let i = 0; i < CHUNKS; i++) chunkDone(control, third);
+  }, 5);
+  assert.equal(await awaitChunks(control, third, 10_000), true);
+
+  // A helper the owner gave up on finishes a chunk of an older job late:
+  // it counts nothing towards the job under way.
+  const fourth = publishJob(control, 9, JOB);
+  for (let i = 0; i < CHUNKS - 1; i++) chunkDone(control, fourth);
+  chunkDone(control, third);
+  assert.equal(await awaitChunks(control, fourth, 1), false);
+  chunkDone(control, fourth);
+  assert.equal(await awaitChunks(control, fourth, 1), true);
 });

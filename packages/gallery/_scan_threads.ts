@@ -125,14 +125,14 @@ export class ScanThreads {
     let turnAt = performance.now();
     for (let chunk; (chunk = claimChunk(control, number)) !== -1;) {
       scanRange(kernel, job, ...chunkRange(job.count, chunk));
-      chunkDone(control);
+      chunkDone(control, number);
       this.#ownerChunks++;
       if (performance.now() - turnAt >= YIELD_MS) {
         await nextTurn();
         turnAt = performance.now();
       }
     }
-    if (!(await awaitChunks(control, HELPER_TIMEOUT_MS))) {
+    if (!(await awaitChunks(control, number, HELPER_TIMEOUT_MS))) {
       throw new Error(
         `a scan helper took a chunk and did not finish it within ${HELPER_TIMEOUT_MS} ms`,
       );

@@ -25,7 +25,7 @@ async function help(control: Int32Array<SharedArrayBuffer>): Promise<void> {
     if (kernel === undefined) continue;
     for (let chunk; (chunk = claimChunk(control, number)) !== -1;) {
       scanRange(kernel, job, ...chunkRange(job.count, chunk));
-      chunkDone(control);
+      chunkDone(control, number);
     }
   }
 }
