@@ -22,6 +22,12 @@
  *   processes share the machine's two cores, so the client's work counts
  *   against the server's.
  *
+ * Two more rows take `direct` and `in-process, scan pool` at concurrency 1
+ * with 1 ms of idle before each call (`idleMs`), as a client's pauses
+ * between requests are: a back-to-back loop keeps part of the index in the
+ * processor's last-level cache between scans, which real traffic does not
+ * (the latencies tell the difference; calls per second count the pauses).
+ *
  * Each row also has the CPU time per call of the process that answers
  * (`process.cpuUsage`; the server reports its own on `GET /cpu`): on a
  * machine that other work keeps busy, calls per second follow the load,
@@ -102,6 +108,8 @@ function cpuMicroseconds(): number {
 interface Row {
   readonly mode: Mode;
   readonly concurrency: number;
+  /** Idle time before each call, in ms; 0: back to back. */
+  readonly idleMs: number;
   readonly perSecond: number;
   /**
    * CPU time per call of the answering process (this one in process, the
@@ -117,14 +125,16 @@ interface Row {
 }
 
 /**
- * `concurrency` loops of `call` for `seconds`, after a short warm-up;
- * `cpu` tells the CPU microseconds of the process that answers.
+ * `concurrency` loops of `call` for `seconds`, after a short warm-up, each
+ * call after `idleMs` of idle (not counted in its latency); `cpu` tells
+ * the CPU microseconds of the process that answers.
  */
 async function load(
   concurrency: number,
   seconds: number,
   cpu: () => Promise<number>,
   call: (k: number) => Promise<unknown>,
+  idleMs: number,
 ): Promise<Sample> {
   const warm = performance.now() + 300;
   let next = 0;
@@ -137,6 +147,9 @@ async function load(
   const end = started + 1000 * seconds;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < end) {
+      if (idleMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, idleMs));
+      }
       const begun = performance.now();
       await call(next++);
       latencies.push(performance.now() - begun);
@@ -151,12 +164,18 @@ async function load(
   };
 }
 
-function row(mode: Mode, concurrency: number, samples: Sample[]): Row {
+function row(
+  mode: Mode,
+  concurrency: number,
+  idleMs: number,
+  samples: Sample[],
+): Row {
   const latencies = samples.flatMap((s) => s.latencies).sort((a, b) => a - b);
   const ms = (value: number) => Math.round(100 * value) / 100;
   return {
     mode,
     concurrency,
+    idleMs,
     perSecond: Math.round(median(samples.map((s) => s.perSecond))),
     cpuMsPerCall: ms(median(samples.map((s) => s.cpuMsPerCall))),
     rounds: samples.map((s) => Math.round(s.perSecond)),
@@ -241,40 +260,51 @@ async function measure(seconds: number, rounds: number): Promise<Row[]> {
   const served = async () =>
     Number(await (await fetch(`http://127.0.0.1:${port}/cpu`)).text());
 
+  const search = (k: number) =>
+    Promise.resolve(
+      index.search(asked[k % asked.length], OPTIONS.limit, OPTIONS.threshold),
+    );
+  const pooledIdentify = (k: number) =>
+    pooled.identify(asked[k % asked.length], OPTIONS);
   const runs: {
     mode: Mode;
     concurrency: number;
+    idleMs: number;
     cpu: () => Promise<number>;
     call: (k: number) => Promise<unknown>;
   }[] = [
-    {
-      mode: "direct",
+    ...[0, 1].map((idleMs) => ({
+      mode: "direct" as const,
       concurrency: 1,
+      idleMs,
       cpu: own,
-      call: (k) =>
-        Promise.resolve(
-          index.search(
-            asked[k % asked.length],
-            OPTIONS.limit,
-            OPTIONS.threshold,
-          ),
-        ),
-    },
+      call: search,
+    })),
     ...CONCURRENCY.map((concurrency) => ({
       mode: "in-process" as const,
       concurrency,
+      idleMs: 0,
       cpu: own,
       call: (k: number) => gallery.identify(asked[k % asked.length], OPTIONS),
     })),
     ...CONCURRENCY.map((concurrency) => ({
       mode: "in-process, scan pool" as const,
       concurrency,
+      idleMs: 0,
       cpu: own,
-      call: (k: number) => pooled.identify(asked[k % asked.length], OPTIONS),
+      call: pooledIdentify,
     })),
+    {
+      mode: "in-process, scan pool",
+      concurrency: 1,
+      idleMs: 1,
+      cpu: own,
+      call: pooledIdentify,
+    },
     ...CONCURRENCY.map((concurrency) => ({
       mode: "http" as const,
       concurrency,
+      idleMs: 0,
       cpu: served,
       call: async (k: number) => {
         const response = await fetch(url, {
@@ -290,8 +320,8 @@ async function measure(seconds: number, rounds: number): Promise<Row[]> {
   const samples = runs.map(() => [] as Sample[]);
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const [i, { concurrency, cpu, call }] of runs.entries()) {
-        samples[i].push(await load(concurrency, seconds, cpu, call));
+      for (const [i, { concurrency, cpu, call, idleMs }] of runs.entries()) {
+        samples[i].push(await load(concurrency, seconds, cpu, call, idleMs));
       }
       console.error(`round ${round + 1}/${rounds} done`);
     }
@@ -301,8 +331,8 @@ async function measure(seconds: number, rounds: number): Promise<Row[]> {
     await lines.cancel();
     kv.close();
   }
-  return runs.map(({ mode, concurrency }, i) =>
-    row(mode, concurrency, samples[i])
+  return runs.map(({ mode, concurrency, idleMs }, i) =>
+    row(mode, concurrency, idleMs, samples[i])
   );
 }
 
