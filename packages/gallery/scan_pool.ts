@@ -34,7 +34,10 @@ export interface ScanPoolOptions {
  * `GalleryOptions`): a scan of an index of at least 16,384 faces is cut
  * into chunks that the helpers and the calling thread take together, so
  * that one search, or one batch of concurrent searches, runs on every
- * core. The answers are the same bits as a scan on one thread.
+ * core. The answers are the same bits as a scan on one thread. Between
+ * its chunks the calling thread lets its event loop run, so that a server
+ * reads the next requests while the helpers scan; the gallery's index does
+ * not change until the scan has settled.
  *
  * The helpers are Web Workers started right after the first scan that is
  * worth sharing (which runs without them, so that a cold start's first
