@@ -14,7 +14,8 @@
  * about 600 and 1,550). Waiting on, turn after turn, for the callers of
  * the last batch to come back was measured and left out: a run of turns
  * holds back the runtime's own I/O by milliseconds, the very callers it
- * waits for.
+ * waits for; a wait of up to 1 ms on a timer for them gained nothing either
+ * (one server, 4 and 16 connections).
  *
  * A batch's work may be asynchronous (a scan shared with helper threads,
  * during which this thread reads requests): batches run one at a time, and

@@ -98,6 +98,26 @@ export async function nextJob(
 }
 
 /**
+ * Adds one to the count in word `at` (job number above, count below) if it
+ * is still job `number`'s and under {@linkcode CHUNKS}: the count before,
+ * or -1 when not.
+ */
+function countUp(
+  control: Int32Array<SharedArrayBuffer>,
+  at: number,
+  number: number,
+): number {
+  for (;;) {
+    const word = Atomics.load(control, at);
+    const count = word & CHUNK_MASK;
+    if (word >>> CHUNK_BITS !== number || count >= CHUNKS) return -1;
+    if (Atomics.compareExchange(control, at, word, word + 1) === word) {
+      return count;
+    }
+  }
+}
+
+/**
  * Takes the next chunk of job `number`: its index, or -1 when every chunk
  * is taken or another job has begun.
  */
@@ -105,14 +125,7 @@ export function claimChunk(
   control: Int32Array<SharedArrayBuffer>,
   number: number,
 ): number {
-  for (;;) {
-    const word = Atomics.load(control, CLAIM);
-    const chunk = word & CHUNK_MASK;
-    if (word >>> CHUNK_BITS !== number || chunk >= CHUNKS) return -1;
-    if (Atomics.compareExchange(control, CLAIM, word, word + 1) === word) {
-      return chunk;
-    }
-  }
+  return countUp(control, CLAIM, number);
 }
 
 /**
@@ -124,14 +137,7 @@ export function chunkDone(
   control: Int32Array<SharedArrayBuffer>,
   number: number,
 ): void {
-  for (;;) {
-    const word = Atomics.load(control, DONE);
-    if (word >>> CHUNK_BITS !== number) return;
-    if (Atomics.compareExchange(control, DONE, word, word + 1) === word) {
-      Atomics.notify(control, DONE);
-      return;
-    }
-  }
+  if (countUp(control, DONE, number) !== -1) Atomics.notify(control, DONE);
 }
 
 /**
