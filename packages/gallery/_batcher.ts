@@ -18,9 +18,16 @@
  * (one server, 4 and 16 connections).
  *
  * A batch's work may be asynchronous (a scan shared with helper threads,
- * during which this thread reads requests): batches run one at a time, and
- * the calls made while one runs have waited already — they form the next
- * batch as soon as it ends.
+ * during which this thread reads requests): the calls made while one runs
+ * have waited already and form the next batch as soon as it ends — or,
+ * with `ready`, as soon as the next batch's scan could begin, which is
+ * when every chunk of the running scan is taken. Two batches then run at
+ * once, and the helpers go from one scan to the next without waiting for
+ * this thread, which may be busy writing answers and reading requests. On
+ * one server with 100,000 faces this served 5–15 % more identifications
+ * per second at 4 and 64 connections, and as many at 1 and 16 (where the
+ * clients, answered together, come back together and leave nothing to
+ * overlap).
  *
  * @module
  */
@@ -40,13 +47,24 @@ const MAX_TURNS = 16;
 export class Batcher<Q, A> {
   readonly #run: (queries: Q[]) => A[] | Promise<A[]>;
   readonly #max: number;
+  readonly #ready: (() => Promise<void>) | undefined;
   #pending: Pending<Q, A>[] = [];
   #waiting = false;
 
-  /** `run` answers a batch of queries in order. */
-  constructor(run: (queries: Q[]) => A[] | Promise<A[]>, max: number) {
+  /**
+   * `run` answers a batch of queries in order. `ready`, if given, resolves
+   * once the next batch's work would begin at once although the last
+   * batch's is still under way: the next batch then forms from the calls
+   * waiting at that moment and starts, two batches at a time.
+   */
+  constructor(
+    run: (queries: Q[]) => A[] | Promise<A[]>,
+    max: number,
+    ready?: () => Promise<void>,
+  ) {
     this.#run = run;
     this.#max = max;
+    this.#ready = ready;
   }
 
   /** The answer to `query`, from the next batch. */
@@ -73,17 +91,23 @@ export class Batcher<Q, A> {
     // Those that did not fit, or came during the last batch's work, have
     // waited too: their batches run now.
     for (let batch = this.#take(), run = this.#start(batch); batch.length;) {
+      await (this.#ready ? Promise.race([run, this.#ready()]) : run);
+      let next = this.#take();
+      let nextRun = this.#start(next);
       const outcome = await run;
-      // The next batch starts before this one's callers go on: its work
-      // (a scan, on helper threads) runs while they write their answers.
-      const next = this.#take();
-      run = this.#start(next);
+      if (next.length === 0) {
+        // The next batch starts before this one's callers go on: its work
+        // (a scan, on helper threads) runs while they write their answers.
+        next = this.#take();
+        nextRun = this.#start(next);
+      }
       if ("answers" in outcome) {
         batch.forEach((p, i) => p.resolve(outcome.answers[i]));
       } else {
         for (const p of batch) p.reject(outcome.error);
       }
       batch = next;
+      run = nextRun;
     }
     this.#waiting = false;
   }

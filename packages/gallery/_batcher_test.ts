@@ -124,3 +124,51 @@ Deno.test("the next batch starts before the last batch's callers go on", async (
   await Promise.all([first, second]);
   assert.deepEqual(events, ["start 1", "start 2", "answered 1", "answered 2"]);
 });
+
+Deno.test("with `ready`, the next batch starts when it resolves, beside the last; never more than two", async () => {
+  const batches: number[][] = [];
+  const finish: (() => void)[] = [];
+  let running = 0, most = 0;
+  const ready = Promise.withResolvers<void>();
+  const batcher = new Batcher<number, number>(
+    async (queries) => {
+      batches.push(queries);
+      most = Math.max(most, ++running);
+      await new Promise<void>((resolve) => finish.push(resolve));
+      running--;
+      return queries;
+    },
+    16,
+    () => ready.promise,
+  );
+  const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const until = async (done: () => boolean, what: string) => {
+    const deadline = Date.now() + 2_000;
+    while (!done()) {
+      if (Date.now() > deadline) assert.fail(`${what}: ${batches.join(" | ")}`);
+      await turn();
+    }
+  };
+
+  const first = batcher.submit(1);
+  await until(() => batches.length === 1, "the first batch did not start");
+  const second = [batcher.submit(2), batcher.submit(3)];
+  for (let i = 0; i < 5; i++) await turn();
+  assert.deepEqual(batches, [[1]], "started before `ready` resolved");
+  ready.resolve();
+  await until(() => batches.length === 2, "no second batch beside the first");
+  assert.deepEqual(batches, [[1], [2, 3]]);
+
+  // Two run: a third waits for the first to settle.
+  const third = batcher.submit(4);
+  for (let i = 0; i < 5; i++) await turn();
+  assert.equal(batches.length, 2);
+  finish[0]();
+  assert.equal(await first, 1);
+  await until(() => batches.length === 3, "no third batch after the first");
+  assert.deepEqual(batches[2], [4]);
+  finish[1]();
+  finish[2]();
+  assert.deepEqual(await Promise.all([...second, third]), [2, 3, 4]);
+  assert.equal(most, 2);
+});

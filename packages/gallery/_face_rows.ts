@@ -6,10 +6,12 @@
  * in blocks on the JavaScript side, for the exact rescoring of the few
  * faces the scan cannot rule out.
  *
- * The memory holds, in order: room for `MAX_BATCH` quantised queries and
- * their parameters, a list of candidates (`_select.ts`), the rows, and the
- * kernel's output (one float32 per row and query of a batch, and 16 bytes
- * that the selection may read past the last). The output is scratch, so it
+ * The memory holds, in order: room for two batches of `MAX_BATCH`
+ * quantised queries and their parameters (two shared scans may be under
+ * way at once, see `_scan_protocol.ts`), a list of candidates
+ * (`_select.ts`), the rows, and the kernel's output (one float32 per row
+ * and query of the two batches, and 16 bytes that the selection may read
+ * past the last). The output is scratch, so it
  * is only touched, and only takes resident memory, as far as batches
  * reach.
  *
@@ -44,6 +46,9 @@ export const MAX_CANDIDATES = 4096;
  */
 export const MAX_BATCH = 16;
 
+/** Query slots: room for two batches, one per shared scan under way. */
+const SLOTS = 2 * MAX_BATCH;
+
 const PAGE_BYTES = 65536;
 const MAX_PAGES = 65536;
 const BLOCK_BITS = 14;
@@ -60,11 +65,14 @@ export interface QuantisedQuery {
 
 /**
  * A scan's output: each query's bound for every face, by slot, as views
- * that the next change or scan invalidates; and the queries as quantised.
+ * that the next change or scan invalidates; the queries as quantised; and
+ * the query slot of the first (the others follow it), for
+ * {@linkcode FaceRows.candidates}.
  */
 export interface ScanResult {
   readonly bounds: Float32Array[];
   readonly quantised: QuantisedQuery[];
+  readonly firstSlot: number;
 }
 
 /** Faces copied out of an index, or to be put back: their rows and vectors in order. */
@@ -114,8 +122,8 @@ export class FaceRows {
   readonly #subjectIds: string[] = [];
   readonly #slots = new Map<string, number>();
   #capacity = 0;
-  /** Whether a shared scan is in flight (see `scanShared`). */
-  #scanning = false;
+  /** Whether each batch's room is taken by a shared scan in flight. */
+  readonly #scanning = [false, false];
   #bytes: Uint8Array;
   #floats: Float32Array;
   #words: Int32Array;
@@ -129,8 +137,8 @@ export class FaceRows {
     this.#threads = threads?.threads ? threads : undefined;
     this.#rowBytes = rowBytes(dims);
     this.#codeBytes = codeBytes(dims);
-    this.#paramsAt = MAX_BATCH * this.#codeBytes;
-    this.#listAt = this.#paramsAt + MAX_BATCH * PARAM_BYTES;
+    this.#paramsAt = SLOTS * this.#codeBytes;
+    this.#listAt = this.#paramsAt + SLOTS * PARAM_BYTES;
     this.#rowsAt = this.#listAt + 4 * MAX_CANDIDATES;
     this.#memory = new WebAssembly.Memory({
       initial: 1,
@@ -316,48 +324,69 @@ export class FaceRows {
    * {@linkcode MAX_BATCH} queries (unit vectors of `dims` doubles).
    */
   scan(queries: readonly Float64Array[]): ScanResult {
-    const { job, quantised } = this.#prepare(queries);
+    this.#assertIdle();
+    const { job, quantised } = this.#prepare(queries, 0);
     scanRange(this.#kernel, job, 0, job.count);
-    return this.#result(job, quantised);
+    return this.#result(job, quantised, 0);
   }
 
   /**
    * {@linkcode FaceRows.scan}, shared with the helper threads the rows
-   * were made with (if any). Until it settles, the rows must not change:
-   * a change, or another scan, throws meanwhile.
+   * were made with (if any): `read` gets the result as soon as the scan is
+   * done, and what it returns is the answer. Two may be under way at once,
+   * each with its own room for queries and output, which stays taken until
+   * `read` returns. Until they settle, the rows must not change: a change,
+   * a scan on this thread or a third shared scan throws meanwhile.
    */
-  async scanShared(queries: readonly Float64Array[]): Promise<ScanResult> {
-    if (this.#threads === undefined) return this.scan(queries);
-    const { job, quantised } = this.#prepare(queries);
-    this.#scanning = true;
-    try {
-      await this.#threads.scan(this.#kernel, this.dims, job);
-    } finally {
-      this.#scanning = false;
+  async scanShared<T>(
+    queries: readonly Float64Array[],
+    read: (result: ScanResult) => T,
+  ): Promise<T> {
+    const room = this.#scanning.indexOf(false);
+    if (room === -1) {
+      throw new Error("two shared scans of these rows are under way already");
     }
-    return this.#result(job, quantised);
+    const { job, quantised } = this.#prepare(queries, room);
+    this.#scanning[room] = true;
+    try {
+      if (this.#threads === undefined) {
+        scanRange(this.#kernel, job, 0, job.count);
+      } else {
+        await this.#threads.scan(this.#kernel, this.dims, job);
+      }
+      return read(this.#result(job, quantised, room));
+    } finally {
+      this.#scanning[room] = false;
+    }
   }
 
-  /** Writes the queries and describes their scan. */
+  /** Writes the queries into room `room` and describes their scan. */
   #prepare(
     queries: readonly Float64Array[],
+    room: number,
   ): { job: ScanJob; quantised: QuantisedQuery[] } {
-    this.#assertIdle();
-    const quantised = queries.map((query, b) => this.#writeQuery(query, b));
+    const first = room * MAX_BATCH;
+    const quantised = queries.map((query, b) =>
+      this.#writeQuery(query, first + b)
+    );
     const job: ScanJob = {
       rows: this.#rowsAt,
       count: this.size,
       rowBytes: this.#rowBytes,
-      queries: 0,
+      queries: first * this.#codeBytes,
       size: queries.length,
-      params: this.#paramsAt,
-      out: this.#rowAt(this.#capacity),
+      params: this.#paramsAt + first * PARAM_BYTES,
+      out: this.#outAt(first),
       stride: 4 * this.#capacity,
     };
     return { job, quantised };
   }
 
-  #result(job: ScanJob, quantised: QuantisedQuery[]): ScanResult {
+  #result(
+    job: ScanJob,
+    quantised: QuantisedQuery[],
+    room: number,
+  ): ScanResult {
     const bounds = quantised.map((_, b) =>
       new Float32Array(
         this.#memory.buffer,
@@ -365,26 +394,31 @@ export class FaceRows {
         job.count,
       )
     );
-    return { bounds, quantised };
+    return { bounds, quantised, firstSlot: room * MAX_BATCH };
+  }
+
+  /** Where the bounds for query slot `slot` begin. */
+  #outAt(slot: number): number {
+    return this.#rowAt(this.#capacity) + slot * 4 * this.#capacity;
   }
 
   /** A shared scan reads the rows from other threads: nothing may move. */
   #assertIdle(): void {
-    if (this.#scanning) {
+    if (this.#scanning.includes(true)) {
       throw new Error("the rows were used while a shared scan read them");
     }
   }
 
   /**
-   * The faces whose bound for query `b` of the last scan is at least
-   * `floor`, by slot in order — or `undefined` when there are more than
-   * {@linkcode MAX_CANDIDATES}. A view that the next call invalidates.
+   * The faces whose bound for query slot `slot` (`firstSlot` of a
+   * {@linkcode ScanResult} and on) is at least `floor`, by slot in order —
+   * or `undefined` when there are more than {@linkcode MAX_CANDIDATES}. A
+   * view that the next call invalidates.
    */
-  candidates(b: number, floor: number): Int32Array | undefined {
-    const count = this.size;
+  candidates(slot: number, floor: number): Int32Array | undefined {
     const found = this.#select(
-      this.#rowAt(this.#capacity) + b * 4 * this.#capacity,
-      count,
+      this.#outAt(slot),
+      this.size,
       float32Below(floor),
       this.#listAt,
       MAX_CANDIDATES,
@@ -395,14 +429,14 @@ export class FaceRows {
   }
 
   /**
-   * Quantises query `b` to integers in [-QUERY_MAX, QUERY_MAX] into the
-   * kernel's memory, with its scale and norm as float32.
+   * Quantises a query to integers in [-QUERY_MAX, QUERY_MAX] into query
+   * slot `slot` of the kernel's memory, with its scale and norm as float32.
    */
-  #writeQuery(query: Float64Array, b: number): QuantisedQuery {
+  #writeQuery(query: Float64Array, slot: number): QuantisedQuery {
     let max = 0;
     for (let i = 0; i < this.dims; i++) max = Math.max(max, Math.abs(query[i]));
     const scale = max / QUERY_MAX;
-    const at = b * this.#codeBytes;
+    const at = slot * this.#codeBytes;
     let norm = 0, error = 0;
     for (let i = 0; i < this.dims; i++) {
       const code = Math.round(query[i] / scale);
@@ -411,7 +445,7 @@ export class FaceRows {
       error += (query[i] - scale * code) ** 2;
     }
     const quantised = { norm: Math.sqrt(norm), error: Math.sqrt(error) };
-    const param = (this.#paramsAt + b * PARAM_BYTES) / 4;
+    const param = (this.#paramsAt + slot * PARAM_BYTES) / 4;
     this.#floats[param] = scale;
     this.#floats[param + 1] = quantised.norm;
     return quantised;
@@ -478,8 +512,8 @@ export class FaceRows {
   #reserve(count: number): void {
     this.#assertIdle();
     if (count <= this.#capacity) return;
-    // The row and its bound for each query of a batch.
-    const perFace = this.#rowBytes + 4 * MAX_BATCH;
+    // The row and its bound for each query slot.
+    const perFace = this.#rowBytes + 4 * SLOTS;
     const fixed = this.#rowsAt + 16;
     const most = Math.floor((MAX_PAGES * PAGE_BYTES - fixed) / perFace);
     if (count > most) {

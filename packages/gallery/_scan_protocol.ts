@@ -14,9 +14,18 @@
  * too, so a helper so late that the owner gave up on it counts nothing
  * towards a later job.
  *
+ * Two jobs may be under way at once: the owner publishes the next job as
+ * soon as every chunk of the last one is taken, and a helper that finds
+ * the last job's chunks gone goes straight on to the next, without waiting
+ * for the owner's thread (which may be busy serving requests). Each job
+ * keeps its words and its count of chunks done in one of two lanes, by
+ * the parity of its number; a job is published only once the job two
+ * before it, in the same lane, is done.
+ *
  * The number of chunks is the same for every job, so a helper that read a
  * job's words and then wins a claim of that job read them before the owner
- * could move on to the next job (which needs every chunk done).
+ * could publish the job after next in that lane (which needs every chunk of
+ * this one done).
  *
  * @module
  */
@@ -30,8 +39,9 @@ const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
 /** Job numbers wrap at this; only "the same as before or not" matters. */
 const JOB_MASK = (1 << (31 - CHUNK_BITS)) - 1;
 
-// The control block's words.
-const JOB = 0, CLAIM = 1, DONE = 2, MEMORY = 3;
+// The control block's words: the last job's number, the claim word, then
+// each lane's count of chunks done, memory id and job.
+const JOB = 0, CLAIM = 1, LANES = 2;
 const FIELDS = [
   "rows",
   "count",
@@ -42,7 +52,13 @@ const FIELDS = [
   "out",
   "stride",
 ] as const;
-const WORDS = 4 + FIELDS.length;
+const DONE = 0, MEMORY = 1, LANE_WORDS = 2 + FIELDS.length;
+const WORDS = LANES + 2 * LANE_WORDS;
+
+/** Where the words of job `number`'s lane begin. */
+function lane(number: number): number {
+  return LANES + (number & 1) * LANE_WORDS;
+}
 
 /** A new control block. */
 export function controlBlock(): Int32Array<SharedArrayBuffer> {
@@ -59,7 +75,8 @@ export function chunkRange(count: number, chunk: number): [number, number] {
 
 /**
  * Publishes a job over memory `memory` (an id the helpers were given) and
- * wakes the helpers; returns its number.
+ * wakes the helpers; returns its number. Every chunk of the last job must
+ * be taken, and every chunk of the one before it done.
  */
 export function publishJob(
   control: Int32Array<SharedArrayBuffer>,
@@ -67,9 +84,10 @@ export function publishJob(
   job: ScanJob,
 ): number {
   const number = (Atomics.load(control, JOB) + 1) & JOB_MASK;
-  Atomics.store(control, MEMORY, memory);
-  FIELDS.forEach((field, i) => Atomics.store(control, 4 + i, job[field]));
-  Atomics.store(control, DONE, number << CHUNK_BITS);
+  const at = lane(number);
+  Atomics.store(control, at + MEMORY, memory);
+  FIELDS.forEach((field, i) => Atomics.store(control, at + 2 + i, job[field]));
+  Atomics.store(control, at + DONE, number << CHUNK_BITS);
   Atomics.store(control, CLAIM, number << CHUNK_BITS);
   Atomics.store(control, JOB, number);
   Atomics.notify(control, JOB);
@@ -81,9 +99,10 @@ export function readJob(
   control: Int32Array<SharedArrayBuffer>,
 ): { number: number; memory: number; job: ScanJob } {
   const number = Atomics.load(control, JOB);
-  const memory = Atomics.load(control, MEMORY);
+  const at = lane(number);
+  const memory = Atomics.load(control, at + MEMORY);
   const job = Object.fromEntries(
-    FIELDS.map((field, i) => [field, Atomics.load(control, 4 + i)]),
+    FIELDS.map((field, i) => [field, Atomics.load(control, at + 2 + i)]),
   ) as unknown as ScanJob;
   return { number, memory, job };
 }
@@ -137,7 +156,8 @@ export function chunkDone(
   control: Int32Array<SharedArrayBuffer>,
   number: number,
 ): void {
-  if (countUp(control, DONE, number) !== -1) Atomics.notify(control, DONE);
+  const done = lane(number) + DONE;
+  if (countUp(control, done, number) !== -1) Atomics.notify(control, done);
 }
 
 /**
@@ -150,14 +170,15 @@ export async function awaitChunks(
   timeoutMs: number,
 ): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
+  const at = lane(number) + DONE;
   for (;;) {
-    const done = Atomics.load(control, DONE);
+    const done = Atomics.load(control, at);
     if (done === (number << CHUNK_BITS) + CHUNKS) return true;
     const left = deadline - performance.now();
     if (left <= 0) return false;
     // The time limit is a timer of the runtime's: a wait's own timeout
     // does not keep the event loop alive, and it could end first.
-    const waited = Atomics.waitAsync(control, DONE, done);
+    const waited = Atomics.waitAsync(control, at, done);
     if (!waited.async) continue;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([

@@ -71,3 +71,31 @@ Deno.test("a job's chunks are taken once each, and only by that job", async () =
   chunkDone(control, fourth);
   assert.equal(await awaitChunks(control, fourth, 1), true);
 });
+
+Deno.test("the next job is published once the last one's chunks are all taken, and each counts its own", async () => {
+  const control = controlBlock();
+  const first = publishJob(control, 1, JOB);
+  while (claimChunk(control, first) !== -1);
+  // The first job's chunks are all taken, none done: the second goes out.
+  const second = publishJob(control, 2, { ...JOB, size: 2 });
+  assert.deepEqual(readJob(control), {
+    number: second,
+    memory: 2,
+    job: { ...JOB, size: 2 },
+  });
+  assert.equal(claimChunk(control, first), -1);
+  assert.equal(claimChunk(control, second), 0);
+  for (let i = 0; i < CHUNKS; i++) chunkDone(control, first);
+  assert.equal(await awaitChunks(control, first, 1), true);
+  assert.equal(await awaitChunks(control, second, 1), false);
+  while (claimChunk(control, second) !== -1);
+
+  // The third takes the first's lane (done); the second's count is kept.
+  const third = publishJob(control, 3, JOB);
+  for (let i = 0; i < CHUNKS; i++) chunkDone(control, second);
+  assert.equal(await awaitChunks(control, second, 1), true);
+  assert.equal(await awaitChunks(control, third, 1), false);
+  for (let i = 0; i < CHUNKS; i++) chunkDone(control, third);
+  assert.equal(await awaitChunks(control, third, 1), true);
+  assert.equal(readJob(control).memory, 3);
+});

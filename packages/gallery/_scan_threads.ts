@@ -1,7 +1,7 @@
 /**
  * The owner's side of a `ScanPool`: the helper workers, started right
  * after the first scan that is worth sharing, and the scans shared with
- * them, one at a time.
+ * them, two at most under way at once (see `_scan_protocol.ts`).
  *
  * A shared scan is asynchronous: the owner takes chunks too, but every
  * {@linkcode YIELD_MS} it lets its event loop run — a server reads the
@@ -70,8 +70,14 @@ export class ScanThreads {
   readonly #ids = new WeakMap<WebAssembly.Memory, number>();
   #lastId = 0;
   #ownerChunks = CHUNKS;
-  /** The last scan asked for: the next one starts once it has settled. */
-  #last: Promise<void> = Promise.resolve();
+  /**
+   * The last scan asked for has handed out every chunk: the next one may
+   * be published (see `_scan_protocol.ts`).
+   */
+  #lastTaken: Promise<void> = Promise.resolve();
+  /** The last scan asked for, and the one before it, settled (or failed). */
+  #lastSettled: Promise<void> = Promise.resolve();
+  #beforeLastSettled: Promise<void> = Promise.resolve();
   // A memory whose index is gone is let go by the helpers too.
   readonly #forget = new FinalizationRegistry<number>((id) =>
     this.#post({ kind: "forget", id })
@@ -91,16 +97,36 @@ export class ScanThreads {
 
   /**
    * Runs `job` over the rows of `kernel`'s memory (which holds `dims`-value
-   * rows), with the helpers when it is large enough and they are up, after
-   * the scans asked for before it (they share one control block).
+   * rows), with the helpers when it is large enough and they are up. It
+   * begins once the last scan asked for has handed out all its chunks and
+   * the one before that has settled (they share one control block): two
+   * may be under way at once.
    */
   scan(kernel: Kernel, dims: number, job: ScanJob): Promise<void> {
-    const scan = this.#last.then(() => this.#scan(kernel, dims, job));
-    this.#last = scan.catch(() => {});
+    const taken = Promise.withResolvers<void>();
+    const scan = Promise.all([this.#lastTaken, this.#beforeLastSettled])
+      .then(() => this.#scan(kernel, dims, job, taken.resolve))
+      .finally(taken.resolve);
+    this.#lastTaken = taken.promise;
+    this.#beforeLastSettled = this.#lastSettled;
+    this.#lastSettled = scan.catch(() => {});
     return scan;
   }
 
-  async #scan(kernel: Kernel, dims: number, job: ScanJob): Promise<void> {
+  /**
+   * Resolves once the last scan asked for, if any, has handed out all its
+   * chunks: a scan asked for from then on begins at once.
+   */
+  taken(): Promise<void> {
+    return this.#lastTaken;
+  }
+
+  async #scan(
+    kernel: Kernel,
+    dims: number,
+    job: ScanJob,
+    taken: () => void,
+  ): Promise<void> {
     if (
       this.threads === 0 || this.#closed || job.count < MIN_SHARED_ROWS ||
       !isShared(kernel.memory)
@@ -132,6 +158,7 @@ export class ScanThreads {
         turnAt = performance.now();
       }
     }
+    taken();
     if (!(await awaitChunks(control, number, HELPER_TIMEOUT_MS))) {
       throw new Error(
         `a scan helper took a chunk and did not finish it within ${HELPER_TIMEOUT_MS} ms`,
@@ -153,7 +180,7 @@ export class ScanThreads {
     clearTimeout(this.#startTimer);
     const workers = this.#workers;
     this.#workers = [];
-    this.#last.then(() => {
+    Promise.all([this.#beforeLastSettled, this.#lastSettled]).then(() => {
       for (const worker of workers) worker.terminate();
     });
   }

@@ -53,7 +53,10 @@ async function sharedBounds(
   rows: FaceRows,
   batch: Float64Array[],
 ): Promise<Float32Array[]> {
-  return (await rows.scanShared(batch)).bounds.map((b) => b.slice());
+  return await rows.scanShared(
+    batch,
+    ({ bounds }) => bounds.map((b) => b.slice()),
+  );
 }
 
 Deno.test("a scan shared with helpers writes the same bits as one thread", async (t) => {
@@ -87,6 +90,24 @@ Deno.test("a scan shared with helpers writes the same bits as one thread", async
         searchRows(alone, requests),
       );
     });
+    await t.step(
+      "two scans under way at once; a third is refused",
+      async () => {
+        const first = queries(3, 21), second = queries(16, 22);
+        const both = [
+          sharedBounds(shared, first),
+          sharedBounds(shared, second),
+        ];
+        await assert.rejects(
+          sharedBounds(shared, queries(1, 23)),
+          /under way already/,
+        );
+        assert.deepEqual(await Promise.all(both), [
+          bounds(alone, first),
+          bounds(alone, second),
+        ]);
+      },
+    );
     await t.step("faces added (the memory grows) and removed", async () => {
       const next = unitVectors(12, DIMS);
       for (let i = FACES; i < 2 * FACES; i++) {
@@ -134,7 +155,7 @@ Deno.test("a small index is scanned by its owner alone", async () => {
     );
     assert.equal(threads.ownerChunks, CHUNKS);
     // Until a shared scan settles, the rows refuse any change or scan.
-    const scanning = rows.scanShared(batch);
+    const scanning = rows.scanShared(batch, () => {});
     assert.throws(() => rows.add("late", "s", next()), /shared scan/);
     assert.throws(() => rows.remove("f0"), /shared scan/);
     assert.throws(() => rows.scan(batch), /shared scan/);

@@ -113,7 +113,12 @@ export async function searchRowsShared(
   if (rows.size === 0) return requests.map(() => []);
   const found: Match[][] = [];
   for (const batch of batches(requests)) {
-    found.push(...answers(rows, batch, await rows.scanShared(queries(batch))));
+    found.push(
+      ...await rows.scanShared(
+        queries(batch),
+        (result) => answers(rows, batch, result),
+      ),
+    );
   }
   return found;
 }
@@ -137,14 +142,16 @@ function queries(batch: readonly SearchRequest[]): Float64Array[] {
 function answers(
   rows: FaceRows,
   batch: readonly SearchRequest[],
-  { bounds, quantised }: ScanResult,
+  { bounds, quantised, firstSlot }: ScanResult,
 ): Match[][] {
   return batch.map((request, b) => {
     const slack = quantised[b].error * NORM_BOUND + ROUNDING_SLACK;
     // Only faces whose bound reaches the threshold can count; when they
     // are few, they alone are looked at. (No face is below -1.)
     const floor = request.threshold - slack;
-    const candidates = floor > -1 ? rows.candidates(b, floor) : undefined;
+    const candidates = floor > -1
+      ? rows.candidates(firstSlot + b, floor)
+      : undefined;
     return rescore(rows, request, bounds[b], slack, candidates);
   });
 }

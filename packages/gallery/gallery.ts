@@ -114,6 +114,7 @@ export class Gallery {
       rowBytes(options.dims),
       options.encryptionKey,
     );
+    const threads = options.scanPool && threadsOf(options.scanPool);
     this.#index = new SyncedIndex({
       store: this.#store,
       dims: options.dims,
@@ -121,13 +122,14 @@ export class Gallery {
       open: (faceId, record) => this.#openEmbedding(faceId, record),
       snapshots: this.#snapshots,
       snapshotEvery: options.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY,
-      threads: options.scanPool && threadsOf(options.scanPool),
+      threads,
     });
     // Every request in a batch waited for a fresh index before it joined.
     this.#searches = new Batcher(
       (requests) =>
         this.#index.read((rows) => searchRowsShared(rows, requests)),
       MAX_BATCH,
+      threads && (() => threads.taken()),
     );
   }
 

@@ -54,7 +54,7 @@ Deno.test("a gallery with a pool identifies as one without", async () => {
   }
 });
 
-Deno.test("enrolments while shared scans run: each face is found at once, nothing read half-changed", async () => {
+Deno.test("enrolments while shared scans run: each face is found at once, nothing read half-changed; overlapping calls answer as without a pool", async () => {
   const kv = await Deno.openKv(":memory:");
   using scanPool = ScanPool.create({ threads: 1 });
   try {
@@ -97,6 +97,24 @@ Deno.test("enrolments while shared scans run: each face is found at once, nothin
       }
     })();
     await Promise.all([enrolments, busy(() => enrolled === 30)]);
+
+    // Calls that come in waves a millisecond apart: batches overlap, two
+    // scans under way at once. Each answer is the one a gallery without a
+    // pool gives.
+    const plain = await Gallery.open(kv, { tenant: "t", modelId: "m@1", dims });
+    const probes = Array.from({ length: 96 }, (_, i) => ({
+      probe: random(),
+      options: { threshold: i % 3 === 0 ? -1 : 0.3, limit: 1 + (i % 4) },
+    }));
+    const pooled = await Promise.all(
+      probes.map(async ({ probe, options }, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i % 6));
+        return await gallery.identify(probe, options);
+      }),
+    );
+    for (const [i, { probe, options }] of probes.entries()) {
+      assert.deepEqual(pooled[i], await plain.identify(probe, options));
+    }
   } finally {
     kv.close();
   }
