@@ -18,7 +18,9 @@
  * tenant is built once with `Gallery` directly into `.cache/load/`
  * (minutes) and copied for each run. A last scenario identifies on a
  * tenant with no face: what the HTTP path alone (key, parsing, checks,
- * log) leaves room for.
+ * log) leaves room for; and another sends the same requests to a bare
+ * `Deno.serve` that only parses their JSON (`_floor_server.ts`): the
+ * turnaround of a request over the loopback that no API can go under.
  *
  * ```sh
  * deno task load [--duration 4] [--rounds 2] [--faces 100000] [--only identify]
@@ -99,6 +101,14 @@ interface Scenario {
   readonly direct?: (i: number) => Promise<unknown>;
   /** The key of the scenario's tenant. */
   readonly key: string;
+  /** Where the requests go, if not to the API server. */
+  readonly target?: Target;
+}
+
+/** A server under load: where it listens, and its process, whose CPU counts. */
+interface Target {
+  readonly origin: string;
+  readonly pid: number;
 }
 
 const root = lfwRoot();
@@ -124,6 +134,7 @@ await using server = await startServer({
   workers: WORKERS,
   env: { SCAN_THREADS: String(SCAN_THREADS) },
 });
+await using floor = await startFloor();
 await using pool = await FacePool.create({ workers: WORKERS });
 using scanPool = ScanPool.create({ threads: SCAN_THREADS });
 const kv = await Deno.openKv(kvPath);
@@ -232,7 +243,7 @@ const allScenarios: Scenario[] = [
   },
   {
     name: "identify (embedding, JSON), empty tenant",
-    concurrencies: [16, 64],
+    concurrencies: [1, 4, 16, 64],
     requests: probeEmbeddings.map((embedding) => ({
       method: "POST",
       path: "/v1/identify",
@@ -241,7 +252,26 @@ const allScenarios: Scenario[] = [
     })),
     key: emptyKey,
   },
+  {
+    name: "the same JSON to a bare Deno.serve",
+    concurrencies: [1, 4, 16],
+    requests: probeEmbeddings.map((embedding) => ({
+      method: "POST",
+      path: "/v1/identify",
+      headers: { "content-type": "application/json" },
+      body: embeddingJson(embedding),
+    })),
+    key: emptyKey,
+    target: floor,
+  },
 ];
+
+function targetOf(scenario: Scenario): Target {
+  return scenario.target ?? {
+    origin: server.origin,
+    pid: server.process.pid,
+  };
+}
 
 const scenarios = allScenarios.filter(({ name }) =>
   values.only === undefined || name.includes(values.only)
@@ -254,9 +284,10 @@ const scenarios = allScenarios.filter(({ name }) =>
  * answered, and their work belongs to no leg.
  */
 async function withCpu(
+  target: Target,
   run: () => Promise<Omit<Leg, "cpuSeconds"> & { clientCpuSeconds?: number }>,
 ) {
-  const both = () => cpuSeconds([server.process.pid, Deno.pid]);
+  const both = () => cpuSeconds([target.pid, Deno.pid]);
   for (let last = await both(), tries = 0; tries < 50; tries++) {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const now = await both();
@@ -277,7 +308,7 @@ for (const [i, scenario] of scenarios.entries()) {
     await wrkRequests(
       run.dir,
       `scenario_${i}`,
-      server.origin,
+      targetOf(scenario).origin,
       scenario.key,
       scenario.requests,
     ),
@@ -288,7 +319,12 @@ for (const [i, scenario] of scenarios.entries()) {
 // runs) stay out of the figures.
 for (const scenario of scenarios) {
   const count = scenario.requests.length;
-  await httpLeg(server.origin, wrkFiles.get(scenario)!, 4, WARMUP_SECONDS);
+  await httpLeg(
+    targetOf(scenario).origin,
+    wrkFiles.get(scenario)!,
+    4,
+    WARMUP_SECONDS,
+  );
   if (scenario.direct) {
     await directLeg(scenario.direct, count, 4, WARMUP_SECONDS);
   }
@@ -299,20 +335,22 @@ for (const scenario of scenarios) {
 const rows = [];
 for (const scenario of scenarios) {
   for (const concurrency of scenario.concurrencies) {
+    const target = targetOf(scenario);
     const runHttp = () =>
-      withCpu(() =>
+      withCpu(target, () =>
         httpLeg(
-          server.origin,
+          target.origin,
           wrkFiles.get(scenario)!,
           concurrency,
           SECONDS / 2,
-        )
-      );
+        ));
     const work = scenario.direct;
     const runDirect = work &&
       (() =>
-        withCpu(() =>
-          directLeg(work, scenario.requests.length, concurrency, SECONDS / 2)
+        withCpu(
+          target,
+          () =>
+            directLeg(work, scenario.requests.length, concurrency, SECONDS / 2),
         ));
     const httpLegs: Leg[] = [], directLegs: Leg[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -392,3 +430,33 @@ console.log(
       : "not written (--only)"
   }`,
 );
+
+/** Starts `_floor_server.ts`, which is stopped when disposed of. */
+async function startFloor(): Promise<Target & AsyncDisposable> {
+  const process = new Deno.Command("deno", {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      new URL("./_floor_server.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = process.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the floor server stopped before it listened");
+    text += value;
+  }
+  return {
+    origin: `http://127.0.0.1:${Number(text.trim())}`,
+    pid: process.pid,
+    async [Symbol.asyncDispose]() {
+      process.kill();
+      await reader.cancel();
+      await process.status;
+    },
+  };
+}
