@@ -65,7 +65,7 @@ export async function loadSection(): Promise<string> {
       num(load.gallery.faces)
     } faces. Targets: HTTP ≥ ${load.targets.ratio} × direct, embedding-in identify ≥ ${
       num(load.targets.embeddingIdentifyReqPerSec)
-    } req/s. The CPU ratio (direct CPU per request ÷ HTTP's, the server's and wrk's counted) moves less with the machine's other load than the rates do.`,
+    } req/s. The CPU ratio (direct CPU per request ÷ HTTP's, the server's and wrk's counted) moves less with the machine's other load than the rates do. The empty tenant's rows are the API's path alone; the bare \`Deno.serve\` rows, a request's turnaround over the loopback with its JSON parsed and nothing else.`,
     "",
     table(
       [
