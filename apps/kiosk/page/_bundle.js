@@ -5933,6 +5933,8 @@ function simd(opcode, ...immediates) {
 var ZERO = simd(V128_CONST, ...new Array(16).fill(0));
 
 // packages/gallery/_face_rows.ts
+var MAX_BATCH = 16;
+var SLOTS = 2 * MAX_BATCH;
 var BLOCK_BITS = 14;
 var BLOCK_MASK = (1 << BLOCK_BITS) - 1;
 
@@ -5950,6 +5952,7 @@ var REFRESH_LAG = LOG_RETAIN / 4;
 var CHUNK_BITS = 6;
 var CHUNK_MASK = (1 << CHUNK_BITS) - 1;
 var JOB_MASK = (1 << 31 - CHUNK_BITS) - 1;
+var LANES = 2;
 var FIELDS = [
   "rows",
   "count",
@@ -5960,7 +5963,8 @@ var FIELDS = [
   "out",
   "stride"
 ];
-var WORDS = 4 + FIELDS.length;
+var LANE_WORDS = 2 + FIELDS.length;
+var WORDS = LANES + 2 * LANE_WORDS;
 
 // packages/gallery/_search.ts
 var NORM_BOUND = 1 + 1e-6;
