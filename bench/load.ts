@@ -186,6 +186,14 @@ for (const embedding of probeEmbeddings) {
   if ((await identify(embedding)).length > 0) probeHits++;
 }
 
+/** The embedding probes as JSON requests to `/v1/identify`. */
+const embeddingRequests: HttpRequest[] = probeEmbeddings.map((embedding) => ({
+  method: "POST",
+  path: "/v1/identify",
+  headers: { "content-type": "application/json" },
+  body: embeddingJson(embedding),
+}));
+
 const allScenarios: Scenario[] = [
   {
     name: "verify (2 photos, multipart)",
@@ -232,35 +240,20 @@ const allScenarios: Scenario[] = [
   {
     name: "identify (embedding, JSON)",
     concurrencies: [1, 4, 16, 64],
-    requests: probeEmbeddings.map((embedding) => ({
-      method: "POST",
-      path: "/v1/identify",
-      headers: { "content-type": "application/json" },
-      body: embeddingJson(embedding),
-    })),
+    requests: embeddingRequests,
     direct: (i) => identify(probeEmbeddings[i]),
     key,
   },
   {
     name: "identify (embedding, JSON), empty tenant",
     concurrencies: [1, 4, 16, 64],
-    requests: probeEmbeddings.map((embedding) => ({
-      method: "POST",
-      path: "/v1/identify",
-      headers: { "content-type": "application/json" },
-      body: embeddingJson(embedding),
-    })),
+    requests: embeddingRequests,
     key: emptyKey,
   },
   {
     name: "the same JSON to a bare Deno.serve",
     concurrencies: [1, 4, 16],
-    requests: probeEmbeddings.map((embedding) => ({
-      method: "POST",
-      path: "/v1/identify",
-      headers: { "content-type": "application/json" },
-      body: embeddingJson(embedding),
-    })),
+    requests: embeddingRequests,
     key: emptyKey,
     target: floor,
   },
