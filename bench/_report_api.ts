@@ -41,6 +41,11 @@ interface LoadResult {
   }[];
 }
 
+/** A latency: whole milliseconds, or tenths under 10 ms (a loopback turnaround). */
+function milliseconds(ms: number): string {
+  return ms < 10 ? ms.toFixed(1) : ms.toFixed(0);
+}
+
 /** The load section: the API under wrk beside the same work in-process. */
 export async function loadSection(): Promise<string> {
   const load = await readResult<LoadResult>("load.json", "load");
@@ -48,9 +53,8 @@ export async function loadSection(): Promise<string> {
     row.scenario,
     String(row.concurrency),
     row.http.reqPerSec.toFixed(1),
-    `${row.http.p50Ms.toFixed(0)} / ${row.http.p95Ms.toFixed(0)} / ${
-      row.http.p99Ms.toFixed(0)
-    }`,
+    [row.http.p50Ms, row.http.p95Ms, row.http.p99Ms].map(milliseconds)
+      .join(" / "),
     String(row.http.errors + row.http.non2xx),
     row.direct ? row.direct.reqPerSec.toFixed(1) : "—",
     row.ratio === undefined ? "—" : `${row.ratio.toFixed(2)}×`,
