@@ -31,7 +31,7 @@ import {
 } from "./_kernel.ts";
 import type { ScanThreads } from "./_scan_threads.ts";
 import { float32Below, type SelectFunction, selectKernel } from "./_select.ts";
-import { similarity } from "./_vector.ts";
+import { type Bytes, VectorBlocks } from "./_vector_blocks.ts";
 
 /**
  * Most candidates {@linkcode FaceRows.candidates} lists; a floor that more
@@ -51,8 +51,6 @@ const SLOTS = 2 * MAX_BATCH;
 
 const PAGE_BYTES = 65536;
 const MAX_PAGES = 65536;
-const BLOCK_BITS = 14;
-const BLOCK_MASK = (1 << BLOCK_BITS) - 1;
 const CODE_MAX = 127;
 
 /** What the search needs to know of a quantised query. */
@@ -85,15 +83,6 @@ export interface FaceBlock {
   readonly vectors: Float32Array;
 }
 
-/**
- * Bytes kept in pieces (a snapshot's chunks), copied out by range without
- * being joined first.
- */
-export interface Bytes {
-  /** Copies bytes `start` to `end` into `into`, which is that long. */
-  copy(start: number, end: number, into: Uint8Array): void;
-}
-
 /** Faces as a snapshot keeps them: rows and vectors in order, as bytes. */
 export interface StoredFaces {
   readonly faceIds: readonly string[];
@@ -117,7 +106,7 @@ export class FaceRows {
   readonly #kernel: Kernel;
   readonly #threads: ScanThreads | undefined;
   readonly #select: SelectFunction;
-  readonly #vectors: Float32Array[] = [];
+  readonly #vectors: VectorBlocks;
   readonly #faceIds: string[] = [];
   readonly #subjectIds: string[] = [];
   readonly #slots = new Map<string, number>();
@@ -135,6 +124,7 @@ export class FaceRows {
   constructor(dims: number, threads?: ScanThreads) {
     this.dims = dims;
     this.#threads = threads?.threads ? threads : undefined;
+    this.#vectors = new VectorBlocks(dims);
     this.#rowBytes = rowBytes(dims);
     this.#codeBytes = codeBytes(dims);
     this.#paramsAt = SLOTS * this.#codeBytes;
@@ -218,7 +208,7 @@ export class FaceRows {
    */
   reserve(count: number): void {
     this.#reserve(count);
-    if (count > 0) this.#block(count - 1, true);
+    this.#vectors.reserve(count);
   }
 
   /**
@@ -238,23 +228,7 @@ export class FaceRows {
       count * this.#rowBytes,
       this.#bytes.subarray(this.#rowAt(first), this.#rowAt(first + count)),
     );
-    // The vectors, one run per block they fall in.
-    const vectorBytes = 4 * this.dims;
-    for (let i = 0; i < count;) {
-      const slot = first + i;
-      const run = Math.min(count - i, BLOCK_MASK + 1 - (slot & BLOCK_MASK));
-      const block = this.#block(slot + run - 1);
-      faces.vectors.copy(
-        i * vectorBytes,
-        (i + run) * vectorBytes,
-        new Uint8Array(
-          block.buffer,
-          block.byteOffset + (slot & BLOCK_MASK) * vectorBytes,
-          run * vectorBytes,
-        ),
-      );
-      i += run;
-    }
+    this.#vectors.copyIn(first, count, faces.vectors);
     for (const [i, faceId] of faces.faceIds.entries()) {
       this.#faceIds.push(faceId);
       this.#subjectIds.push(faces.subjectIds[i]);
@@ -276,7 +250,7 @@ export class FaceRows {
         this.#bytes.subarray(at, at + this.#rowBytes),
         i * this.#rowBytes,
       );
-      vectors.set(this.#vector(slot), i * this.dims);
+      vectors.set(this.#vectors.get(slot), i * this.dims);
     }
     return {
       faceIds: slots.map((slot) => this.#faceIds[slot]),
@@ -288,11 +262,7 @@ export class FaceRows {
 
   /** The exact similarity of `query` with the face at `slot`. */
   similarity(query: Float64Array, slot: number): number {
-    return similarity(
-      query,
-      this.#block(slot),
-      (slot & BLOCK_MASK) * this.dims,
-    );
+    return this.#vectors.similarity(query, slot);
   }
 
   /** Removes a face; returns whether it was held. */
@@ -305,10 +275,7 @@ export class FaceRows {
       // The last face moves into the hole, keeping the rows contiguous.
       const from = this.#rowAt(last);
       this.#bytes.copyWithin(this.#rowAt(slot), from, from + this.#rowBytes);
-      this.#block(slot).set(
-        this.#vector(last),
-        (slot & BLOCK_MASK) * this.dims,
-      );
+      this.#vectors.set(slot, this.#vectors.get(last));
       this.#faceIds[slot] = this.#faceIds[last];
       this.#subjectIds[slot] = this.#subjectIds[last];
       this.#slots.set(this.#faceIds[slot], slot);
@@ -455,58 +422,15 @@ export class FaceRows {
   #push(faceId: string, subjectId: string, vector: Float32Array): number {
     const slot = this.size;
     this.#reserve(slot + 1);
-    this.#block(slot).set(
-      vector.subarray(0, this.dims),
-      (slot & BLOCK_MASK) * this.dims,
-    );
+    this.#vectors.set(slot, vector);
     this.#faceIds.push(faceId);
     this.#subjectIds.push(subjectId);
     this.#slots.set(faceId, slot);
     return slot;
   }
 
-  /** The vector of the face at `slot`, as a view. */
-  #vector(slot: number): Float32Array {
-    const offset = (slot & BLOCK_MASK) * this.dims;
-    return this.#block(slot).subarray(offset, offset + this.dims);
-  }
-
   #rowAt(slot: number): number {
     return this.#rowsAt + slot * this.#rowBytes;
-  }
-
-  /**
-   * The block holding `slot`'s vector. A block grows by doubling up to
-   * its full size, so a small gallery does not pay for a whole block;
-   * `exact` makes the blocks before it whole and this one just as long as
-   * needed, for faces that are known to come.
-   */
-  #block(slot: number, exact = false): Float32Array {
-    const index = slot >>> BLOCK_BITS;
-    const full = (BLOCK_MASK + 1) * this.dims;
-    if (exact) {
-      for (let i = 0; i < index; i++) this.#grow(i, full);
-    }
-    const needed = ((slot & BLOCK_MASK) + 1) * this.dims;
-    const block = this.#vectors[index];
-    if (block !== undefined && block.length >= needed) return block;
-    return this.#grow(
-      index,
-      exact ? needed : Math.min(
-        full,
-        Math.max(needed, 2 * (block?.length ?? 0), 64 * this.dims),
-      ),
-    );
-  }
-
-  /** Block `index`, made at least `length` values long. */
-  #grow(index: number, length: number): Float32Array {
-    const block = this.#vectors[index];
-    if (block !== undefined && block.length >= length) return block;
-    const grown = new Float32Array(length);
-    if (block !== undefined) grown.set(block);
-    this.#vectors[index] = grown;
-    return grown;
   }
 
   #reserve(count: number): void {

@@ -18,7 +18,8 @@
  */
 
 import { seal, SEAL_BYTES, unseal } from "./_codec.ts";
-import type { Bytes, FaceBlock, StoredFaces } from "./_face_rows.ts";
+import type { FaceBlock, StoredFaces } from "./_face_rows.ts";
+import type { Bytes } from "./_vector_blocks.ts";
 
 /** Buckets a snapshot is cut into. */
 export const BUCKETS = 128;

@@ -5932,11 +5932,13 @@ function simd(opcode, ...immediates) {
 // packages/gallery/_kernel.ts
 var ZERO = simd(V128_CONST, ...new Array(16).fill(0));
 
+// packages/gallery/_vector_blocks.ts
+var BLOCK_BITS = 14;
+var BLOCK_MASK = (1 << BLOCK_BITS) - 1;
+
 // packages/gallery/_face_rows.ts
 var MAX_BATCH = 16;
 var SLOTS = 2 * MAX_BATCH;
-var BLOCK_BITS = 14;
-var BLOCK_MASK = (1 << BLOCK_BITS) - 1;
 
 // packages/gallery/_snapshot_format.ts
 var CHUNK_BYTES = 65536;
