@@ -259,11 +259,10 @@ const allScenarios: Scenario[] = [
   },
 ];
 
+const api: Target = { origin: server.origin, pid: server.process.pid };
+
 function targetOf(scenario: Scenario): Target {
-  return scenario.target ?? {
-    origin: server.origin,
-    pid: server.process.pid,
-  };
+  return scenario.target ?? api;
 }
 
 const scenarios = allScenarios.filter(({ name }) =>

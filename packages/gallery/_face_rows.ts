@@ -62,8 +62,8 @@ export interface QuantisedQuery {
 }
 
 /**
- * A scan's output: each query's bound for every face, by slot, as views
- * that the next change or scan invalidates; the queries as quantised; and
+ * A scan's output, for the `read` of the scan: each query's bound for
+ * every face, by slot; the queries as quantised; and
  * the query slot of the first (the others follow it), for
  * {@linkcode FaceRows.candidates}.
  */
@@ -288,27 +288,32 @@ export class FaceRows {
 
   /**
    * Runs the kernel once, on this thread, for up to
-   * {@linkcode MAX_BATCH} queries (unit vectors of `dims` doubles).
+   * {@linkcode MAX_BATCH} queries (unit vectors of `dims` doubles);
+   * `read` gets the result, whose views are valid only while it runs, and
+   * what it returns is the answer.
    */
-  scan(queries: readonly Float64Array[]): ScanResult {
+  scan<T>(
+    queries: readonly Float64Array[],
+    read: (result: ScanResult) => T,
+  ): T {
     this.#assertIdle();
     const { job, quantised } = this.#prepare(queries, 0);
     scanRange(this.#kernel, job, 0, job.count);
-    return this.#result(job, quantised, 0);
+    return read(this.#result(job, quantised, 0));
   }
 
   /**
    * {@linkcode FaceRows.scan}, shared with the helper threads the rows
-   * were made with (if any): `read` gets the result as soon as the scan is
-   * done, and what it returns is the answer. Two may be under way at once,
-   * each with its own room for queries and output, which stays taken until
-   * `read` returns. Until they settle, the rows must not change: a change,
-   * a scan on this thread or a third shared scan throws meanwhile.
+   * were made with (if any). Two may be under way at once, each with its
+   * own room for queries and output, which stays taken until `read`
+   * returns. Until they settle, the rows must not change: a change, a scan
+   * on this thread or a third shared scan throws meanwhile.
    */
   async scanShared<T>(
     queries: readonly Float64Array[],
     read: (result: ScanResult) => T,
   ): Promise<T> {
+    if (this.#threads === undefined) return this.scan(queries, read);
     const room = this.#scanning.indexOf(false);
     if (room === -1) {
       throw new Error("two shared scans of these rows are under way already");
@@ -316,11 +321,7 @@ export class FaceRows {
     const { job, quantised } = this.#prepare(queries, room);
     this.#scanning[room] = true;
     try {
-      if (this.#threads === undefined) {
-        scanRange(this.#kernel, job, 0, job.count);
-      } else {
-        await this.#threads.scan(this.#kernel, this.dims, job);
-      }
+      await this.#threads.scan(this.#kernel, this.dims, job);
       return read(this.#result(job, quantised, room));
     } finally {
       this.#scanning[room] = false;

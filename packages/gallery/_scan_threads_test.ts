@@ -45,7 +45,7 @@ async function helped(
 
 /** Each query's bounds from a scan on this thread, copied out. */
 function bounds(rows: FaceRows, batch: Float64Array[]): Float32Array[] {
-  return rows.scan(batch).bounds.map((b) => b.slice());
+  return rows.scan(batch, ({ bounds }) => bounds.map((b) => b.slice()));
 }
 
 /** Each query's bounds from a shared scan, copied out. */
@@ -158,7 +158,7 @@ Deno.test("a small index is scanned by its owner alone", async () => {
     const scanning = rows.scanShared(batch, () => {});
     assert.throws(() => rows.add("late", "s", next()), /shared scan/);
     assert.throws(() => rows.remove("f0"), /shared scan/);
-    assert.throws(() => rows.scan(batch), /shared scan/);
+    assert.throws(() => rows.scan(batch, () => {}), /shared scan/);
     await scanning;
     rows.add("late", "s", next());
   } finally {

@@ -98,7 +98,7 @@ export function searchRows(
 ): Match[][] {
   if (rows.size === 0) return requests.map(() => []);
   return batches(requests).flatMap((batch) =>
-    answers(rows, batch, rows.scan(queries(batch)))
+    rows.scan(queries(batch), (result) => answers(rows, batch, result))
   );
 }
 
