@@ -1,6 +1,29 @@
-// The floor under the API's turnaround, for `deno task load`: `Deno.serve`
-// alone, reading each request's JSON body as the API does and answering a
-// small JSON, with no routing, key, checks or log. Prints its port.
+// The floors under the API, for `deno task load`: `Deno.serve` alone, with
+// no routing, key, schema, rate limit or log.
+//
+// - `POST /parse` reads the request's JSON body as the API does and answers
+//   a small JSON: a request's turnaround over the loopback, which no API
+//   can go under.
+// - `POST /identify` also identifies the body's embedding on the load
+//   tenant, with the gallery options, scan helpers and identify options of
+//   the API server and of the in-process side: the most that any HTTP
+//   server on this loopback, with these clients, keeps of the in-process
+//   figure.
+//
+//     deno run --unstable-kv --allow-read --allow-write=DIR --allow-net=127.0.0.1 \
+//       bench/_floor_server.ts KV_PATH SCAN_THREADS
+//
+// Prints its port once it listens.
+
+import { ScanPool } from "@facever/gallery";
+import { LOAD_IDENTIFY, openLoadTenant } from "./_load_gallery.ts";
+
+const [kvPath, scanThreads] = Deno.args;
+const kv = await Deno.openKv(kvPath);
+const gallery = await openLoadTenant(
+  kv,
+  ScanPool.create({ threads: Number(scanThreads) }),
+);
 
 Deno.serve({
   hostname: "127.0.0.1",
@@ -8,5 +31,12 @@ Deno.serve({
   onListen: ({ port }) => console.log(port),
 }, async (request) => {
   const body = await request.json();
-  return Response.json({ results: [], values: body?.embedding?.length ?? 0 });
+  if (new URL(request.url).pathname !== "/identify") {
+    return Response.json({ results: [], values: body?.embedding?.length ?? 0 });
+  }
+  const matches = await gallery.identify(
+    Float32Array.from(body.embedding),
+    LOAD_IDENTIFY,
+  );
+  return Response.json({ results: [{ matches }] });
 });

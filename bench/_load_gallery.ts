@@ -13,12 +13,42 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MODEL_ID } from "@facever/edge";
-import { Gallery, ProgressBar } from "@facever/gallery";
-import { FaceEngine } from "@facever/model";
+import { Gallery, ProgressBar, type ScanPool } from "@facever/gallery";
+import { DEFAULT_THRESHOLD, FaceEngine } from "@facever/model";
 import { lfwImagePath, unitVectors } from "@facever/testing";
 
 /** The tenant the benchmarks' key acts for. */
 export const LOAD_TENANT = "load";
+
+/**
+ * How the benchmarks identify on the load tenant: as the API does a request
+ * that names no threshold, operating point or limit.
+ */
+export const LOAD_IDENTIFY = { threshold: DEFAULT_THRESHOLD, limit: 1 };
+
+/**
+ * The load tenant of the KV store `kv`, opened as the API server opens a
+ * tenant (the benchmarks' in-process side and the bare server alike).
+ *
+ * @example
+ * ```ts ignore
+ * import { ScanPool } from "@facever/gallery";
+ * import { openLoadTenant } from "./_load_gallery.ts";
+ * using scanPool = ScanPool.create({ threads: 1 });
+ * const gallery = await openLoadTenant(await Deno.openKv("load.kv"), scanPool);
+ * ```
+ */
+export function openLoadTenant(
+  kv: Deno.Kv,
+  scanPool: ScanPool,
+): Promise<Gallery> {
+  return Gallery.open(kv, {
+    tenant: LOAD_TENANT,
+    modelId: MODEL_ID,
+    dims: DIMS,
+    scanPool,
+  });
+}
 
 const CACHE = fileURLToPath(new URL("../.cache/load/", import.meta.url));
 const DIMS = 512;

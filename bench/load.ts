@@ -16,11 +16,15 @@
  * so that the probes of those people (their second photos) are hits; the
  * embedding probes alternate between such hits and random vectors. The
  * tenant is built once with `Gallery` directly into `.cache/load/`
- * (minutes) and copied for each run. A last scenario identifies on a
- * tenant with no face: what the HTTP path alone (key, parsing, checks,
- * log) leaves room for; and another sends the same requests to a bare
- * `Deno.serve` that only parses their JSON (`_floor_server.ts`): the
- * turnaround of a request over the loopback that no API can go under.
+ * (minutes) and copied for each run. Three more scenarios measure what
+ * lies under the API (`_floor_server.ts`): the same embedding requests
+ * sent to a bare `Deno.serve` that identifies them on the same tenant with
+ * the same scan helper (no routing, key, checks or log: the most that any
+ * HTTP server keeps of the in-process figure with these clients on this
+ * loopback); identifications on a tenant with no face (what the API's path
+ * alone leaves room for); and the same requests to a bare `Deno.serve`
+ * that only parses their JSON (the turnaround of a request over the
+ * loopback, which no API can go under).
  *
  * ```sh
  * deno task load [--duration 4] [--rounds 2] [--faces 100000] [--only identify]
@@ -40,18 +44,20 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { cosineSimilarity } from "@facever/core";
 import { createKey, startServer } from "@facever/deploy/test_server";
-import { MODEL_ID } from "@facever/edge";
-import { Gallery, ScanPool } from "@facever/gallery";
-import { DEFAULT_THRESHOLD, FacePool } from "@facever/model";
+import { ScanPool } from "@facever/gallery";
+import { FacePool } from "@facever/model";
 import { lfwRoot, unitVectors } from "@facever/testing";
 import {
   copyGallery,
   lfwPeople,
+  LOAD_IDENTIFY,
   LOAD_TENANT,
   loadGallery,
+  openLoadTenant,
 } from "./_load_gallery.ts";
 import { runFolder } from "./_run_folder.ts";
 import { describeMachine } from "./_machine.ts";
@@ -134,16 +140,11 @@ await using server = await startServer({
   workers: WORKERS,
   env: { SCAN_THREADS: String(SCAN_THREADS) },
 });
-await using floor = await startFloor();
+await using floor = await startFloor(kvPath);
 await using pool = await FacePool.create({ workers: WORKERS });
 using scanPool = ScanPool.create({ threads: SCAN_THREADS });
 const kv = await Deno.openKv(kvPath);
-const gallery = await Gallery.open(kv, {
-  tenant: LOAD_TENANT,
-  modelId: MODEL_ID,
-  dims: 512,
-  scanPool,
-});
+const gallery = await openLoadTenant(kv, scanPool);
 
 const photos = await Promise.all(
   people.map(async ({ enrolled, probe }) => ({
@@ -174,10 +175,7 @@ async function largest(image: Uint8Array): Promise<Float32Array> {
 }
 
 async function identify(embedding: Float32Array) {
-  return await gallery.identify(embedding, {
-    threshold: DEFAULT_THRESHOLD,
-    limit: 1,
-  });
+  return await gallery.identify(embedding, LOAD_IDENTIFY);
 }
 
 // How many embedding probes name a subject (the others find no one).
@@ -245,6 +243,17 @@ const allScenarios: Scenario[] = [
     key,
   },
   {
+    name: "identify (embedding, JSON), bare Deno.serve",
+    concurrencies: [1, 4, 16, 64],
+    requests: embeddingRequests.map((request) => ({
+      ...request,
+      path: "/identify",
+    })),
+    direct: (i) => identify(probeEmbeddings[i]),
+    key,
+    target: floor,
+  },
+  {
     name: "identify (embedding, JSON), empty tenant",
     concurrencies: [1, 4, 16, 64],
     requests: embeddingRequests,
@@ -253,7 +262,10 @@ const allScenarios: Scenario[] = [
   {
     name: "the same JSON to a bare Deno.serve",
     concurrencies: [1, 4, 16],
-    requests: embeddingRequests,
+    requests: embeddingRequests.map((request) => ({
+      ...request,
+      path: "/parse",
+    })),
     key: emptyKey,
     target: floor,
   },
@@ -423,13 +435,21 @@ console.log(
   }`,
 );
 
-/** Starts `_floor_server.ts`, which is stopped when disposed of. */
-async function startFloor(): Promise<Target & AsyncDisposable> {
+/**
+ * Starts `_floor_server.ts` on the KV store at `kvPath`, which is stopped
+ * when disposed of.
+ */
+async function startFloor(kvPath: string): Promise<Target & AsyncDisposable> {
   const process = new Deno.Command("deno", {
     args: [
       "run",
+      "--unstable-kv",
+      "--allow-read",
+      `--allow-write=${dirname(kvPath)}`,
       "--allow-net=127.0.0.1",
       new URL("./_floor_server.ts", import.meta.url).pathname,
+      kvPath,
+      String(SCAN_THREADS),
     ],
     stdout: "piped",
     stderr: "inherit",
