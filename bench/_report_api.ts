@@ -69,7 +69,7 @@ export async function loadSection(): Promise<string> {
       num(load.gallery.faces)
     } faces. Targets: HTTP ≥ ${load.targets.ratio} × direct, embedding-in identify ≥ ${
       num(load.targets.embeddingIdentifyReqPerSec)
-    } req/s. The CPU ratio (direct CPU per request ÷ HTTP's, the server's and wrk's counted) moves less with the machine's other load than the rates do. The empty tenant's rows are the API's path alone; the bare \`Deno.serve\` rows, a request's turnaround over the loopback with its JSON parsed and nothing else.`,
+    } req/s. The CPU ratio (direct CPU per request ÷ HTTP's, the server's and wrk's counted) moves less with the machine's other load than the rates do. The rows of a bare \`Deno.serve\` that identifies (no routing, key, checks or log; the same tenant, scan helper and in-process side) are the most any HTTP server keeps of the in-process figure with these clients on this loopback. The empty tenant's rows are the API's path alone; the rows of a bare \`Deno.serve\` that parses the JSON and nothing else, a request's turnaround over the loopback.`,
     "",
     table(
       [
