@@ -23,6 +23,12 @@ export const LOAD_TENANT = "load";
 /**
  * How the benchmarks identify on the load tenant: as the API does a request
  * that names no threshold, operating point or limit.
+ *
+ * @example
+ * ```ts
+ * import { LOAD_IDENTIFY } from "./_load_gallery.ts";
+ * console.log(LOAD_IDENTIFY.limit); // 1
+ * ```
  */
 export const LOAD_IDENTIFY = { threshold: DEFAULT_THRESHOLD, limit: 1 };
 
