@@ -184,6 +184,9 @@ for (const embedding of probeEmbeddings) {
   if ((await identify(embedding)).length > 0) probeHits++;
 }
 
+/** The work of embedding probe `i`, in process. */
+const identifyProbe = (i: number) => identify(probeEmbeddings[i]);
+
 /** The embedding probes as JSON requests to `/v1/identify`. */
 const embeddingRequests: HttpRequest[] = probeEmbeddings.map((embedding) => ({
   method: "POST",
@@ -239,7 +242,7 @@ const allScenarios: Scenario[] = [
     name: "identify (embedding, JSON)",
     concurrencies: [1, 4, 16, 64],
     requests: embeddingRequests,
-    direct: (i) => identify(probeEmbeddings[i]),
+    direct: identifyProbe,
     key,
   },
   {
@@ -249,7 +252,7 @@ const allScenarios: Scenario[] = [
       ...request,
       path: "/identify",
     })),
-    direct: (i) => identify(probeEmbeddings[i]),
+    direct: identifyProbe,
     key,
     target: floor,
   },
