@@ -101,6 +101,7 @@ const WARMUP_SECONDS = 1;
  * second where the next three served 42–44.
  */
 const MAX_WARMUP_LEGS = 10;
+/** Two warm-up legs whose rates differ by at most this share are alike. */
 const SETTLED = 0.1;
 const RESULTS = new URL("./results/load.json", import.meta.url);
 
