@@ -176,10 +176,29 @@ export const HealthSchema = z.object({
   models: z.array(z.object({ id: z.string(), sha256: z.string() })),
 }).openapi("Health");
 
-/** Metadata kept with a subject or a face. */
-export const MetadataSchema = z.record(
-  z.string(),
-  z.union([z.string(), z.number(), z.boolean(), z.null()]),
+/**
+ * Metadata kept with a subject or a face. A record's check skips a key
+ * named `__proto__` (which `JSON.parse` makes an own key): it is refused
+ * here, before that check, rather than dropped without a word.
+ */
+export const MetadataSchema = z.preprocess(
+  (value, ctx) => {
+    if (
+      typeof value === "object" && value !== null &&
+      Object.hasOwn(value, "__proto__")
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        message: "metadata cannot have a key named __proto__",
+        input: value,
+      });
+    }
+    return value;
+  },
+  z.record(
+    z.string(),
+    z.union([z.string(), z.number(), z.boolean(), z.null()]),
+  ),
 ).openapi("Metadata");
 
 /** A subject. */

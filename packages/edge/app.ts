@@ -210,7 +210,7 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
           "invalid_request",
           "the request does not match the API's schema",
           result.error.issues.map(({ path, message }) => ({
-            path: path.join("."),
+            path: path.map(shownKey).join("."),
             message,
           })),
         );
@@ -268,6 +268,20 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
   });
   docsRoutes(app);
   return app;
+}
+
+/** Longest key of a refused field that an error repeats. */
+const SHOWN_KEY = 64;
+
+/**
+ * A path segment as an error shows it: a metadata key may be as long as
+ * the body, and the answer repeats only its start.
+ */
+function shownKey(segment: PropertyKey): string {
+  const text = String(segment);
+  return text.length <= SHOWN_KEY
+    ? text
+    : `${text.slice(0, SHOWN_KEY)}… (${text.length} characters)`;
 }
 
 function positive(value: number, name: string): number {

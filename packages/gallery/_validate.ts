@@ -70,6 +70,14 @@ export function checkMetadata(metadata: Metadata | undefined): Metadata {
     );
   }
   for (const [name, value] of Object.entries(metadata)) {
+    // An own `__proto__` key (as `JSON.parse` makes one) would set the
+    // copy's prototype instead of a value: the key would be lost unsaid.
+    if (name === "__proto__") {
+      throw new FaceError(
+        "invalid_argument",
+        "metadata cannot have a key named __proto__",
+      );
+    }
     if (
       !(value === null || typeof value === "string" ||
         typeof value === "boolean" ||
@@ -77,7 +85,7 @@ export function checkMetadata(metadata: Metadata | undefined): Metadata {
     ) {
       throw new FaceError(
         "invalid_argument",
-        `metadata.${name} is ${
+        `metadata[${describe(name)}] is ${
           typeof value === "number" ? value : typeof value
         }; values must be strings, finite numbers, booleans or null`,
       );
@@ -222,9 +230,20 @@ export function checkGalleryOptions(options: GalleryOptions): void {
   }
 }
 
+/** Longest text a message repeats of what it refuses, in UTF-16 units. */
+const SHOWN = 64;
+
 /** A value as a message shows it: strings quoted, objects by kind. */
 function describe(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") {
+    // A refused id, cursor or key can be as long as a body: the message
+    // shows its start, not all of it back.
+    return value.length <= SHOWN
+      ? JSON.stringify(value)
+      : `${
+        JSON.stringify(value.slice(0, SHOWN))
+      }… (${value.length} characters)`;
+  }
   if (typeof value === "number") return String(value);
   if (value instanceof CryptoKey) return `a ${value.algorithm.name} key`;
   return value === null ? "null" : typeof value;

@@ -179,3 +179,45 @@ Deno.test("ids are kept as given: NFC and NFD spellings are two ids", async (t) 
     assert.ok(tenants.has(composed) && tenants.has(decomposed));
   });
 });
+
+Deno.test("a refused text is shown by its start; a __proto__ metadata key is refused, not lost", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const gallery = await Gallery.open(kv, OPTIONS);
+  const refusal = async (call: Promise<unknown>) => {
+    let message = "";
+    await assert.rejects(call, (error: Error) => {
+      message = error.message;
+      return isFaceError("invalid_argument")(error);
+    });
+    return message;
+  };
+  const long = "x".repeat(10_000);
+  for (
+    const message of [
+      await refusal(gallery.createSubject(long)),
+      await refusal(gallery.listSubjects({ cursor: `${long}!` })),
+      await refusal(
+        gallery.createSubject("ada", {
+          metadata: { [long]: [] as unknown as string },
+        }),
+      ),
+    ]
+  ) {
+    assert.ok(message.length < 300, message.slice(0, 300));
+    assert.match(message, /"x{64}"… \(1000[01] characters\)/);
+  }
+  // As JSON.parse makes it: an own key, which a copy would turn into its
+  // prototype, dropping the value without a word.
+  const metadata = JSON.parse('{"__proto__": "x", "team": "blue"}');
+  assert.match(
+    await refusal(gallery.createSubject("ada", { metadata })),
+    /__proto__/,
+  );
+  assert.equal(await gallery.getSubject("ada"), undefined);
+  // A short text is shown whole.
+  assert.match(
+    await refusal(gallery.createSubject("a\nb")),
+    /got "a\\nb"$/,
+  );
+  kv.close();
+});

@@ -9,8 +9,8 @@ import type { ScanPool } from "./scan_pool.ts";
 
 /**
  * Free-form data kept with a subject or a face: a flat object of JSON
- * scalars, at most {@linkcode MAX_METADATA_BYTES} as JSON. It is stored in
- * the clear, even in an encrypted gallery.
+ * scalars, at most {@linkcode MAX_METADATA_BYTES} as JSON, with no key named
+ * `__proto__`. It is stored in the clear, even in an encrypted gallery.
  *
  * @example
  * ```ts
