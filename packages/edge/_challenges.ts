@@ -7,8 +7,10 @@
 import { type ChallengeStep, challengeSteps } from "@facever/gallery";
 import { FaceError } from "@facever/core";
 import { ApiError } from "./errors.ts";
+import { clipped } from "./_shared.ts";
 
 const ROOT = "facever_liveness_challenges";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * How long a used or expired challenge is remembered, so that a late or
@@ -63,14 +65,17 @@ export class Challenges {
     tenant: string,
     id: string,
   ): Promise<{ challenge: Challenge; versionstamp: string }> {
+    const unknown = () =>
+      new FaceError(
+        "not_found",
+        `there is no liveness challenge ${JSON.stringify(clipped(id))}`,
+      );
+    // Every id issued is a UUID; anything else was never one, and need not
+    // fit in a KV key (whose reader throws past 2 KiB).
+    if (!UUID.test(id)) throw unknown();
     const entry = await this.#kv.get<Challenge>(key(tenant, id));
     const challenge = entry.value;
-    if (!challenge) {
-      throw new FaceError(
-        "not_found",
-        `there is no liveness challenge ${JSON.stringify(id)}`,
-      );
-    }
+    if (!challenge) throw unknown();
     if (challenge.used) throw refused("used");
     if (this.#now() > challenge.expiresAt) throw refused("expired");
     return { challenge, versionstamp: entry.versionstamp! };

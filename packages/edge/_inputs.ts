@@ -6,6 +6,7 @@
 import { FaceError } from "@facever/core";
 import type { Context } from "hono";
 import { ApiError } from "./errors.ts";
+import { clipped } from "./_shared.ts";
 
 /** The length of an embedding of the bundled model. */
 export const EMBEDDING_LENGTH = 512;
@@ -165,7 +166,7 @@ export function checkEmbedding(values: readonly unknown[]): Float32Array {
       throw new FaceError(
         "invalid_embedding",
         `embedding[${i}] is ${
-          JSON.stringify(value) ?? typeof value
+          clipped(JSON.stringify(value) ?? typeof value)
         }; every value must be a finite number`,
       );
     }

@@ -23,7 +23,7 @@ import {
   SubjectSchema,
   SubjectVerifyResponseSchema,
 } from "./_schemas.ts";
-import { errorResponses, largestFace } from "./_shared.ts";
+import { clipped, errorResponses, largestFace } from "./_shared.ts";
 import { IMAGE_BODY } from "./_image_routes.ts";
 import { ApiError } from "./errors.ts";
 import {
@@ -284,7 +284,9 @@ export function subjectRoutes(
     if (!faces.some((face) => face.faceId === faceId)) {
       throw new FaceError(
         "not_found",
-        `subject ${JSON.stringify(id)} has no face ${JSON.stringify(faceId)}`,
+        `subject ${JSON.stringify(id)} has no face ${
+          JSON.stringify(clipped(faceId))
+        }`,
       );
     }
     await subjects.removeFace(faceId);

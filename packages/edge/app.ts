@@ -30,6 +30,7 @@ import { RateLimiter } from "./_rate_limit.ts";
 import { ApiError } from "./errors.ts";
 import { ApiKeys } from "./keys.ts";
 import { EMBEDDING_LENGTH } from "./_inputs.ts";
+import { clipped } from "./_shared.ts";
 
 export type { ApiEngine, RequestLog };
 
@@ -210,7 +211,7 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
           "invalid_request",
           "the request does not match the API's schema",
           result.error.issues.map(({ path, message }) => ({
-            path: path.map(shownKey).join("."),
+            path: path.map((segment) => clipped(String(segment))).join("."),
             message,
           })),
         );
@@ -268,20 +269,6 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
   });
   docsRoutes(app);
   return app;
-}
-
-/** Longest key of a refused field that an error repeats. */
-const SHOWN_KEY = 64;
-
-/**
- * A path segment as an error shows it: a metadata key may be as long as
- * the body, and the answer repeats only its start.
- */
-function shownKey(segment: PropertyKey): string {
-  const text = String(segment);
-  return text.length <= SHOWN_KEY
-    ? text
-    : `${text.slice(0, SHOWN_KEY)}… (${text.length} characters)`;
 }
 
 function positive(value: number, name: string): number {

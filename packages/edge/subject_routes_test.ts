@@ -457,7 +457,7 @@ Deno.test({
   },
 });
 
-Deno.test("metadata: a __proto__ key is refused, and refusals repeat only the start of a long text", async (t) => {
+Deno.test("metadata: a __proto__ key, as JSON.parse makes it, is a 400 and not dropped", async () => {
   using api = await testApp();
   const send = (method: string, path: string, body?: string) =>
     api.app.request(path, {
@@ -465,53 +465,31 @@ Deno.test("metadata: a __proto__ key is refused, and refusals repeat only the st
       headers: { "x-api-key": api.acme, "content-type": "application/json" },
       body,
     });
-  await t.step(
-    "__proto__, as JSON.parse makes it, is a 400 and not dropped",
-    async () => {
-      const refused = await send(
-        "POST",
-        "/v1/subjects",
-        '{"id": "ada", "metadata": {"__proto__": "x", "team": "blue"}}',
-      );
-      assert.equal(refused.status, 400);
-      const { error } = await refused.json();
-      assert.equal(error.code, "invalid_request");
-      assert.deepEqual(error.details, [{
-        path: "metadata",
-        message: "metadata cannot have a key named __proto__",
-      }]);
-      assert.equal((await send("GET", "/v1/subjects/ada")).status, 404);
-      assert.equal(
-        (await send("POST", "/v1/subjects", '{"id": "ada"}')).status,
-        201,
-      );
-      const patched = await send(
-        "PATCH",
-        "/v1/subjects/ada",
-        '{"metadata": {"__proto__": {"admin": true}}}',
-      );
-      assert.equal(patched.status, 400);
-      assert.deepEqual(
-        (await (await send("GET", "/v1/subjects/ada")).json()).metadata,
-        {},
-      );
-    },
+  const refused = await send(
+    "POST",
+    "/v1/subjects",
+    '{"id": "ada", "metadata": {"__proto__": "x", "team": "blue"}}',
   );
-  await t.step("a long key or cursor is shown by its start", async () => {
-    const long = "k".repeat(10_000);
-    const badValue = await send(
-      "POST",
-      "/v1/subjects",
-      JSON.stringify({ id: "bo", metadata: { [long]: [1] } }),
-    );
-    assert.equal(badValue.status, 400);
-    const text = await badValue.text();
-    assert.ok(text.length < 1_000, text.slice(0, 1_000));
-    assert.match(text, /"path":"metadata\.k{64}… \(10000 characters\)"/);
-    const badCursor = await send("GET", `/v1/subjects?cursor=${long}!`);
-    assert.equal(badCursor.status, 400);
-    const cursorText = await badCursor.text();
-    assert.ok(cursorText.length < 1_000, cursorText.slice(0, 1_000));
-    assert.match(cursorText, /\(10001 characters\)/);
-  });
+  assert.equal(refused.status, 400);
+  const { error } = await refused.json();
+  assert.equal(error.code, "invalid_request");
+  assert.deepEqual(error.details, [{
+    path: "metadata",
+    message: "metadata cannot have a key named __proto__",
+  }]);
+  assert.equal((await send("GET", "/v1/subjects/ada")).status, 404);
+  assert.equal(
+    (await send("POST", "/v1/subjects", '{"id": "ada"}')).status,
+    201,
+  );
+  const patched = await send(
+    "PATCH",
+    "/v1/subjects/ada",
+    '{"metadata": {"__proto__": {"admin": true}}}',
+  );
+  assert.equal(patched.status, 400);
+  assert.deepEqual(
+    (await (await send("GET", "/v1/subjects/ada")).json()).metadata,
+    {},
+  );
 });

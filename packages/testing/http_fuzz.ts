@@ -231,12 +231,15 @@ export function* malformedRequests(
           `/v1/subjects/${id}/faces`,
           `/v1/subjects/fuzz/faces/${id}`,
           `/v1/subjects?cursor=${id}`,
+          `/v1/liveness/challenges/${id}`,
         ]),
         headers: { ...auth, "content-type": "application/json" },
         body: new TextEncoder().encode(
           JSON.stringify({
             id: decodeURIComponentSafe(id),
             metadata: { a: 1 },
+            // What a challenge's answer needs to get as far as its id.
+            frames: ["AAAA"],
           }),
         ),
       };
