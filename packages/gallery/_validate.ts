@@ -104,12 +104,15 @@ export function checkMetadata(metadata: Metadata | undefined): Metadata {
 /**
  * A page cursor travels through the application's clients, like an id.
  * Deno KV's cursors are base64url text; anything else (KV throws an
- * untyped error on characters beyond Latin-1) is refused here.
+ * untyped error on characters beyond Latin-1) is refused here, and so is
+ * one longer than any the gallery gives out: a cursor holds the last id of
+ * a page (at most 128 characters, 386 bytes as a key part, 516 in base64),
+ * and KV throws an untyped error on one that makes a key over 2 KiB.
  */
 export function checkCursor(cursor: string | undefined): void {
   if (
     cursor !== undefined &&
-    (typeof cursor !== "string" || !/^[A-Za-z0-9_=+/-]{0,4096}$/.test(cursor))
+    (typeof cursor !== "string" || !/^[A-Za-z0-9_=+/-]{0,1024}$/.test(cursor))
   ) {
     throw new FaceError(
       "invalid_argument",

@@ -66,6 +66,8 @@ const ODD_IDS = [
   "%F0%9F%98%80",
   "a%2Fb",
   "x".repeat(10_000),
+  // Base64 text too, as a cursor is, too long for a key.
+  "A".repeat(3_000),
   "é",
   "e%CC%81",
   "%FF%FE",
