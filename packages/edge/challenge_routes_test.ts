@@ -241,6 +241,24 @@ Deno.test({
         const short = await answer(app, challenge.id, frames.slice(0, 11));
         assert.equal(short.status, 400);
         assert.match((await short.json()).error.message, /the same number/);
+        // The count is checked before a frame is read: 10 that are not
+        // even base64 are refused for their number.
+        const unread = await app.app.request(
+          `/v1/liveness/challenges/${challenge.id}`,
+          {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${app.acme}`,
+              "content-type": "application/json",
+            },
+            body: JSON.stringify({ frames: Array(10).fill("not base64!") }),
+          },
+        );
+        assert.equal(unread.status, 400);
+        assert.match(
+          (await unread.json()).error.message,
+          /the same number for each; got 10$/,
+        );
         await wait(challenge.minDurationMs);
         const json = await app.app.request(
           `/v1/liveness/challenges/${challenge.id}`,
