@@ -7,7 +7,7 @@
 import { type ChallengeStep, challengeSteps } from "@facever/gallery";
 import { FaceError } from "@facever/core";
 import { ApiError } from "./errors.ts";
-import { clipped } from "./_shared.ts";
+import { clipped } from "./_clipped.ts";
 
 const ROOT = "facever_liveness_challenges";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

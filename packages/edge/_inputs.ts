@@ -6,7 +6,7 @@
 import { FaceError } from "@facever/core";
 import type { Context } from "hono";
 import { ApiError } from "./errors.ts";
-import { clipped } from "./_shared.ts";
+import { clipped } from "./_clipped.ts";
 
 /** The length of an embedding of the bundled model. */
 export const EMBEDDING_LENGTH = 512;

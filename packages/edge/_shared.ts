@@ -1,6 +1,5 @@
 // Pieces every route file uses: the error answers of the OpenAPI document,
-// how an error repeats what it refuses, the JSON form of an embedding, and
-// one face's analysis from an input.
+// the JSON form of an embedding, and one face's analysis from an input.
 
 import { cosineSimilarity, FaceError } from "@facever/core";
 import type { AnalyzedFace } from "@facever/model";
@@ -31,19 +30,6 @@ export function errorResponses(...statuses: number[]) {
       content: { "application/json": { schema: ErrorSchema } },
     }]),
   );
-}
-
-/** Longest part of a refused text that an error repeats. */
-const SHOWN = 64;
-
-/**
- * `text` as an error repeats it: a refused id, key or value may be as long
- * as the body, and the answer shows only its start.
- */
-export function clipped(text: string): string {
-  return text.length <= SHOWN
-    ? text
-    : `${text.slice(0, SHOWN)}… (${text.length} characters)`;
 }
 
 /** An embedding as JSON numbers, at float32's precision. */

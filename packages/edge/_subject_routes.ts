@@ -23,7 +23,8 @@ import {
   SubjectSchema,
   SubjectVerifyResponseSchema,
 } from "./_schemas.ts";
-import { clipped, errorResponses, largestFace } from "./_shared.ts";
+import { clipped } from "./_clipped.ts";
+import { errorResponses, largestFace } from "./_shared.ts";
 import { IMAGE_BODY } from "./_image_routes.ts";
 import { ApiError } from "./errors.ts";
 import {

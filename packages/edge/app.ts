@@ -30,7 +30,7 @@ import { RateLimiter } from "./_rate_limit.ts";
 import { ApiError } from "./errors.ts";
 import { ApiKeys } from "./keys.ts";
 import { EMBEDDING_LENGTH } from "./_inputs.ts";
-import { clipped } from "./_shared.ts";
+import { clipped } from "./_clipped.ts";
 
 export type { ApiEngine, RequestLog };
 

@@ -1,12 +1,5 @@
 import assert from "node:assert/strict";
-import { clipped } from "./_shared.ts";
 import { testApp } from "./_test_app.ts";
-
-Deno.test("clipped: a short text whole, a long one by its first 64 characters", () => {
-  assert.equal(clipped("ada"), "ada");
-  assert.equal(clipped("a".repeat(64)), "a".repeat(64));
-  assert.equal(clipped("b".repeat(65)), `${"b".repeat(64)}… (65 characters)`);
-});
 
 Deno.test("a refusal repeats only the start of a long id, key, cursor or value", async (t) => {
   using api = await testApp();
