@@ -63,6 +63,18 @@ function answer(
   });
 }
 
+/** Answers as JSON `{"frames": [base64, …]}`. */
+function answerJson(app: App, id: string, frames: readonly string[]) {
+  return app.app.request(`/v1/liveness/challenges/${id}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${app.acme}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ frames }),
+  });
+}
+
 /** George W. Bush's LFW photos doing `steps`, four frames each. */
 async function slideshow(steps: readonly ChallengeStep[]) {
   const { open, closed, left, right } = CHALLENGE_SLIDESHOW;
@@ -243,16 +255,10 @@ Deno.test({
         assert.match((await short.json()).error.message, /the same number/);
         // The count is checked before a frame is read: 10 that are not
         // even base64 are refused for their number.
-        const unread = await app.app.request(
-          `/v1/liveness/challenges/${challenge.id}`,
-          {
-            method: "POST",
-            headers: {
-              authorization: `Bearer ${app.acme}`,
-              "content-type": "application/json",
-            },
-            body: JSON.stringify({ frames: Array(10).fill("not base64!") }),
-          },
+        const unread = await answerJson(
+          app,
+          challenge.id,
+          Array(10).fill("not base64!"),
         );
         assert.equal(unread.status, 400);
         assert.match(
@@ -260,17 +266,7 @@ Deno.test({
           /the same number for each; got 10$/,
         );
         await wait(challenge.minDurationMs);
-        const json = await app.app.request(
-          `/v1/liveness/challenges/${challenge.id}`,
-          {
-            method: "POST",
-            headers: {
-              authorization: `Bearer ${app.acme}`,
-              "content-type": "application/json",
-            },
-            body: JSON.stringify({ frames: frames.map(base64) }),
-          },
-        );
+        const json = await answerJson(app, challenge.id, frames.map(base64));
         assert.equal(json.status, 200);
         assert.equal((await json.json()).passed, true);
       },
