@@ -44,6 +44,28 @@ export class FaceError extends Error {
   }
 }
 
+/** Most characters of a refused text that {@linkcode excerpt} keeps. */
+const EXCERPT_LENGTH = 64;
+
+/**
+ * A refused text as an error message repeats it: whole when short, else
+ * its first 64 characters and its length. An id, key or value sent to a
+ * service can be as long as the request's body, and its refusal should not
+ * send all of it back.
+ *
+ * @example
+ * ```ts
+ * import { excerpt } from "@facever/core";
+ * console.log(excerpt("ada")); // "ada"
+ * console.log(excerpt("x".repeat(100)).endsWith("x… (100 characters)")); // true
+ * ```
+ */
+export function excerpt(text: string): string {
+  return text.length <= EXCERPT_LENGTH
+    ? text
+    : `${text.slice(0, EXCERPT_LENGTH)}… (${text.length} characters)`;
+}
+
 /**
  * The bytes are not an image the decoder accepts: an unknown format
  * (`unsupported_format`), a damaged stream (`corrupt_image`) or a stream that

@@ -5,9 +5,8 @@
 // is refused.
 
 import { type ChallengeStep, challengeSteps } from "@facever/gallery";
-import { FaceError } from "@facever/core";
+import { excerpt, FaceError } from "@facever/core";
 import { ApiError } from "./errors.ts";
-import { clipped } from "./_clipped.ts";
 
 const ROOT = "facever_liveness_challenges";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -68,7 +67,7 @@ export class Challenges {
     const unknown = () =>
       new FaceError(
         "not_found",
-        `there is no liveness challenge ${JSON.stringify(clipped(id))}`,
+        `there is no liveness challenge ${JSON.stringify(excerpt(id))}`,
       );
     // Every id issued is a UUID; anything else was never one, and need not
     // fit in a KV key (whose reader throws past 2 KiB).

@@ -3,10 +3,9 @@
 // The format of an image is told by its bytes (the decoder does that), never
 // by its Content-Type; these functions only take the bytes out.
 
-import { FaceError } from "@facever/core";
+import { excerpt, FaceError } from "@facever/core";
 import type { Context } from "hono";
 import { ApiError } from "./errors.ts";
-import { clipped } from "./_clipped.ts";
 
 /** The length of an embedding of the bundled model. */
 export const EMBEDDING_LENGTH = 512;
@@ -166,7 +165,7 @@ export function checkEmbedding(values: readonly unknown[]): Float32Array {
       throw new FaceError(
         "invalid_embedding",
         `embedding[${i}] is ${
-          clipped(JSON.stringify(value) ?? typeof value)
+          excerpt(JSON.stringify(value) ?? typeof value)
         }; every value must be a finite number`,
       );
     }

@@ -2,7 +2,7 @@
 // update, delete; enrol a face through the gates, list and remove faces;
 // verify a photo against one subject.
 
-import { FaceError } from "@facever/core";
+import { excerpt, FaceError } from "@facever/core";
 import type { FaceInfo, Gallery, Subject } from "@facever/gallery";
 import { roundedFace } from "@facever/model";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
@@ -23,7 +23,6 @@ import {
   SubjectSchema,
   SubjectVerifyResponseSchema,
 } from "./_schemas.ts";
-import { clipped } from "./_clipped.ts";
 import { errorResponses, largestFace } from "./_shared.ts";
 import { IMAGE_BODY } from "./_image_routes.ts";
 import { ApiError } from "./errors.ts";
@@ -286,7 +285,7 @@ export function subjectRoutes(
       throw new FaceError(
         "not_found",
         `subject ${JSON.stringify(id)} has no face ${
-          JSON.stringify(clipped(faceId))
+          JSON.stringify(excerpt(faceId))
         }`,
       );
     }

@@ -8,6 +8,7 @@
  */
 
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { excerpt } from "@facever/core";
 import { Gallery, type ScanPool } from "@facever/gallery";
 import { MANIFEST } from "@facever/weights";
 import type { ApiEngine, AppEnv, Services } from "./_context.ts";
@@ -30,7 +31,6 @@ import { RateLimiter } from "./_rate_limit.ts";
 import { ApiError } from "./errors.ts";
 import { ApiKeys } from "./keys.ts";
 import { EMBEDDING_LENGTH } from "./_inputs.ts";
-import { clipped } from "./_clipped.ts";
 
 export type { ApiEngine, RequestLog };
 
@@ -211,7 +211,7 @@ export function createApp(options: ApiOptions): OpenAPIHono<AppEnv> {
           "invalid_request",
           "the request does not match the API's schema",
           result.error.issues.map(({ path, message }) => ({
-            path: path.map((segment) => clipped(String(segment))).join("."),
+            path: path.map((segment) => excerpt(String(segment))).join("."),
             message,
           })),
         );

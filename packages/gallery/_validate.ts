@@ -9,7 +9,7 @@
  * @module
  */
 
-import { FaceError } from "@facever/core";
+import { excerpt, FaceError } from "@facever/core";
 import { threadsOf } from "./_scan_threads.ts";
 import {
   type GalleryOptions,
@@ -233,20 +233,9 @@ export function checkGalleryOptions(options: GalleryOptions): void {
   }
 }
 
-/** Longest text a message repeats of what it refuses, in UTF-16 units. */
-const SHOWN = 64;
-
 /** A value as a message shows it: strings quoted, objects by kind. */
 function describe(value: unknown): string {
-  if (typeof value === "string") {
-    // A refused id, cursor or key can be as long as a body: the message
-    // shows its start, not all of it back.
-    return value.length <= SHOWN
-      ? JSON.stringify(value)
-      : `${
-        JSON.stringify(value.slice(0, SHOWN))
-      }… (${value.length} characters)`;
-  }
+  if (typeof value === "string") return JSON.stringify(excerpt(value));
   if (typeof value === "number") return String(value);
   if (value instanceof CryptoKey) return `a ${value.algorithm.name} key`;
   return value === null ? "null" : typeof value;

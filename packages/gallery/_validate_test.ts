@@ -204,13 +204,13 @@ Deno.test("a refused text is shown by its start; a __proto__ metadata key is ref
     ]
   ) {
     assert.ok(message.length < 300, message.slice(0, 300));
-    assert.match(message, /"x{64}"… \(1000[01] characters\)/);
+    assert.match(message, /"x{64}… \(1000[01] characters\)"/);
   }
   // Base64 text, but longer than any cursor given out: its key would be
   // over KV's limit, where KV throws an untyped error.
   assert.match(
     await refusal(gallery.listSubjects({ cursor: "x".repeat(3_000) })),
-    /cursor must be the cursor of an earlier page, got "x{64}"… \(3000 characters\)$/,
+    /cursor must be the cursor of an earlier page, got "x{64}… \(3000 characters\)"$/,
   );
   // As JSON.parse makes it: an own key, which a copy would turn into its
   // prototype, dropping the value without a word.

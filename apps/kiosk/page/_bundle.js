@@ -25,6 +25,7 @@ __export(mod_exports, {
   defaultMaxPixels: () => defaultMaxPixels,
   estimatePose: () => estimatePose,
   estimateSimilarityTransform: () => estimateSimilarityTransform,
+  excerpt: () => excerpt,
   facesToTensor: () => facesToTensor,
   imageSource: () => imageSource,
   invertAffine: () => invertAffine,
@@ -48,6 +49,10 @@ var FaceError = class extends Error {
     this.code = code;
   }
 };
+var EXCERPT_LENGTH = 64;
+function excerpt(text) {
+  return text.length <= EXCERPT_LENGTH ? text : `${text.slice(0, EXCERPT_LENGTH)}\u2026 (${text.length} characters)`;
+}
 var ImageDecodeError = class extends FaceError {
   /** Creates a decode error; `code` tells which kind of failure it was. */
   constructor(code, message, options) {
